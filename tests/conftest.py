@@ -1,0 +1,77 @@
+"""Shared fixtures. Every test runs with HOME, Jupyter and IPython folders in a temporary place."""
+
+from __future__ import annotations
+
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Nothing a test (or a kernel it starts) writes lands in the real home folder."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in _ENV_KEYS}
+    os.environ.update(
+        {
+            "HOME": str(home),
+            "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+            "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+            "IPYTHONDIR": str(home / ".ipython"),
+            "MPLCONFIGDIR": str(home / "mpl"),
+            "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR": "false",
+        }
+    )
+    os.environ.pop("MLFLOW_TRACKING_URI", None)
+    yield
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+_ENV_KEYS = ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
+             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "MLFLOW_TRACKING_URI")
+
+
+@pytest.fixture
+def project(tmp_path: Path):
+    """A fresh demo project with 1,500 rows of data (no runs yet)."""
+    from workbench.scaffold import init_project
+
+    return init_project(tmp_path / "proj", rows=1500)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory):
+    """A demo project with the demo model trained and logged to its embedded MLflow store.
+
+    Shared by the whole session: treat it as read-only (copy the project to change it).
+    Returns a namespace with ``project``, ``tracker``, ``model``, ``split``, ``run_id``, ``model_uri``.
+    """
+    from types import SimpleNamespace
+
+    from workbench.evaluate import split_data, train_model
+    from workbench.scaffold import init_project
+    from workbench.tracking import Tracker
+
+    project = init_project(tmp_path_factory.mktemp("trained") / "proj", rows=3000)
+    split = split_data(project, project.load_data())
+    model = train_model(split, seed=0, max_iter=60)
+    tracker = Tracker(project)
+    with tracker.start_run("evaluate") as run:
+        model_uri = run.log_model(model, input_example=split.X_test.head(3))
+    return SimpleNamespace(
+        project=project, tracker=tracker, model=model, split=split, run_id=run.run_id, model_uri=model_uri
+    )
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

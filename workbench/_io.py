@@ -1,0 +1,115 @@
+"""File helpers shared by every phase: atomic writes and reading tabular data."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any
+
+import pandas as pd
+
+from workbench.exceptions import DataError
+
+TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
+
+
+@contextmanager
+def atomic_open(path: Path | str, mode: str = "w", **kwargs: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file beside ``path``; rename it over ``path`` only on success.
+
+    A crash half-way leaves the old file intact and no partial file behind.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        with os.fdopen(fd, mode, **kwargs) as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp_name, target)
+    except BaseException:
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def write_text(path: Path | str, text: str) -> Path:
+    """Write ``text`` to ``path`` atomically (UTF-8)."""
+    with atomic_open(path, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    return Path(path)
+
+
+def write_json(path: Path | str, data: Any, *, indent: int | None = 2) -> Path:
+    """Write ``data`` as strict JSON (no NaN) atomically."""
+    return write_text(path, json.dumps(data, indent=indent, allow_nan=False, sort_keys=False) + "\n")
+
+
+def read_json(path: Path | str) -> Any:
+    """Read a JSON file, naming the file in the error when it is not JSON."""
+    try:
+        return json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError as err:
+        raise DataError(f"No such file: {path}.", path=path) from err
+    except json.JSONDecodeError as err:
+        raise DataError(
+            f"{path} is not valid JSON: {err.msg} at line {err.lineno}.", path=path
+        ) from err
+
+
+def read_table(path: Path | str, *, columns: list[str] | None = None) -> pd.DataFrame:
+    """Read a CSV or Parquet file into a DataFrame with errors that name the file and the fix."""
+    source = Path(path)
+    suffix = source.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(
+            f"Cannot read {source}: the file type '{suffix or '(none)'}' is not supported.",
+            path=source,
+            hint="Use a .csv or .parquet file.",
+        )
+    if not source.is_file():
+        raise DataError(f"No such data file: {source}.", path=source, hint="Check the path.")
+    if source.stat().st_size == 0:
+        raise DataError(f"The data file {source} is empty (0 bytes).", path=source)
+    try:
+        if suffix == ".csv":
+            frame = pd.read_csv(source, usecols=columns)
+        else:
+            frame = pd.read_parquet(source, columns=columns)
+    except (ValueError, OSError, pd.errors.ParserError) as err:
+        raise DataError(f"Cannot read {source}: {err}", path=source) from err
+    check_columns_unique(frame, source=str(source))
+    return frame
+
+
+def check_columns_unique(frame: pd.DataFrame, *, source: str = "the data") -> None:
+    """Raise a :class:`DataError` naming duplicated column names (pandas may mangle them)."""
+    names = [str(c) for c in frame.columns]
+    mangled = [n for n in names if "." in n and n.rsplit(".", 1)[0] in names and n.rsplit(".", 1)[1].isdigit()]
+    dupes = sorted({n for n in names if names.count(n) > 1} | {n.rsplit(".", 1)[0] for n in mangled})
+    if dupes:
+        raise DataError(
+            f"{source} has duplicated column names: {', '.join(dupes)}.",
+            column=dupes[0],
+            hint="Give every column a unique name.",
+        )
+
+
+def write_table(frame: pd.DataFrame, path: Path | str) -> Path:
+    """Write a DataFrame as CSV or Parquet (by suffix) atomically."""
+    target = Path(path)
+    suffix = target.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(f"Cannot write {target}: use a .csv or .parquet file.", path=target)
+    mode = "w" if suffix == ".csv" else "wb"
+    kwargs: dict[str, Any] = {"encoding": "utf-8", "newline": ""} if suffix == ".csv" else {}
+    with atomic_open(target, mode, **kwargs) as handle:
+        if suffix == ".csv":
+            frame.to_csv(handle, index=False)
+        else:
+            frame.to_parquet(handle, index=False)
+    return target

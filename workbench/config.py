@@ -1,0 +1,286 @@
+"""``workbench.toml``: its declared keys, and validation that names every problem.
+
+The file is checked against :data:`SECTIONS` (plain key/type tables) and :data:`GATES` (the
+thresholds each phase's gates read). Later capabilities add their keys here; a key that is
+not declared is an error, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from workbench.exceptions import ConfigError
+
+__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
+
+CONFIG_NAME = "workbench.toml"
+_REQUIRED = object()
+
+
+@dataclass(frozen=True)
+class Key:
+    """One declared key: its type, default and allowed values."""
+
+    type: type | tuple[type, ...]
+    default: Any = _REQUIRED
+    choices: tuple[Any, ...] | None = None
+    item_type: type | None = None
+    doc: str = ""
+
+    @property
+    def required(self) -> bool:
+        return self.default is _REQUIRED
+
+
+_NUM = (int, float)
+
+SECTIONS: dict[str, dict[str, Key]] = {
+    "project": {
+        "name": Key(str, doc="Project name; also the MLflow experiment name."),
+        "description": Key(str, ""),
+    },
+    "data": {
+        "path": Key(str, doc="Training dataset, CSV or Parquet, relative to the project."),
+        "target": Key(str, doc="The column to predict."),
+        "task": Key(str, "classification", choices=("classification", "regression")),
+        "positive_label": Key((int, str, bool), None),
+        "sensitive": Key(list, [], item_type=str, doc="Protected attributes for fairness review."),
+        "time_column": Key(str, None),
+        "id_columns": Key(list, [], item_type=str),
+        "production": Key(str, None, doc="Production traffic (CSV/Parquet) for deploy/monitor."),
+        "test_size": Key(float, 0.25),
+        "seed": Key(int, 0),
+    },
+    "model": {
+        "name": Key(str, None, doc="Registered model name; defaults to the project name."),
+    },
+    "tracking": {
+        "uri": Key(str, "", doc="MLflow tracking URI; empty means the embedded SQLite store."),
+        "experiment": Key(str, "", doc="Experiment name; defaults to the project name."),
+    },
+}
+
+GATES: dict[str, dict[str, Key]] = {
+    "explore": {
+        "max_missing_share": Key(_NUM, 0.5),
+        "fail_on_leakage": Key(bool, True),
+    },
+    "evaluate": {
+        "min_roc_auc": Key(_NUM, 0.7),
+        "min_margin_over_baseline": Key(_NUM, 0.05),
+        "max_demographic_parity_difference": Key(_NUM, 0.2),
+        "max_equalized_odds_difference": Key(_NUM, 0.25),
+        "min_group_size": Key(int, 30),
+        "min_r2": Key(_NUM, 0.0),
+    },
+    "develop": {},
+    "package": {},
+    "deploy": {},
+    "monitor": {
+        "max_drift_share": Key(_NUM, 0.5),
+    },
+}
+
+# Sections with their own structure (lists of tables ...): name -> validator(value, path) -> value.
+CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {}
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """The ``[data]`` section, with paths resolved against the project folder."""
+
+    path: Path
+    target: str
+    task: str
+    sensitive: tuple[str, ...]
+    time_column: str | None
+    id_columns: tuple[str, ...]
+    positive_label: Any
+    production: Path | None
+    test_size: float
+    seed: int
+
+
+@dataclass(frozen=True)
+class ProjectConfig:
+    """A validated ``workbench.toml``."""
+
+    path: Path
+    name: str
+    description: str
+    data: DataConfig
+    model_name: str
+    tracking_uri: str
+    experiment: str
+    gates: Mapping[str, Mapping[str, Any]]
+    sections: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def gate(self, phase: str, key: str) -> Any:
+        """The threshold ``key`` of ``phase``'s gates."""
+        return self.gates[phase][key]
+
+
+def load_config(path: Path | str) -> ProjectConfig:
+    """Read and validate ``workbench.toml`` at ``path``.
+
+    Raises
+    ------
+    ConfigError
+        Naming the file, the key, the bad value and what was expected.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(
+            f"No {CONFIG_NAME} at {path}.",
+            path=path,
+            hint="Create a project with `workbench init DIR`, or run from inside one.",
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path} is not valid TOML: {err}.", path=path) from err
+    return _build(raw, path)
+
+
+def _build(raw: dict[str, Any], path: Path) -> ProjectConfig:
+    known = set(SECTIONS) | {"gates"} | set(CUSTOM_SECTIONS)
+    for name in raw:
+        if name not in known:
+            raise ConfigError(
+                f"{path}: unknown section [{name}].",
+                path=path,
+                key=name,
+                expected=f"one of {', '.join(sorted(known))}",
+                hint=f"Known sections: {', '.join(sorted(known))}.",
+            )
+    sections = {name: _section(raw.get(name, {}), keys, name, path) for name, keys in SECTIONS.items()}
+    gates = _gates(raw.get("gates", {}), path)
+    custom = {name: check(raw.get(name), path) for name, check in CUSTOM_SECTIONS.items()}
+    root = path.parent
+    data = sections["data"]
+    project = sections["project"]
+    return ProjectConfig(
+        path=path,
+        name=project["name"],
+        description=project["description"],
+        data=DataConfig(
+            path=root / data["path"],
+            target=data["target"],
+            task=data["task"],
+            sensitive=tuple(data["sensitive"]),
+            time_column=data["time_column"],
+            id_columns=tuple(data["id_columns"]),
+            positive_label=data["positive_label"],
+            production=root / data["production"] if data["production"] else None,
+            test_size=float(data["test_size"]),
+            seed=data["seed"],
+        ),
+        model_name=sections["model"]["name"] or project["name"],
+        tracking_uri=sections["tracking"]["uri"],
+        experiment=sections["tracking"]["experiment"] or project["name"],
+        gates=MappingProxyType({k: MappingProxyType(v) for k, v in gates.items()}),
+        sections=MappingProxyType({**sections, **custom}),
+    )
+
+
+def _section(values: Any, keys: dict[str, Key], name: str, path: Path) -> dict[str, Any]:
+    if not isinstance(values, dict):
+        raise ConfigError(
+            f"{path}: [{name}] must be a table, not {type(values).__name__}.",
+            path=path,
+            key=name,
+            value=values,
+            expected="a table",
+        )
+    for key in values:
+        if key not in keys:
+            raise ConfigError(
+                f"{path}: unknown key '{key}' in [{name}].",
+                path=path,
+                key=f"{name}.{key}",
+                value=values[key],
+                expected=f"one of {', '.join(sorted(keys)) or '(no keys)'}",
+                hint=f"Known keys in [{name}]: {', '.join(sorted(keys)) or '(none)'}.",
+            )
+    return {key: _value(values, key, spec, f"{name}.{key}", path) for key, spec in keys.items()}
+
+
+def _value(values: dict[str, Any], key: str, spec: Key, dotted: str, path: Path) -> Any:
+    if key not in values:
+        if spec.required:
+            raise ConfigError(
+                f"{path}: the required key '{dotted}' is missing.",
+                path=path,
+                key=dotted,
+                expected=_type_name(spec.type),
+                hint=f"Add `{key} = ...` under [{dotted.rsplit('.', 1)[0]}]. {spec.doc}".strip(),
+            )
+        return spec.default
+    value = values[key]
+    if not _is_type(value, spec.type):
+        raise ConfigError(
+            f"{path}: '{dotted}' = {value!r} has the wrong type: expected "
+            f"{_type_name(spec.type)}, got {type(value).__name__}.",
+            path=path,
+            key=dotted,
+            value=value,
+            expected=_type_name(spec.type),
+        )
+    if spec.choices is not None and value not in spec.choices:
+        choices = ", ".join(repr(c) for c in spec.choices)
+        raise ConfigError(
+            f"{path}: '{dotted}' = {value!r} is not allowed: expected one of {choices}.",
+            path=path,
+            key=dotted,
+            value=value,
+            expected=f"one of {choices}",
+        )
+    if spec.item_type is not None:
+        for item in value:
+            if not _is_type(item, spec.item_type):
+                raise ConfigError(
+                    f"{path}: '{dotted}' must be a list of {_type_name(spec.item_type)}, "
+                    f"but it holds {item!r}.",
+                    path=path,
+                    key=dotted,
+                    value=value,
+                    expected=f"a list of {_type_name(spec.item_type)}",
+                )
+    return value
+
+
+def _gates(values: Any, path: Path) -> dict[str, dict[str, Any]]:
+    if not isinstance(values, dict):
+        raise ConfigError(f"{path}: [gates] must be a table.", path=path, key="gates", value=values)
+    for phase in values:
+        if phase not in GATES:
+            raise ConfigError(
+                f"{path}: unknown phase '{phase}' in [gates.{phase}].",
+                path=path,
+                key=f"gates.{phase}",
+                expected=f"one of {', '.join(GATES)}",
+                hint=f"Gates exist for the phases {', '.join(GATES)}.",
+            )
+    return {phase: _section(values.get(phase, {}), keys, f"gates.{phase}", path) for phase, keys in GATES.items()}
+
+
+def _is_type(value: Any, expected: type | tuple[type, ...]) -> bool:
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    if isinstance(value, bool) and bool not in kinds:
+        return False  # TOML true is not a number here
+    if isinstance(value, int) and float in kinds:
+        return True
+    return isinstance(value, kinds)
+
+
+def _type_name(expected: type | tuple[type, ...]) -> str:
+    names = {int: "an integer", float: "a number", str: "a string", bool: "true or false", list: "a list"}
+    kinds = expected if isinstance(expected, tuple) else (expected,)
+    if set(kinds) == {int, float}:
+        return "a number"
+    return " or ".join(names.get(k, k.__name__) for k in kinds)

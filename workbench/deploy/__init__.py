@@ -1,0 +1,3 @@
+"""Deploy."""
+
+__all__: list[str] = []

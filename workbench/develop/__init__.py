@@ -1,0 +1,3 @@
+"""Develop."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""Jupyter."""
+
+__all__: list[str] = []

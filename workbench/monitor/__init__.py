@@ -1,0 +1,3 @@
+"""Monitor."""
+
+__all__: list[str] = []

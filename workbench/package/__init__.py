@@ -1,0 +1,3 @@
+"""Package."""
+
+__all__: list[str] = []

@@ -1,0 +1,109 @@
+"""``workbench init``: create a project folder with its configuration, notebooks and demo data."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from workbench._io import write_table, write_text
+from workbench.config import CONFIG_NAME
+from workbench.datasets import make_credit_risk
+from workbench.exceptions import ConfigError, ParameterError
+from workbench.project import Project
+
+__all__ = ["init_project", "notebook_templates_dir"]
+
+DEMO_CONFIG = """\
+# MLOps Workbench project. Every key is checked when the project is opened.
+[project]
+name = "{name}"
+description = "Credit default risk: will an applicant default on the loan?"
+
+[data]
+path = "data/credit.parquet"           # training data (CSV or Parquet)
+target = "default"
+task = "classification"
+positive_label = 1
+sensitive = ["sex", "age_band"]        # protected attributes for the fairness review
+time_column = "application_date"
+production = "data/production.parquet" # production traffic replayed by deploy/monitor
+test_size = 0.25
+seed = {seed}
+
+[model]
+name = "{name}"
+
+[tracking]
+uri = ""   # empty: embedded SQLite store in .workbench/; or an MLflow server URL
+
+[gates.explore]
+max_missing_share = 0.6
+
+[gates.evaluate]
+min_roc_auc = 0.70
+min_margin_over_baseline = 0.05
+max_demographic_parity_difference = 0.25
+max_equalized_odds_difference = 0.30
+min_group_size = 30
+
+[gates.monitor]
+max_drift_share = 0.5
+"""
+
+GITIGNORE = ".workbench/\n.ipynb_checkpoints/\n"
+
+
+def notebook_templates_dir() -> Path:
+    """The phase notebooks shipped with the package (or, in a source checkout, ``notebooks/``)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_notebooks", here.parent / "notebooks"):
+        if candidate.is_dir() and any(candidate.glob("*.ipynb")):
+            return candidate
+    raise ConfigError("The phase notebooks are missing from this installation.", hint="Reinstall mlops-workbench.")
+
+
+def init_project(
+    directory: Path | str,
+    *,
+    name: str | None = None,
+    rows: int = 5000,
+    seed: int = 0,
+    force: bool = False,
+) -> Project:
+    """Create a demo project in ``directory``: config, phase notebooks and seeded data.
+
+    Examples
+    --------
+    >>> project = init_project("credit-demo", rows=2000)  # doctest: +SKIP
+    """
+    root = Path(directory).resolve()
+    if (root / CONFIG_NAME).exists() and not force:
+        raise ConfigError(
+            f"{root} already holds a project ({CONFIG_NAME} exists).",
+            path=root / CONFIG_NAME,
+            hint="Choose another folder, or pass --force to overwrite its configuration and data.",
+        )
+    if rows < 200:
+        raise ParameterError(f"A demo project needs at least 200 rows, got {rows}.", name="rows", value=rows)
+    name = name or _slug(root.name)
+    (root / "data").mkdir(parents=True, exist_ok=True)
+    write_text(root / CONFIG_NAME, DEMO_CONFIG.format(name=name, seed=seed))
+    write_text(root / ".gitignore", GITIGNORE)
+    _copy_notebooks(root / "notebooks")
+    write_table(make_credit_risk(rows, seed=seed), root / "data" / "credit.parquet")
+    production = make_credit_risk(
+        max(rows // 2, 200), seed=seed + 1, scenario="covariate_shift", start="2026-01-01", days=90
+    )
+    write_table(production, root / "data" / "production.parquet")
+    return Project.load(root)
+
+
+def _copy_notebooks(target: Path) -> None:
+    target.mkdir(parents=True, exist_ok=True)
+    for source in sorted(notebook_templates_dir().glob("*.ipynb")):
+        shutil.copyfile(source, target / source.name)
+
+
+def _slug(text: str) -> str:
+    cleaned = "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
+    return cleaned or "workbench-project"

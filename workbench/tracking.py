@@ -1,0 +1,300 @@
+"""MLflow wiring: the embedded default store, tagged runs, report artifacts, and run look-ups.
+
+The embedded default needs no set-up: a SQLite store at ``.workbench/mlflow.db`` and artifacts
+under ``.workbench/artifacts``. Set ``[tracking] uri`` in ``workbench.toml`` or the
+``MLFLOW_TRACKING_URI`` environment variable (which wins) to use a tracking server instead:
+the same code runs against both.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.exceptions import TrackingError
+from workbench.notebooks import content_hash
+from workbench.reports.base import Report, load_report
+from workbench.reports.gates import GateReport
+
+if TYPE_CHECKING:
+    import mlflow
+
+    from workbench.project import Project
+
+__all__ = ["RunInfo", "TrackedRun", "Tracker", "tracking_uri"]
+
+# Artifact downloads are small local copies; MLflow's per-download progress bar is noise here.
+os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
+
+TAG = "workbench."
+NOTEBOOK_ENV = "WORKBENCH_NOTEBOOK"
+PIPELINE_RUN_ENV = "WORKBENCH_PIPELINE_RUN"
+
+
+def tracking_uri(project: Project) -> str:
+    """The tracking URI in force: ``MLFLOW_TRACKING_URI``, else ``[tracking] uri``, else embedded."""
+    uri = os.environ.get("MLFLOW_TRACKING_URI") or project.config.tracking_uri
+    if uri:
+        return uri
+    return f"sqlite:///{project.state_dir / 'mlflow.db'}"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunInfo:
+    """What status, the CLI and the panel need to know of one tracked run."""
+
+    run_id: str
+    phase: str | None
+    status: str
+    start_time: float | None
+    end_time: float | None
+    notebook: str | None
+    notebook_hash: str | None
+    gates: str | None
+    metrics: Mapping[str, float]
+    tags: Mapping[str, str]
+
+    @classmethod
+    def from_mlflow(cls, run: Any) -> RunInfo:
+        tags = dict(run.data.tags)
+        return cls(
+            run_id=run.info.run_id,
+            phase=tags.get(TAG + "phase"),
+            status=run.info.status,
+            start_time=run.info.start_time / 1000 if run.info.start_time else None,
+            end_time=run.info.end_time / 1000 if run.info.end_time else None,
+            notebook=tags.get(TAG + "notebook"),
+            notebook_hash=tags.get(TAG + "notebook_hash"),
+            gates=tags.get(TAG + "gates"),
+            metrics=dict(run.data.metrics),
+            tags=tags,
+        )
+
+
+class Tracker:
+    """MLflow tracking and registry for one project.
+
+    Examples
+    --------
+    >>> tracker = Tracker(project)  # doctest: +SKIP
+    >>> with tracker.start_run("evaluate", params={"max_depth": 3}) as run:  # doctest: +SKIP
+    ...     run.log_metrics({"roc_auc": 0.81})
+    """
+
+    def __init__(self, project: Project) -> None:
+        import mlflow
+
+        self.project = project
+        self.uri = tracking_uri(project)
+        self.embedded = self.uri.startswith("sqlite:///") and str(project.state_dir) in self.uri
+        self.client = mlflow.MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        # MLflow's fluent API (log_model, load_model, register_model) reads a process-wide
+        # URI; a notebook works with one project, so the tracker points it there.
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_registry_uri(self.uri)
+        self._experiment_id: str | None = None
+
+    @property
+    def experiment_id(self) -> str:
+        """The project's experiment, created on first use."""
+        if self._experiment_id is None:
+            self._experiment_id = self._ensure_experiment()
+        return self._experiment_id
+
+    def _ensure_experiment(self) -> str:
+        name = self.project.config.experiment
+        try:
+            experiment = self.client.get_experiment_by_name(name)
+            if experiment is not None:
+                return str(experiment.experiment_id)
+            location = None
+            if self.embedded:
+                location = (self.project.state_dir / "artifacts").as_uri()
+            return str(self.client.create_experiment(name, artifact_location=location))
+        except Exception as err:  # MLflow raises many types for an unreachable store
+            raise TrackingError(
+                f"Cannot reach the MLflow tracking store at {self.uri}: {err}",
+                hint="Check [tracking] uri in workbench.toml or MLFLOW_TRACKING_URI, and that the server is up.",
+            ) from err
+
+    @contextmanager
+    def start_run(
+        self,
+        phase: str,
+        *,
+        notebook: Path | str | None = None,
+        params: Mapping[str, Any] | None = None,
+        data_fingerprint: str | None = None,
+        run_name: str | None = None,
+    ) -> Iterator[TrackedRun]:
+        """Start an MLflow run for ``phase``, tagged with the project, notebook, git and data.
+
+        The run is the active MLflow run inside the block, so ``mlflow.sklearn.log_model`` and
+        friends log into it. A failure inside the block marks the run FAILED.
+        """
+        import mlflow
+
+        from workbench.phases import phase_named
+
+        phase_named(phase)
+        mlflow.set_tracking_uri(self.uri)
+        mlflow.set_registry_uri(self.uri)
+        tags = self._run_tags(phase, notebook, data_fingerprint)
+        with mlflow.start_run(experiment_id=self.experiment_id, run_name=run_name or phase, tags=tags) as run:
+            tracked = TrackedRun(self, run)
+            if params:
+                tracked.log_params(params)
+            yield tracked
+
+    def _run_tags(self, phase: str, notebook: Path | str | None, fingerprint: str | None) -> dict[str, str]:
+        tags = {TAG + "project": self.project.name, TAG + "phase": phase}
+        notebook = notebook or os.environ.get(NOTEBOOK_ENV)
+        if notebook:
+            path = Path(notebook)
+            path = path if path.is_absolute() else self.project.root / path
+            tags[TAG + "notebook"] = self.project.relative_or_abs(path)
+            if path.is_file():
+                tags[TAG + "notebook_hash"] = content_hash(path)
+        commit = git_commit(self.project.root)
+        if commit:
+            tags[TAG + "git_commit"] = commit
+        if fingerprint:
+            tags[TAG + "data_fingerprint"] = fingerprint
+        if os.environ.get(PIPELINE_RUN_ENV):
+            tags[TAG + "pipeline_run"] = os.environ[PIPELINE_RUN_ENV]
+        return tags
+
+    # -- look-ups --------------------------------------------------------------------------
+    def runs(self, *, phase: str | None = None, max_results: int = 100) -> list[RunInfo]:
+        """The project's runs, newest first (optionally of one phase)."""
+        query = f"tags.`{TAG}phase` = '{phase}'" if phase else ""
+        try:
+            found = self.client.search_runs(
+                [self.experiment_id], filter_string=query, order_by=["attributes.start_time DESC"], max_results=max_results
+            )
+        except TrackingError:
+            raise
+        except Exception as err:
+            raise TrackingError(f"Cannot search runs in {self.uri}: {err}") from err
+        return [RunInfo.from_mlflow(r) for r in found]
+
+    def latest_run(self, phase: str) -> RunInfo | None:
+        """The newest run of ``phase``, or None."""
+        runs = self.runs(phase=phase, max_results=1)
+        return runs[0] if runs else None
+
+    def load_report(self, run_id: str, name: str) -> Report:
+        """A report logged by :meth:`TrackedRun.log_report`."""
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                local = self.client.download_artifacts(run_id, f"reports/{name}.json", tmp)
+            except Exception as err:
+                raise TrackingError(f"Run {run_id} has no report named '{name}'.") from err
+            return load_report(local)
+
+    def load_gates(self, run_id: str) -> GateReport | None:
+        """The gate report logged with a run, or None when it logged none."""
+        with tempfile.TemporaryDirectory() as tmp:
+            try:
+                local = self.client.download_artifacts(run_id, "gates/gates.json", tmp)
+            except Exception:
+                return None
+            report = load_report(local)
+        return report if isinstance(report, GateReport) else None
+
+    def model_uri(self, phase: str = "evaluate") -> str:
+        """``runs:/<id>/model`` of the newest successful run of ``phase`` that logged a model."""
+        for run in self.runs(phase=phase, max_results=20):
+            if run.status == "FINISHED" and run.tags.get(TAG + "model") == "model":
+                return f"runs:/{run.run_id}/model"
+        raise TrackingError(
+            f"No finished '{phase}' run has logged a model yet.",
+            hint="Run the evaluate notebook (notebooks/02_evaluate.ipynb) first.",
+        )
+
+
+class TrackedRun:
+    """The active run: log parameters, metrics, reports and gates into it."""
+
+    def __init__(self, tracker: Tracker, run: mlflow.ActiveRun) -> None:
+        self.tracker = tracker
+        self.run_id: str = run.info.run_id
+        self._client = tracker.client
+
+    def log_params(self, params: Mapping[str, Any]) -> None:
+        for key, value in params.items():
+            self._client.log_param(self.run_id, key, str(value)[:6000])
+
+    def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
+        for key, value in metrics.items():
+            if value is not None:
+                self._client.log_metric(self.run_id, key, float(value), step=step or 0)
+
+    def set_tag(self, key: str, value: str) -> None:
+        self._client.set_tag(self.run_id, key, value)
+
+    def log_report(self, report: Report, name: str) -> Path:
+        """Log ``report`` as ``reports/<name>.json`` and ``.html``; keep a copy in ``.workbench/reports``."""
+        latest = self.tracker.project.state_dir / "reports"
+        json_path = report.save(latest / f"{name}.json")
+        html_path = report.save(latest / f"{name}.html")
+        self._client.log_artifact(self.run_id, str(json_path), "reports")
+        self._client.log_artifact(self.run_id, str(html_path), "reports")
+        return html_path
+
+    def log_gates(self, gates: GateReport) -> GateReport:
+        """Log the phase's gate verdicts; status reads them."""
+        self.log_report(gates, f"gates-{gates.phase}")
+        with tempfile.TemporaryDirectory() as tmp:
+            gates.save(Path(tmp) / "gates.json")
+            self._client.log_artifact(self.run_id, str(Path(tmp) / "gates.json"), "gates")
+        self.set_tag(TAG + "gates", "passed" if gates.passed else "failed")
+        self.log_metrics({"gates_passed": float(gates.passed)})
+        return gates
+
+    def log_model(self, model: Any, *, input_example: Any) -> str:
+        """Log a scikit-learn model as ``model`` with exact pins of the training environment."""
+        import mlflow.sklearn
+
+        from workbench.environment import pinned_requirements
+
+        info = mlflow.sklearn.log_model(
+            model,
+            name="model",
+            input_example=input_example,
+            pip_requirements=pinned_requirements(),
+            skops_trusted_types=own_model_types(model),
+        )
+        self.set_tag(TAG + "model", "model")
+        return str(info.model_uri)
+
+
+def own_model_types(model: Any) -> list[str]:
+    """The types skops would refuse to load from ``model``'s own file.
+
+    The model was built in this process, so its types are trusted for it; a file from
+    elsewhere is still checked by skops on load.
+    """
+    import skops.io
+
+    return list(skops.io.get_untrusted_types(data=skops.io.dumps(model)))
+
+
+def git_commit(folder: Path) -> str | None:
+    """The HEAD commit of the git checkout holding ``folder`` (``+dirty`` when modified)."""
+    try:
+        head = subprocess.run(
+            ["git", "-C", str(folder), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(folder), "status", "--porcelain"], capture_output=True, text=True, timeout=10, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return f"{head}+dirty" if dirty else head
