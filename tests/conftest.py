@@ -56,6 +56,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     from types import SimpleNamespace
 
     from workbench.evaluate import split_data, train_model
+    from workbench.explore.schema import infer_schema
     from workbench.scaffold import init_project
     from workbench.tracking import Tracker
 
@@ -64,7 +65,7 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     model = train_model(split, seed=0, max_iter=60)
     tracker = Tracker(project)
     with tracker.start_run("evaluate") as run:
-        model_uri = run.log_model(model, input_example=split.X_test.head(3))
+        model_uri = run.log_model(model, input_example=split.X_test.head(3), schema=infer_schema(split.X_train))
     return SimpleNamespace(
         project=project, tracker=tracker, model=model, split=split, run_id=run.run_id, model_uri=model_uri
     )

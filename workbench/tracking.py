@@ -25,9 +25,10 @@ from workbench.reports.gates import GateReport
 if TYPE_CHECKING:
     import mlflow
 
+    from workbench.explore.schema import Schema
     from workbench.project import Project
 
-__all__ = ["RunInfo", "TrackedRun", "Tracker", "tracking_uri"]
+__all__ = ["RunInfo", "TrackedRun", "Tracker", "model_schema", "tracking_uri"]
 
 # Artifact downloads are small local copies; MLflow's per-download progress bar is noise here.
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -35,6 +36,7 @@ os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 TAG = "workbench."
 NOTEBOOK_ENV = "WORKBENCH_NOTEBOOK"
 PIPELINE_RUN_ENV = "WORKBENCH_PIPELINE_RUN"
+SCHEMA_METADATA_KEY = "workbench_input_schema"
 
 
 def tracking_uri(project: Project) -> str:
@@ -258,21 +260,42 @@ class TrackedRun:
         self.log_metrics({"gates_passed": float(gates.passed)})
         return gates
 
-    def log_model(self, model: Any, *, input_example: Any) -> str:
-        """Log a scikit-learn model as ``model`` with exact pins of the training environment."""
+    def log_model(self, model: Any, *, input_example: Any, schema: Schema | None = None) -> str:
+        """Log a scikit-learn model as ``model`` with exact pins of the training environment.
+
+        ``schema`` (the input schema, usually ``infer_schema(X_train)``) is stored in the
+        model's MLmodel metadata, so every consumer of the model URI can validate input
+        against it (:func:`model_schema`).
+        """
         import mlflow.sklearn
 
         from workbench.environment import pinned_requirements
 
+        metadata = {SCHEMA_METADATA_KEY: schema.to_dict()} if schema is not None else None
         info = mlflow.sklearn.log_model(
             model,
             name="model",
             input_example=input_example,
             pip_requirements=pinned_requirements(),
             skops_trusted_types=own_model_types(model),
+            metadata=metadata,
         )
         self.set_tag(TAG + "model", "model")
         return str(info.model_uri)
+
+
+def model_schema(model_uri: str) -> Schema | None:
+    """The input schema stored with a model by :meth:`TrackedRun.log_model`, if any."""
+    import mlflow.models
+
+    from workbench.explore.schema import Schema
+
+    try:
+        info = mlflow.models.get_model_info(model_uri)
+    except Exception as err:
+        raise TrackingError(f"Cannot read the model at {model_uri}: {err}") from err
+    data = (info.metadata or {}).get(SCHEMA_METADATA_KEY)
+    return Schema.from_dict(data) if data else None
 
 
 def own_model_types(model: Any) -> list[str]:
