@@ -68,8 +68,10 @@ DRIFT_SCENARIOS: dict[str, DriftScenario] = {
         DriftScenario(
             "covariate_shift",
             "Applicants get poorer: income falls 30 %, loan amounts rise 35 % and credit "
-            "scores drop 45 points (times severity). The label process is unchanged.",
-            ("income", "loan_amount", "credit_score"),
+            "scores drop 45 points (times severity); the columns computed from them "
+            "(interest_rate, debt_to_income, utilization_rate) move with them. The label "
+            "process is unchanged.",
+            ("income", "loan_amount", "credit_score", "interest_rate", "debt_to_income", "utilization_rate"),
         ),
         DriftScenario(
             "concept_drift",
@@ -186,7 +188,9 @@ def _draw(
     late = rng.poisson(np.exp(0.4 - 0.00002 * income.clip(max=2e5) + rng.normal(0, 0.5, n)))
     credit = 640 + 55 * (log_income - 10.4) - 28 * late + 0.9 * (age - 40) + rng.normal(0, 45, n)
     credit = np.clip(credit - 45 * shift, 300, 850).round()
-    loan = np.exp(np.log(income * 0.35) + rng.normal(0, 0.45, n)) * (1 + 0.35 * shift)
+    # Loans scale with income; under covariate shift they rise 35 % on top of the income drop.
+    income_drop = max(1 - 0.30 * shift, 0.1)
+    loan = np.exp(np.log(income * 0.35) + rng.normal(0, 0.45, n)) * (1 + 0.35 * shift) / income_drop
     loan = loan.round(-1)
     term = rng.choice([12, 24, 36, 48, 60], n, p=[0.1, 0.2, 0.35, 0.2, 0.15])
     rate = np.clip(26 - 0.025 * (credit - 300) + rng.normal(0, 1.5, n), 2.5, 29.9).round(2)
