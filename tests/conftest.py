@@ -71,6 +71,30 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     )
 
 
+@pytest.fixture(scope="session")
+def demo_project(tmp_path_factory: pytest.TempPathFactory):
+    """The finished demo: `workbench demo --rows 1500` run once per session, as a user runs it.
+
+    Returns a namespace with ``root`` (the project folder), ``stdout``, ``returncode`` and
+    ``seconds``. Shared: treat it as read-only.
+    """
+    import subprocess
+    import sys
+    import time
+    from types import SimpleNamespace
+
+    root = tmp_path_factory.mktemp("demo") / "credit-demo"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "workbench", "demo", "--dir", str(root), "--rows", "1500"],
+        capture_output=True, text=True, timeout=900,
+    )
+    return SimpleNamespace(
+        root=root, stdout=done.stdout, stderr=done.stderr, returncode=done.returncode,
+        seconds=time.perf_counter() - started,
+    )
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

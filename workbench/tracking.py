@@ -1,9 +1,9 @@
 """MLflow wiring: the embedded default store, tagged runs, report artifacts, and run look-ups.
 
 The embedded default needs no set-up: a SQLite store at ``.workbench/mlflow.db`` and artifacts
-under ``.workbench/artifacts``. Set ``[tracking] uri`` in ``workbench.toml`` or the
-``MLFLOW_TRACKING_URI`` environment variable (which wins) to use a tracking server instead:
-the same code runs against both.
+under ``.workbench/artifacts``. Set ``[tracking] uri`` in ``workbench.toml`` (which wins) or the
+``MLFLOW_TRACKING_URI`` environment variable to use a tracking server instead: the same code
+runs against both.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from workbench.explore.schema import Schema
     from workbench.project import Project
 
-__all__ = ["RunInfo", "TrackedRun", "Tracker", "model_schema", "tracking_uri"]
+__all__ = ["RunInfo", "TrackedRun", "Tracker", "model_schema", "tracking_uri", "user_tracking_uri"]
 
 # Artifact downloads are small local copies; MLflow's per-download progress bar is noise here.
 os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
@@ -39,12 +39,31 @@ PIPELINE_RUN_ENV = "WORKBENCH_PIPELINE_RUN"
 SCHEMA_METADATA_KEY = "workbench_input_schema"
 
 
+# mlflow.set_tracking_uri() also writes MLFLOW_TRACKING_URI into os.environ; the URIs the
+# workbench itself set this way are remembered so they are not mistaken for the user's choice.
+_URIS_SET_HERE: set[str] = set()
+
+
+def user_tracking_uri() -> str | None:
+    """``MLFLOW_TRACKING_URI`` when the user set it (not when MLflow set it for us)."""
+    value = os.environ.get("MLFLOW_TRACKING_URI")
+    return value if value and value not in _URIS_SET_HERE else None
+
+
 def tracking_uri(project: Project) -> str:
-    """The tracking URI in force: ``MLFLOW_TRACKING_URI``, else ``[tracking] uri``, else embedded."""
-    uri = os.environ.get("MLFLOW_TRACKING_URI") or project.config.tracking_uri
+    """The tracking URI in force: ``[tracking] uri``, else ``MLFLOW_TRACKING_URI``, else embedded."""
+    uri = project.config.tracking_uri or user_tracking_uri()
     if uri:
         return uri
     return f"sqlite:///{project.state_dir / 'mlflow.db'}"
+
+
+def _point_mlflow_at(uri: str) -> None:
+    import mlflow
+
+    _URIS_SET_HERE.add(uri)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,8 +117,7 @@ class Tracker:
         self.client = mlflow.MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
         # MLflow's fluent API (log_model, load_model, register_model) reads a process-wide
         # URI; a notebook works with one project, so the tracker points it there.
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
+        _point_mlflow_at(self.uri)
         self._experiment_id: str | None = None
 
     @property
@@ -145,8 +163,7 @@ class Tracker:
         from workbench.phases import phase_named
 
         phase_named(phase)
-        mlflow.set_tracking_uri(self.uri)
-        mlflow.set_registry_uri(self.uri)
+        _point_mlflow_at(self.uri)
         tags = self._run_tags(phase, notebook, data_fingerprint)
         with mlflow.start_run(experiment_id=self.experiment_id, run_name=run_name or phase, tags=tags) as run:
             tracked = TrackedRun(self, run)

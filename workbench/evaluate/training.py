@@ -71,7 +71,10 @@ def build_pipeline(X: pd.DataFrame, *, task: str = "classification", seed: int =
         [("numeric", "passthrough", numeric), ("categorical", encoder, categorical)],
         verbose_feature_names_out=False,
     )
-    settings = {"max_iter": 200, "learning_rate": 0.08, "max_leaf_nodes": 31, "random_state": seed, **params}
+    settings = {
+        "max_iter": 150, "learning_rate": 0.05, "max_leaf_nodes": 15, "min_samples_leaf": 30,
+        "random_state": seed, **params,
+    }
     estimator = HistGradientBoostingClassifier(**settings) if task == "classification" else HistGradientBoostingRegressor(**settings)
     return Pipeline([("columns", columns), ("model", estimator)])
 

@@ -20,7 +20,7 @@ from papermill.exceptions import PapermillExecutionError
 from papermill.utils import merge_kwargs, remove_args
 
 from workbench.exceptions import NotebookExecutionError
-from workbench.tracking import NOTEBOOK_ENV
+from workbench.tracking import NOTEBOOK_ENV, user_tracking_uri
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -58,6 +58,9 @@ class WorkbenchEngine(NBClientEngine):
             stderr_file=stderr_file,
         )
         env = {**os.environ, **(kernel_env or {})}
+        if not user_tracking_uri():
+            # Only a URI the user chose is inherited; the project decides otherwise.
+            env.pop("MLFLOW_TRACKING_URI", None)
         return PapermillNotebookClient(nb_man, **final).execute(env=env)
 
 

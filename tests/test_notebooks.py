@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from workbench.exceptions import PipelineError
+from workbench.notebooks import content_hash, notebook_phase, parameter_defaults
+from workbench.scaffold import notebook_templates_dir
+
+NOTEBOOKS = sorted(notebook_templates_dir().glob("0*.ipynb"))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_phase_notebooks_are_tagged_parameterised_and_clean(path: Path) -> None:
+    nb = nbformat.read(path, as_version=4)
+    assert notebook_phase(nb) == path.stem.split("_", 1)[1]
+    assert parameter_defaults(nb)["project_dir"] == "."
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            assert cell.outputs == [] and cell.execution_count is None
+
+
+def test_hash_ignores_outputs_but_not_code(tmp_path: Path) -> None:
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    original = content_hash(nb)
+    code = next(c for c in nb.cells if c.cell_type == "code" and "parameters" not in c.metadata.get("tags", []))
+    code.outputs = [nbformat.v4.new_output("stream", text="hello")]
+    code.execution_count = 7
+    nb.metadata["papermill"] = {"duration": 1.0}
+    assert content_hash(nb) == original
+    code.source += "\nprint('changed')"
+    assert content_hash(nb) != original
+
+
+def test_moving_the_parameters_tag_changes_the_hash() -> None:
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    original = content_hash(nb)
+    for cell in nb.cells:
+        cell.metadata.pop("tags", None)
+    assert content_hash(nb) != original
+
+
+def test_unreadable_notebook(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.ipynb"
+    bad.write_text("not json")
+    with pytest.raises(PipelineError, match="is not a readable notebook"):
+        content_hash(bad)
