@@ -110,5 +110,5 @@ def test_invalid_toml(tmp_path: Path) -> None:
 
 
 def test_no_project_here(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match="No workbench.toml found in"):
+    with pytest.raises(ConfigError, match=r"No workbench\.toml found in"):
         Project.load(tmp_path)

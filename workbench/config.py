@@ -7,6 +7,7 @@ not declared is an error, so a typo never silently does nothing.
 
 from __future__ import annotations
 
+import builtins
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -26,10 +27,10 @@ _REQUIRED = object()
 class Key:
     """One declared key: its type, default and allowed values."""
 
-    type: type | tuple[type, ...]
+    type: builtins.type | tuple[builtins.type, ...]
     default: Any = _REQUIRED
     choices: tuple[Any, ...] | None = None
-    item_type: type | None = None
+    item_type: builtins.type | None = None
     doc: str = ""
 
     @property

@@ -87,7 +87,7 @@ class ProjectStatus:
     next_step: str
 
     def to_dict(self) -> dict[str, Any]:
-        return jsonable(self)  # type: ignore[no-any-return]
+        return dict(jsonable(self))
 
     def to_text(self) -> str:
         """A table for terminals."""
@@ -114,7 +114,9 @@ def project_status(project: Project, tracker: Tracker | None = None) -> ProjectS
 
 def _phase_status(phase: Phase, tracker: Tracker) -> PhaseStatus:
     run = tracker.latest_run(phase.name)
-    base = {"phase": phase.name, "number": phase.number, "title": phase.title, "notebook": phase.notebook_path}
+    base: dict[str, Any] = {
+        "phase": phase.name, "number": phase.number, "title": phase.title, "notebook": phase.notebook_path,
+    }
     if run is None:
         return PhaseStatus(state=NOT_RUN, **base)
     gates = tracker.load_gates(run.run_id) if run.status == "FINISHED" else None

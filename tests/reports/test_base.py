@@ -44,7 +44,7 @@ def test_save_json_and_html(tmp_path: Path) -> None:
     assert _Example.from_dict(json.loads(report.save(tmp_path / "r.json").read_text())) == report
     page = report.save(tmp_path / "r.html").read_text()
     assert page.startswith("<!DOCTYPE html>") and "Example review" in page
-    with pytest.raises(ReportError, match="use .json or .html"):
+    with pytest.raises(ReportError, match=r"use \.json or \.html"):
         report.save(tmp_path / "r.txt")
 
 

@@ -35,7 +35,7 @@ class WorkbenchEngine(NBClientEngine):
     """papermill's nbclient engine, passing an environment to the kernel it starts."""
 
     @classmethod
-    def execute_managed_notebook(  # type: ignore[override]
+    def execute_managed_notebook(
         cls,
         nb_man: Any,
         kernel_name: str,
