@@ -1,3 +1,21 @@
-"""Deploy."""
+"""Deploy: the durable prediction log and promotion/rollback of the champion alias."""
 
-__all__: list[str] = []
+from workbench.deploy.predlog import (
+    log_batch,
+    read_feedback,
+    read_prediction_log,
+    read_requests,
+    write_feedback,
+)
+from workbench.deploy.registry import alias_history, promote, rollback
+
+__all__ = [
+    "alias_history",
+    "log_batch",
+    "promote",
+    "read_feedback",
+    "read_prediction_log",
+    "read_requests",
+    "rollback",
+    "write_feedback",
+]

@@ -1,0 +1,116 @@
+"""The prediction log: round trips, filters, feedback, and crash safety with a killed writer."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.deploy import (
+    log_batch,
+    read_feedback,
+    read_prediction_log,
+    read_requests,
+    write_feedback,
+)
+from workbench.deploy.predlog import log_path
+from workbench.exceptions import DataError
+
+
+def _result(n: int, seed: int = 0) -> SimpleNamespace:
+    rng = np.random.default_rng(seed)
+    p = rng.random(n)
+    return SimpleNamespace(predictions=(p > 0.5).astype(int), probabilities=np.column_stack([1 - p, p]))
+
+
+def _frame(n: int) -> pd.DataFrame:
+    return pd.DataFrame({"income": np.arange(n) * 1000.0, "loan_purpose": ["car"] * n,
+                         "when": pd.date_range("2026-01-01", periods=n, tz="UTC")})
+
+
+def test_log_batch_round_trip(project):
+    frame, result = _frame(5), _result(5)
+    rid = log_batch(project, frame, result, model_name="credit", model_version="3",
+                    timestamp="2026-02-01T12:00:00")
+    log = read_prediction_log(project)
+    assert list(log.columns[:8]) == ["request_id", "row", "timestamp", "model_name", "model_version",
+                                     "variant", "prediction", "probability"]
+    assert (log["request_id"] == rid).all() and list(log["row"]) == [0, 1, 2, 3, 4]
+    assert str(log["timestamp"].dt.tz) == "UTC" and log["timestamp"].iloc[0] == pd.Timestamp("2026-02-01 12:00", tz="UTC")
+    assert list(log["prediction"]) == list(result.predictions)
+    np.testing.assert_allclose(log["probability"], result.probabilities[:, 1])
+    assert list(log["income"]) == list(frame["income"]) and set(log["variant"]) == {"batch"}
+    requests = read_requests(project)
+    assert requests[["request_id", "status_code", "n_rows", "variant"]].iloc[0].tolist() == [rid, 200, 5, "batch"]
+
+
+def test_filters_by_time_and_variant(project):
+    log_batch(project, _frame(2), _result(2), model_name="m", model_version="1", timestamp="2026-01-01")
+    log_batch(project, _frame(3), _result(3), model_name="m", model_version="2", variant="champion",
+              timestamp="2026-01-05")
+    assert len(read_prediction_log(project)) == 5
+    assert len(read_prediction_log(project, since="2026-01-03")) == 3
+    assert len(read_prediction_log(project, until="2026-01-03")) == 2
+    assert set(read_prediction_log(project, variant="champion")["model_version"]) == {"2"}
+    assert len(read_requests(project, variant="batch")) == 1
+
+
+def test_feedback_by_request_id(project):
+    rid = log_batch(project, _frame(3), _result(3), model_name="m", model_version="1")
+    assert write_feedback(project, rid, [1, 0, 1]) == 3
+    assert write_feedback(project, rid, {1: 1}) == 1  # a corrected label replaces the old one
+    fb = read_feedback(project).sort_values("row")
+    assert fb["label"].tolist() == [1, 1, 1] and set(fb["request_id"]) == {rid}
+    with pytest.raises(DataError, match="unknown request id"):
+        write_feedback(project, "nope", [1])
+    with pytest.raises(DataError, match="out of range"):
+        write_feedback(project, rid, {7: 1})
+
+
+def test_mismatched_lengths_are_refused(project):
+    with pytest.raises(DataError, match="3 input rows but 2 predictions"):
+        log_batch(project, _frame(3), _result(2), model_name="m", model_version="1")
+    assert read_requests(project).empty
+
+
+_WRITER = """
+import sys, numpy as np, pandas as pd
+from types import SimpleNamespace
+from workbench.deploy.predlog import connect, prediction_rows, write_request
+conn = connect(sys.argv[1])
+frame = pd.DataFrame({"x": np.arange(200.0)})
+res = SimpleNamespace(predictions=np.zeros(200, int), probabilities=None)
+i = 0
+while True:
+    rid = f"r{i}"
+    rows = prediction_rows(frame, res, request_id=rid, timestamp="2026-01-01T00:00:00+00:00",
+                           model_name="m", model_version="1", variant="champion")
+    write_request(conn, request_id=rid, timestamp="2026-01-01T00:00:00+00:00", status_code=200,
+                  latency_ms=1.0, n_rows=200, variant="champion", rows=rows)
+    i += 1
+    if i == 5:
+        print("ready", flush=True)
+"""
+
+
+def test_killed_writer_leaves_no_partial_rows(project):
+    path = log_path(project)
+    proc = subprocess.Popen([sys.executable, "-c", textwrap.dedent(_WRITER), str(path)], stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline().strip() == b"ready"
+        time.sleep(0.5)
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    log, requests = read_prediction_log(project), read_requests(project)
+    assert len(requests) >= 5
+    assert len(log) == 200 * len(requests)  # every committed request is complete, nothing else
+    assert (log.groupby("request_id").size() == 200).all()

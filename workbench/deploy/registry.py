@@ -1,0 +1,95 @@
+"""Promotion and rollback of the registered model's ``champion`` alias, with a durable history.
+
+Every alias move is appended to ``.workbench/promotions.jsonl`` (time, alias, version, previous,
+user, reason); :func:`rollback` reads that history to restore the previous champion.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from workbench.exceptions import ModelError
+
+
+def _history_path(project: Any) -> Path:
+    return Path(project.state_dir) / "promotions.jsonl"
+
+
+def _client(project: Any) -> Any:
+    from workbench.tracking import Tracker
+
+    return Tracker(project).client
+
+
+def _alias_version(client: Any, name: str, alias: str) -> str | None:
+    try:
+        return str(client.get_model_version_by_alias(name, alias).version)
+    except Exception:
+        return None
+
+
+def _append(project: Any, entry: dict[str, Any]) -> None:
+    path = _history_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps(entry) + "\n")
+        handle.flush()
+
+
+def alias_history(project: Any) -> list[dict[str, Any]]:
+    """Every alias move, oldest first: ``time, alias, version, previous, user, reason, action``."""
+    path = _history_path(project)
+    if not path.exists():
+        return []
+    entries = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        try:
+            entries.append(json.loads(line))
+        except json.JSONDecodeError:
+            continue  # a torn last line from a crash is skipped, never fatal
+    return entries
+
+
+def _move(project: Any, version: str, *, alias: str, reason: str, action: str) -> dict[str, Any]:
+    client = _client(project)
+    name = project.config.model_name
+    try:
+        client.get_model_version(name, str(version))
+    except Exception as exc:
+        raise ModelError(f"model {name!r} has no version {version}",
+                         hint="register it first (notebook 04 / package_model)") from exc
+    previous = _alias_version(client, name, alias)
+    client.set_registered_model_alias(name, alias, str(version))
+    entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "alias": alias, "version": str(version),
+             "previous": previous, "user": getpass.getuser(), "reason": reason, "action": action, "model": name}
+    _append(project, entry)
+    return entry
+
+
+def promote(project: Any, version: str | int | None = None, *, alias: str = "champion",
+            reason: str = "") -> dict[str, Any]:
+    """Point ``alias`` (default ``champion``) at ``version`` (default: the ``challenger``).
+
+    Returns the history entry that was recorded.
+    """
+    if version is None:
+        version = _alias_version(_client(project), project.config.model_name, "challenger")
+        if version is None:
+            raise ModelError(f"model {project.config.model_name!r} has no 'challenger' alias",
+                             hint="pass a version, or register one with notebook 04")
+    return _move(project, str(version), alias=alias, reason=reason, action="promote")
+
+
+def rollback(project: Any, *, alias: str = "champion", reason: str = "") -> dict[str, Any]:
+    """Move ``alias`` back to the version it pointed at before its latest move."""
+    current = _alias_version(_client(project), project.config.model_name, alias)
+    moves = [e for e in alias_history(project) if e.get("alias") == alias and e.get("version") == current
+             and e.get("action") == "promote"]
+    previous = moves[-1].get("previous") if moves else None
+    if previous is None:
+        raise ModelError(f"no earlier {alias} to roll back to", hint="see `workbench history`")
+    return _move(project, previous, alias=alias, reason=reason, action="rollback")
