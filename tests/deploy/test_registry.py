@@ -1,0 +1,53 @@
+"""Champion promotion and rollback against the project's real MLflow model registry."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from sklearn.dummy import DummyClassifier
+
+from workbench.deploy import alias_history, promote, rollback
+from workbench.exceptions import ModelError
+from workbench.tracking import Tracker
+
+
+def _register_versions(project, count: int) -> Tracker:
+    tracker = Tracker(project)
+    X, y = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]}), [0, 1, 0, 1]
+    name = project.config.model_name
+    tracker.client.create_registered_model(name)
+    for _ in range(count):
+        with tracker.start_run("package") as run:
+            uri = run.log_model(DummyClassifier().fit(X, y), input_example=X.head(2))
+        tracker.client.create_model_version(name, uri, run_id=run.run_id)
+    return tracker
+
+
+def test_promote_rollback_and_history(project):
+    tracker = _register_versions(project, 2)
+    name = project.config.model_name
+    with pytest.raises(ModelError, match="no 'challenger' alias"):
+        promote(project)
+    tracker.client.set_registered_model_alias(name, "challenger", "1")
+    promote(project, reason="first")
+    tracker.client.set_registered_model_alias(name, "challenger", "2")
+    entry = promote(project, reason="better auc")
+    assert (entry["version"], entry["previous"]) == ("2", "1")
+    assert str(tracker.client.get_model_version_by_alias(name, "champion").version) == "2"
+    back = rollback(project, reason="latency regression")
+    assert (back["version"], back["previous"], back["action"]) == ("1", "2", "rollback")
+    assert str(tracker.client.get_model_version_by_alias(name, "champion").version) == "1"
+    with pytest.raises(ModelError, match="no earlier champion"):
+        rollback(project)
+    history = alias_history(project)
+    assert [(h["action"], h["version"], h["previous"], h["reason"]) for h in history] == [
+        ("promote", "1", None, "first"), ("promote", "2", "1", "better auc"),
+        ("rollback", "1", "2", "latency regression")]
+    assert all(h["user"] and h["time"] for h in history)
+
+
+def test_unknown_version_is_refused(project):
+    _register_versions(project, 1)
+    with pytest.raises(ModelError, match="no version 9"):
+        promote(project, 9)
+    assert alias_history(project) == []
