@@ -4,6 +4,22 @@ from __future__ import annotations
 
 import argparse
 
+from workbench.cli._common import add_project_option, open_project
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add this area's commands (none yet)."""
+    """Add ``workbench report --out DIR``: the offline evidence pack."""
+    parser = commands.add_parser(
+        "report", help="write the offline evidence pack (index page, reports, logs)"
+    )
+    add_project_option(parser)
+    parser.add_argument("--out", required=True, help="folder to write the evidence pack into")
+    parser.set_defaults(handler=_report)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from workbench.stakeholder import build_evidence_pack
+
+    index = build_evidence_pack(open_project(args), args.out)
+    print(f"evidence pack: {index}")
+    return 0
