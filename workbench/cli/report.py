@@ -14,12 +14,19 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     add_project_option(parser)
     parser.add_argument("--out", required=True, help="folder to write the evidence pack into")
+    parser.add_argument(
+        "--compare", nargs=2, metavar=("V1", "V2"), help="compare two registered model versions"
+    )
     parser.set_defaults(handler=_report)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from workbench.stakeholder import build_evidence_pack
+    from workbench.stakeholder import build_evidence_pack, compare_versions
 
+    if args.compare:
+        target = compare_versions(open_project(args), args.compare[0], args.compare[1], args.out)
+        print(f"comparison: {target}")
+        return 0
     index = build_evidence_pack(open_project(args), args.out)
     print(f"evidence pack: {index}")
     return 0
