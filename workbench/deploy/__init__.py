@@ -1,5 +1,6 @@
 """Deploy: the durable prediction log and promotion/rollback of the champion alias."""
 
+from workbench.deploy.app import create_app
 from workbench.deploy.predlog import (
     log_batch,
     read_feedback,
@@ -11,6 +12,7 @@ from workbench.deploy.registry import alias_history, promote, rollback
 
 __all__ = [
     "alias_history",
+    "create_app",
     "log_batch",
     "promote",
     "read_feedback",
