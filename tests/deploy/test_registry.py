@@ -51,3 +51,14 @@ def test_unknown_version_is_refused(project):
     with pytest.raises(ModelError, match="no version 9"):
         promote(project, 9)
     assert alias_history(project) == []
+
+
+def test_cli_promote_and_history(project, capsys):
+    from workbench.cli import main
+
+    tracker = _register_versions(project, 1)
+    tracker.client.set_registered_model_alias(project.config.model_name, "challenger", "1")
+    assert main(["promote", "--reason", "gates passed", "-P", str(project.root)]) == 0
+    assert main(["history", "-P", str(project.root)]) == 0
+    out = capsys.readouterr().out
+    assert "promote  champion: None -> 1" in out and "gates passed" in out

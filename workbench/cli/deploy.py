@@ -3,7 +3,66 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from workbench.cli._common import add_project_option, open_project, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add this area's commands (none yet)."""
+    """Add ``serve``, ``promote``, ``rollback`` and ``history``."""
+    serve = commands.add_parser("serve", help="serve a model over REST (FastAPI + uvicorn)")
+    serve.add_argument("model", help="MLflow model URI, e.g. models:/credit@champion or runs:/<id>/model")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
+    add_project_option(serve)
+    serve.set_defaults(handler=_serve)
+
+    promote = commands.add_parser("promote", help="point the champion alias at a version (default: the challenger)")
+    promote.add_argument("version", nargs="?", help="model version (default: the challenger)")
+    promote.add_argument("--reason", default="")
+    add_project_option(promote)
+    promote.set_defaults(handler=_promote)
+
+    rollback = commands.add_parser("rollback", help="restore the previous champion")
+    rollback.add_argument("--reason", default="")
+    add_project_option(rollback)
+    rollback.set_defaults(handler=_rollback)
+
+    history = commands.add_parser("history", help="every champion/challenger alias move")
+    add_project_option(history)
+    history.set_defaults(handler=_history)
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from workbench.deploy import create_app
+
+    project = open_project(args, check_data=False)
+    token = args.token_file.read_text(encoding="utf-8").strip() if args.token_file else None
+    uvicorn.run(create_app(project, args.model, token=token), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _promote(args: argparse.Namespace) -> int:
+    from workbench.deploy import promote
+
+    print_json(promote(open_project(args, check_data=False), args.version, reason=args.reason))
+    return 0
+
+
+def _rollback(args: argparse.Namespace) -> int:
+    from workbench.deploy import rollback
+
+    print_json(rollback(open_project(args, check_data=False), reason=args.reason))
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    from workbench.deploy import alias_history
+
+    for entry in alias_history(open_project(args, check_data=False)):
+        print(f"{entry['time']}  {entry['action']:<8} {entry['alias']}: {entry['previous']} -> "
+              f"{entry['version']}  by {entry['user']}  {entry['reason']}")
+    return 0
