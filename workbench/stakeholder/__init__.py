@@ -1,4 +1,4 @@
-"""Stakeholder view: the offline evidence pack and version comparison, built from logged reports."""
+"""Stakeholder view: the offline evidence pack, the dashboard sections and version comparison."""
 
 from workbench.stakeholder.compare import compare_rows, compare_versions, version_reports
 from workbench.stakeholder.pack import (
@@ -6,6 +6,7 @@ from workbench.stakeholder.pack import (
     REPORT_NAMES,
     build_evidence_pack,
     load_latest_reports,
+    sections,
 )
 
 __all__ = [
@@ -15,5 +16,6 @@ __all__ = [
     "compare_rows",
     "compare_versions",
     "load_latest_reports",
+    "sections",
     "version_reports",
 ]

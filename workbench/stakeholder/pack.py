@@ -111,3 +111,35 @@ def build_evidence_pack(project: Any, out: Path | str) -> Path:
         ),
     )
     return index
+
+
+def sections(project: Any) -> list[tuple[str, str]]:
+    """``(title, html fragment)`` per stakeholder section, for the Voila dashboard (code hidden).
+
+    Each fragment is the report's own rendering (plotly.js sent once) or states "not run yet".
+    """
+    from workbench.render.html import section, table, text
+
+    titles = {
+        "metrics": "Performance against the baseline",
+        "fairness": "Fairness by group",
+        "explanation": "Top drivers",
+        "drift": "Drift status",
+        "monitor": "Monitoring",
+    }
+    found = load_latest_reports(project)
+    out = []
+    for name, title in titles.items():
+        report = found[name]
+        body = (
+            text(NOT_RUN, css="wb-missing")
+            if report is None
+            else report.to_html(full_page=False, plotlyjs="once")
+        )
+        out.append((title, section(title, body)))
+    for title, module, function in LOGS:
+        rows = read_log(module, function, project)
+        out.append(
+            (title, section(title, text(NOT_RUN, css="wb-missing") if not rows else table(rows)))
+        )
+    return out
