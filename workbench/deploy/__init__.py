@@ -1,6 +1,7 @@
 """Deploy: the durable prediction log and promotion/rollback of the champion alias."""
 
 from workbench.deploy.app import create_app
+from workbench.deploy.batch import BatchSummary, score_batch
 from workbench.deploy.predlog import (
     log_batch,
     read_feedback,
@@ -11,6 +12,7 @@ from workbench.deploy.predlog import (
 from workbench.deploy.registry import alias_history, promote, rollback
 
 __all__ = [
+    "BatchSummary",
     "alias_history",
     "create_app",
     "log_batch",
@@ -19,5 +21,6 @@ __all__ = [
     "read_prediction_log",
     "read_requests",
     "rollback",
+    "score_batch",
     "write_feedback",
 ]
