@@ -1,5 +1,26 @@
-"""Explore: profile a dataset, infer and validate its schema, fingerprint it."""
+"""Explore: infer and validate a dataset's schema, fingerprint it, gate it."""
 
 from workbench.explore.fingerprint import Fingerprint, fingerprint
+from workbench.explore.gates import explore_gates
+from workbench.explore.schema import ColumnSchema, Schema, infer_schema
+from workbench.explore.validation import (
+    ValidationFailure,
+    ValidationReport,
+    load_schema,
+    save_schema,
+    validate,
+)
 
-__all__ = ["Fingerprint", "fingerprint"]
+__all__ = [
+    "ColumnSchema",
+    "Fingerprint",
+    "Schema",
+    "ValidationFailure",
+    "ValidationReport",
+    "explore_gates",
+    "fingerprint",
+    "infer_schema",
+    "load_schema",
+    "save_schema",
+    "validate",
+]
