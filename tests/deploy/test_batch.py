@@ -37,3 +37,16 @@ def test_score_batch_chunks_and_rejects(trained, tmp_path, suffix):
         rejects = pd.read_csv(summary.rejects)
         assert len(rejects) == 2 and rejects["reason"].str.contains(f"{numeric}: not a number").all()
     assert len(read_prediction_log(project, variant="batch")) == summary.scored
+
+
+def test_cli_score(trained, tmp_path, capsys):
+    from workbench.cli import main
+
+    root = tmp_path / "proj"
+    shutil.copytree(trained.project.root, root)
+    src = tmp_path / "in.parquet"
+    trained.split.X_test.head(30).to_parquet(src)
+    assert main(["score", trained.model_uri, str(src), str(tmp_path / "out.csv"), "--chunk-size", "10",
+                 "-P", str(root)]) == 0
+    assert '"chunks": 3' in capsys.readouterr().out
+    assert len(pd.read_csv(tmp_path / "out.csv")) == 30

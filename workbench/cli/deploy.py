@@ -9,7 +9,7 @@ from workbench.cli._common import add_project_option, open_project, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``serve``, ``promote``, ``rollback`` and ``history``."""
+    """Add ``serve``, ``score``, ``promote``, ``rollback`` and ``history``."""
     serve = commands.add_parser("serve", help="serve a model over REST (FastAPI + uvicorn)")
     serve.add_argument("model", help="MLflow model URI, e.g. models:/credit@champion or runs:/<id>/model")
     serve.add_argument("--host", default="127.0.0.1")
@@ -17,6 +17,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
     add_project_option(serve)
     serve.set_defaults(handler=_serve)
+
+    score = commands.add_parser("score", help="score a CSV/Parquet file in chunks (rejects go to a side file)")
+    score.add_argument("model")
+    score.add_argument("input", type=Path)
+    score.add_argument("output", type=Path)
+    score.add_argument("--chunk-size", type=int, default=50_000)
+    add_project_option(score)
+    score.set_defaults(handler=_score)
 
     promote = commands.add_parser("promote", help="point the champion alias at a version (default: the challenger)")
     promote.add_argument("version", nargs="?", help="model version (default: the challenger)")
@@ -42,6 +50,17 @@ def _serve(args: argparse.Namespace) -> int:
     project = open_project(args, check_data=False)
     token = args.token_file.read_text(encoding="utf-8").strip() if args.token_file else None
     uvicorn.run(create_app(project, args.model, token=token), host=args.host, port=args.port, log_level="warning")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from workbench.deploy import score_batch
+
+    project = open_project(args, check_data=False)
+    summary = score_batch(project, args.model, args.input, args.output, chunk_size=args.chunk_size)
+    print_json(dataclasses.asdict(summary))
     return 0
 
 
