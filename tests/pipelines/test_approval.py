@@ -1,0 +1,66 @@
+"""Approval locked to notebook content: code edits invalidate, new outputs do not."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import nbformat
+
+from workbench.pipelines import approval_states, approve_notebook, revoke_approval
+
+NB = "notebooks/01_explore.ipynb"
+
+
+def _state(project, name=NB):
+    return {s.notebook: s for s in approval_states(project)}[name]
+
+
+def test_approve_then_outputs_keep_and_code_edits_break(project):
+    assert _state(project).state == "none"
+    approval = approve_notebook(project, NB, by="ada", comment="reviewed")
+    assert approval.approved_by == "ada" and approval.hash.startswith("sha256:")
+    record = json.loads((project.root / "approvals.json").read_text())["approvals"][NB]
+    assert record["comment"] == "reviewed" and record["hash"] == approval.hash
+    assert _state(project).state == "approved"
+
+    path = project.root / NB
+    nb = nbformat.read(path, as_version=4)
+    code = next(c for c in nb.cells if c.cell_type == "code")
+    code.outputs = [nbformat.v4.new_output("stream", text="new output\n")]
+    code.execution_count = 7
+    nbformat.write(nb, path)
+    assert _state(project).state == "approved"
+
+    code.source += "\nx = 1"
+    nbformat.write(nb, path)
+    state = _state(project)
+    assert state.state == "changed" and state.approved_by == "ada"
+
+    assert revoke_approval(project, NB) is True
+    assert _state(project).state == "none"
+    assert revoke_approval(project, NB) is False
+
+
+def test_kernel_change_invalidates(project):
+    approve_notebook(project, NB, by="ada")
+    path = project.root / NB
+    nb = nbformat.read(path, as_version=4)
+    nb.metadata["kernelspec"] = {"name": "other", "display_name": "Other", "language": "python"}
+    nbformat.write(nb, path)
+    assert _state(project).state == "changed"
+
+
+def test_cli_approve_and_list(project):
+    run = [sys.executable, "-m", "workbench"]
+    out = subprocess.run(
+        [*run, "approve", NB, "--by", "bob", "--comment", "ok", "-P", str(project.root)],
+        capture_output=True, text=True, check=True,
+    ).stdout
+    assert "approved notebooks/01_explore.ipynb" in out
+    listed = subprocess.run(
+        [*run, "approvals", "--json", "-P", str(project.root)], capture_output=True, text=True, check=True
+    ).stdout
+    states = {s["notebook"]: s["state"] for s in json.loads(listed)}
+    assert states[NB] == "approved" and states["notebooks/02_evaluate.ipynb"] == "none"

@@ -1,0 +1,157 @@
+"""Approval of notebooks, locked to their content (code cells, parameters cell, kernel).
+
+Approvals live in ``approvals.json`` at the project root so a team can review them in git.
+Editing code invalidates an approval; re-running a notebook (new outputs) does not.
+"""
+
+from __future__ import annotations
+
+import getpass
+import json
+import os
+import subprocess
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from workbench._io import write_text
+from workbench.exceptions import ApprovalError
+from workbench.notebooks import content_hash, notebook_phase, read_notebook
+
+__all__ = ["Approval", "ApprovalState", "approval_states", "approve_notebook", "revoke_approval"]
+
+APPROVALS_FILE = "approvals.json"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Approval:
+    """One recorded approval: which notebook, its content hash, who, when and why."""
+
+    notebook: str
+    hash: str
+    kernel: str
+    approved_by: str
+    approved_at: str
+    comment: str = ""
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApprovalState:
+    """A notebook's approval state: ``approved``, ``changed`` (since approval) or ``none``."""
+
+    notebook: str
+    phase: str | None
+    state: str
+    approved_by: str | None = None
+    approved_at: str | None = None
+    comment: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _path(project: Any) -> Path:
+    return Path(project.root) / APPROVALS_FILE
+
+
+def _read(project: Any) -> dict[str, dict[str, Any]]:
+    path = _path(project)
+    if not path.exists():
+        return {}
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as err:
+        raise ApprovalError(f"{path} is not valid JSON: {err}.", hint="Fix or delete the file.") from err
+    return dict(data.get("approvals", {}))
+
+
+def _write(project: Any, approvals: dict[str, dict[str, Any]]) -> None:
+    payload = {"schema_version": 1, "approvals": dict(sorted(approvals.items()))}
+    write_text(_path(project), json.dumps(payload, indent=2) + "\n")
+
+
+def _relative(project: Any, notebook: Path | str) -> str:
+    path = project.resolve(notebook, must_exist=True)
+    return path.relative_to(Path(project.root).resolve()).as_posix()
+
+
+def _default_user() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+        ).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        out = ""
+    if out:
+        return out
+    try:
+        return getpass.getuser()
+    except Exception:  # noqa: BLE001 - getuser raises various errors without a passwd entry
+        return os.environ.get("USER", "unknown")
+
+
+def approve_notebook(project: Any, notebook: Path | str, *, by: str | None = None, comment: str = "") -> Approval:
+    """Approve ``notebook`` as it is now (its content hash) and record it in ``approvals.json``.
+
+    Parameters
+    ----------
+    project : Project
+        The project holding the notebook.
+    notebook : path
+        The notebook, relative to the project root (or absolute inside it).
+    by : str, optional
+        Who approves; default: ``git config user.name``, else the login name.
+    comment : str
+        Why it is approved.
+    """
+    rel = _relative(project, notebook)
+    nb = read_notebook(Path(project.root) / rel)
+    approval = Approval(
+        notebook=rel,
+        hash=content_hash(nb),
+        kernel=str(nb.metadata.get("kernelspec", {}).get("name", "")),
+        approved_by=by or _default_user(),
+        approved_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        comment=comment,
+    )
+    approvals = _read(project)
+    approvals[rel] = asdict(approval)
+    _write(project, approvals)
+    return approval
+
+
+def revoke_approval(project: Any, notebook: Path | str) -> bool:
+    """Remove the approval of ``notebook``; True when there was one."""
+    rel = Path(notebook).as_posix()
+    approvals = _read(project)
+    if rel not in approvals:
+        rel = _relative(project, notebook)
+    found = approvals.pop(rel, None) is not None
+    if found:
+        _write(project, approvals)
+    return found
+
+
+def _state(project: Any, rel: str, record: dict[str, Any] | None) -> ApprovalState:
+    path = Path(project.root) / rel
+    phase = notebook_phase(path) if path.exists() else None
+    if record is None:
+        return ApprovalState(notebook=rel, phase=phase, state="none")
+    current = content_hash(path) if path.exists() else None
+    return ApprovalState(
+        notebook=rel,
+        phase=phase,
+        state="approved" if current == record.get("hash") else "changed",
+        approved_by=record.get("approved_by"),
+        approved_at=record.get("approved_at"),
+        comment=record.get("comment", ""),
+    )
+
+
+def approval_states(project: Any, notebooks: list[str] | None = None) -> list[ApprovalState]:
+    """The approval state of every project notebook (or of ``notebooks``), in name order."""
+    approvals = _read(project)
+    root = Path(project.root).resolve()
+    names = notebooks if notebooks is not None else [p.resolve().relative_to(root).as_posix() for p in project.notebooks()]
+    return [_state(project, rel, approvals.get(rel)) for rel in names]
