@@ -56,11 +56,16 @@ def test_cli_approve_and_list(project):
     run = [sys.executable, "-m", "workbench"]
     out = subprocess.run(
         [*run, "approve", NB, "--by", "bob", "--comment", "ok", "-P", str(project.root)],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     assert "approved notebooks/01_explore.ipynb" in out
     listed = subprocess.run(
-        [*run, "approvals", "--json", "-P", str(project.root)], capture_output=True, text=True, check=True
+        [*run, "approvals", "--json", "-P", str(project.root)],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     states = {s["notebook"]: s["state"] for s in json.loads(listed)}
     assert states[NB] == "approved" and states["notebooks/02_evaluate.ipynb"] == "none"

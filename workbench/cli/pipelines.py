@@ -10,7 +10,9 @@ from workbench.cli._common import add_project_option, open_project, print_json
 def _approve(args: argparse.Namespace) -> int:
     from workbench.pipelines import approve_notebook
 
-    approval = approve_notebook(open_project(args, check_data=False), args.notebook, by=args.by, comment=args.comment)
+    approval = approve_notebook(
+        open_project(args, check_data=False), args.notebook, by=args.by, comment=args.comment
+    )
     print(f"approved {approval.notebook} ({approval.hash[:19]}) by {approval.approved_by}")
     return 0
 
@@ -44,7 +46,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     p.add_argument("--by", default=None, help="who approves (default: git user.name)")
     add_project_option(p)
     p.set_defaults(handler=_approve)
-    p = commands.add_parser("approvals", help="list notebooks as approved, changed or never approved")
+    p = commands.add_parser(
+        "approvals", help="list notebooks as approved, changed or never approved"
+    )
     p.add_argument("--json", action="store_true")
     add_project_option(p)
     p.set_defaults(handler=_approvals)

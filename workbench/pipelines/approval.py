@@ -62,7 +62,9 @@ def _read(project: Any) -> dict[str, dict[str, Any]]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as err:
-        raise ApprovalError(f"{path} is not valid JSON: {err}.", hint="Fix or delete the file.") from err
+        raise ApprovalError(
+            f"{path} is not valid JSON: {err}.", hint="Fix or delete the file."
+        ) from err
     return dict(data.get("approvals", {}))
 
 
@@ -87,11 +89,13 @@ def _default_user() -> str:
         return out
     try:
         return getpass.getuser()
-    except Exception:  # noqa: BLE001 - getuser raises various errors without a passwd entry
+    except Exception:
         return os.environ.get("USER", "unknown")
 
 
-def approve_notebook(project: Any, notebook: Path | str, *, by: str | None = None, comment: str = "") -> Approval:
+def approve_notebook(
+    project: Any, notebook: Path | str, *, by: str | None = None, comment: str = ""
+) -> Approval:
     """Approve ``notebook`` as it is now (its content hash) and record it in ``approvals.json``.
 
     Parameters
@@ -153,5 +157,9 @@ def approval_states(project: Any, notebooks: list[str] | None = None) -> list[Ap
     """The approval state of every project notebook (or of ``notebooks``), in name order."""
     approvals = _read(project)
     root = Path(project.root).resolve()
-    names = notebooks if notebooks is not None else [p.resolve().relative_to(root).as_posix() for p in project.notebooks()]
+    names = (
+        notebooks
+        if notebooks is not None
+        else [p.resolve().relative_to(root).as_posix() for p in project.notebooks()]
+    )
     return [_state(project, rel, approvals.get(rel)) for rel in names]
