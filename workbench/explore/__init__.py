@@ -1,7 +1,8 @@
-"""Explore: infer and validate a dataset's schema, fingerprint it, gate it."""
+"""Explore: profile a dataset, infer and validate a dataset's schema, fingerprint it, gate it."""
 
 from workbench.explore.fingerprint import Fingerprint, fingerprint
 from workbench.explore.gates import explore_gates
+from workbench.explore.profile import ColumnProfile, ProfileReport, ProfileWarning, profile
 from workbench.explore.schema import ColumnSchema, Schema, infer_schema
 from workbench.explore.validation import (
     ValidationFailure,
@@ -12,8 +13,11 @@ from workbench.explore.validation import (
 )
 
 __all__ = [
+    "ColumnProfile",
     "ColumnSchema",
     "Fingerprint",
+    "ProfileReport",
+    "ProfileWarning",
     "Schema",
     "ValidationFailure",
     "ValidationReport",
@@ -21,6 +25,7 @@ __all__ = [
     "fingerprint",
     "infer_schema",
     "load_schema",
+    "profile",
     "save_schema",
     "validate",
 ]

@@ -64,7 +64,7 @@ class ValidationReport(Report):
 
 
 def _failure(column: str, check: str, bad: pd.Series) -> ValidationFailure | None:
-    count = int(len(bad))
+    count = len(bad)
     if not count:
         return None
     examples = tuple(str(v) for v in pd.unique(bad.to_numpy())[:MAX_EXAMPLES])
