@@ -73,3 +73,15 @@ def test_bad_input_is_named(credit: pd.DataFrame) -> None:
         profile(credit.iloc[0:0])
     with pytest.raises(DataError, match="duplicated column names: a"):
         profile(pd.DataFrame([[1, 2]], columns=["a", "a"]))
+
+
+def test_profile_renders_as_html_and_widget(credit: pd.DataFrame) -> None:
+    report = profile(credit, target="default", sensitive=["sex"])
+    page = report.to_html(plotlyjs="none")
+    for title in ("Overview", "Warnings", "Missing values", "Associations", "Distributions", "Columns"):
+        assert f">{title}</h2>" in page
+    assert page.count("plotly-graph-div") >= 3
+    tabs = report.widget()
+    picker = tabs.children[1].children[0]
+    picker.value = "income"
+    assert "mean" in tabs.children[1].children[1].children[1].value
