@@ -41,7 +41,7 @@ def test_associations_match_scipy(credit: pd.DataFrame) -> None:
     )
 
 
-def test_quality_warnings_name_the_columns() -> None:
+def _flawed_profile():
     rng = np.random.default_rng(0)
     y = rng.integers(0, 2, 400)
     frame = pd.DataFrame(
@@ -55,13 +55,27 @@ def test_quality_warnings_name_the_columns() -> None:
         }
     )
     frame = pd.concat([frame, frame.head(3)], ignore_index=True)
-    report = profile(frame, target="y")
+    return profile(frame, target="y")
+
+
+def test_quality_warnings_name_the_columns() -> None:
+    report = _flawed_profile()
     assert "id_like" not in report.warning_codes("id")  # duplicated rows make ids repeat
     assert "constant" in report.warning_codes("const")
     assert "all_missing" in report.warning_codes("empty")
     assert "leakage_suspect" in report.warning_codes("leak")
     assert "leakage_suspect" not in report.warning_codes("noise")
     assert report.n_duplicate_rows == 3
+
+
+def test_leakage_suspect_fails_the_explore_gate(project) -> None:
+    from workbench.explore import explore_gates
+
+    report = _flawed_profile()
+    gates = explore_gates(project, missing_share={"noise": 0.0}, profile=report)
+    leak = next(r for r in gates.results if r.name == "no_leakage_suspect")
+    assert not leak.passed
+    assert "leak" in leak.reason
 
 
 def test_bad_input_is_named(credit: pd.DataFrame) -> None:
