@@ -75,3 +75,10 @@ def test_schema_versions_in_project(project, credit: pd.DataFrame) -> None:
     assert load_schema(project, version=1) == load_schema(first)
     with pytest.raises(DataError, match="no schema version 7"):
         load_schema(project, version=7)
+
+
+def test_infinite_values_are_their_own_failure() -> None:
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0] * 10})
+    bad = frame.assign(x=[float("inf"), 2.0, 3.0, -float("inf")] * 10)
+    report = validate(bad, infer_schema(frame))
+    assert [(f.check, f.failing_count) for f in report.failures] == [("finite_values", 20)]

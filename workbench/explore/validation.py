@@ -86,6 +86,10 @@ def _check_column(series: pd.Series, spec: ColumnSchema) -> tuple[int, list[Vali
             n_checks += 1
             finite = numbers.dropna()
             failures.append(_failure(spec.name, "integer_values", finite[np.floor(finite) != finite]))
+        infinite = numbers.isin([np.inf, -np.inf])
+        n_checks += 1
+        failures.append(_failure(spec.name, "finite_values", numbers[infinite]))
+        numbers = numbers[~infinite]
         if spec.minimum is not None:
             n_checks += 1
             failures.append(_failure(spec.name, f"greater_than_or_equal_to({spec.minimum:g})", numbers[numbers < spec.minimum]))
