@@ -15,6 +15,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
+    serve.add_argument("--challenger", metavar="MODEL", help="a challenger model URI")
+    serve.add_argument("--mode", choices=("shadow", "canary"), help="shadow: scored and logged; canary: serves a share")
+    serve.add_argument("--fraction", type=float, default=0.1, help="the canary's share of traffic (default 0.1)")
     add_project_option(serve)
     serve.set_defaults(handler=_serve)
 
@@ -49,7 +52,9 @@ def _serve(args: argparse.Namespace) -> int:
 
     project = open_project(args, check_data=False)
     token = args.token_file.read_text(encoding="utf-8").strip() if args.token_file else None
-    uvicorn.run(create_app(project, args.model, token=token), host=args.host, port=args.port, log_level="warning")
+    uvicorn.run(create_app(
+        project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token
+    ), host=args.host, port=args.port, log_level="warning")
     return 0
 
 

@@ -6,7 +6,9 @@ Develop area's ``RobustModel`` is available this module validates with :func:`va
 
 from __future__ import annotations
 
+import hashlib
 import hmac
+import random
 import threading
 import time
 import uuid
@@ -17,7 +19,13 @@ import pandas as pd
 from fastapi import Body, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from workbench.deploy.predlog import connect, prediction_rows, write_feedback, write_request
+from workbench.deploy.predlog import (
+    connect,
+    prediction_rows,
+    write_feedback,
+    write_request,
+    write_shadow,
+)
 from workbench.exceptions import DataError, ServingError
 
 MAX_ROWS = 10_000
@@ -75,7 +83,7 @@ def _records_from_invocations(payload: Any) -> list[dict]:
 
 
 class _Service:
-    def __init__(self, project: Any, model_uri: str) -> None:
+    def __init__(self, project: Any, model_uri: str, variant: str = "champion") -> None:
         import mlflow.sklearn
 
         from workbench.tracking import Tracker, model_schema
@@ -91,6 +99,27 @@ class _Service:
         self.version = model_uri.rsplit("/", 1)[-1]
         self.conn = connect(project)
         self.lock = threading.Lock()
+        self.variant = variant
+
+
+MODES = ("shadow", "canary")
+KEY_HEADER = "x-workbench-key"
+
+
+def canary_share(key: str) -> float:
+    """A stable number in [0, 1) for ``key``: the same key always lands on the same side of a fraction."""
+    digest = hashlib.sha256(key.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _check_challenger(challenger_uri: str | None, mode: str | None, fraction: float) -> None:
+    if (challenger_uri is None) != (mode is None):
+        raise ServingError("a challenger needs a mode and a mode needs a challenger",
+                           hint="pass both --challenger MODEL and --mode shadow|canary")
+    if mode is not None and mode not in MODES:
+        raise ServingError(f"unknown challenger mode {mode!r}", hint="use --mode shadow or --mode canary")
+    if not 0.0 < fraction <= 1.0:
+        raise ServingError(f"the canary fraction must be in (0, 1], not {fraction}", hint="e.g. --fraction 0.1")
 
 
 def _metrics(registry: Any) -> dict[str, Any]:
@@ -106,7 +135,12 @@ def _metrics(registry: Any) -> dict[str, Any]:
 
 def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = None, mode: str | None = None,
                fraction: float = 0.1, token: str | None = None) -> FastAPI:
-    """Build the model service for ``model_uri`` (challenger modes are not implemented yet).
+    """Build the model service for ``model_uri``, optionally with a challenger.
+
+    In ``shadow`` mode the challenger scores every valid request too; its predictions are logged
+    (variant ``shadow``) and never returned. In ``canary`` mode a ``fraction`` of requests is
+    served by the challenger (variant ``challenger``), sticky per ``X-Workbench-Key`` header when
+    one is sent, random otherwise.
 
     Parameters
     ----------
@@ -114,14 +148,16 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         The project whose prediction log receives every request.
     model_uri : str
         An MLflow model URI logged with a workbench input schema.
+    challenger_uri, mode, fraction : optional
+        The challenger model, ``"shadow"`` or ``"canary"``, and the canary's share of traffic.
     token : str, optional
         When set, every endpoint but ``/health`` needs ``Authorization: Bearer <token>``.
     """
-    if challenger_uri is not None or mode is not None:
-        raise ServingError("champion/challenger modes are not available yet")
+    _check_challenger(challenger_uri, mode, fraction)
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
     svc, registry = _Service(project, model_uri), CollectorRegistry()
+    challenger = _Service(project, challenger_uri, "challenger") if challenger_uri else None
     metrics = _metrics(registry)
     app = FastAPI(title="workbench model service")
 
@@ -135,15 +171,31 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
             return JSONResponse({"detail": f"payload over {MAX_BYTES} bytes"}, status_code=413)
         return await call_next(request)
 
-    def _score(records: list[dict], endpoint: str) -> JSONResponse:
+    def _route(request: Request) -> _Service:
+        if challenger is None or mode != "canary":
+            return svc
+        key = request.headers.get(KEY_HEADER)
+        share = canary_share(key) if key else random.random()
+        return challenger if share < fraction else svc
+
+    def _shadow(records: list[dict], rid: str) -> None:
+        if challenger is None or mode != "shadow":
+            return
+        status, body = _predict(challenger, records, rid, variant="shadow")
+        if status == 200:
+            with svc.lock:
+                write_shadow(svc.conn, body["_rows"])
+
+    def _score(records: list[dict], endpoint: str, request: Request) -> JSONResponse:
         start, rid, stamp = time.perf_counter(), uuid.uuid4().hex, pd.Timestamp.now(tz="UTC").isoformat()
-        status, body = _predict(svc, records, rid)
+        serving = _route(request)
+        status, body = _predict(serving, records, rid)
         latency = (time.perf_counter() - start) * 1000
         rows = body.pop("_rows", ())
         with svc.lock:
             write_request(svc.conn, request_id=rid, timestamp=stamp, status_code=status, latency_ms=latency,
-                          n_rows=len(records) if isinstance(records, list) else 0, variant="champion",
-                          model_name=svc.name, model_version=svc.version,
+                          n_rows=len(records) if isinstance(records, list) else 0, variant=serving.variant,
+                          model_name=serving.name, model_version=serving.version,
                           error=None if status == 200 else str(body.get("detail"))[:500], rows=rows)
         metrics["requests"].labels(endpoint, str(status)).inc()
         metrics["latency"].observe(latency / 1000)
@@ -151,19 +203,21 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
             metrics["invalid"].inc()
         for p in body.get("predictions", []):
             metrics["preds"].labels(str(p)).inc()
+        if status == 200:
+            _shadow(records, rid)
         return JSONResponse(body, status_code=status)
 
     @app.post("/v1/predict")
-    def predict(records: list[dict[str, Any]] = Body(...)) -> JSONResponse:  # noqa: B008
-        return _score(records, "/v1/predict")
+    def predict(request: Request, records: list[dict[str, Any]] = Body(...)) -> JSONResponse:  # noqa: B008
+        return _score(records, "/v1/predict", request)
 
     @app.post("/invocations")
-    def invocations(payload: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+    def invocations(request: Request, payload: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
         try:
             records = _records_from_invocations(payload)
         except (DataError, KeyError, TypeError, ValueError) as err:
             return JSONResponse({"detail": str(err)}, status_code=422)
-        return _score(records, "/invocations")
+        return _score(records, "/invocations", request)
 
     @app.post("/v1/feedback")
     def feedback(payload: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
@@ -180,7 +234,10 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
 
     @app.get("/ready")
     def ready() -> dict[str, Any]:
-        return {"ready": True, "model": svc.name, "version": svc.version}
+        found = {"ready": True, "model": svc.name, "version": svc.version}
+        if challenger is not None:
+            found["challenger"] = {"version": challenger.version, "mode": mode, "fraction": fraction}
+        return found
 
     @app.get("/v1/model")
     def model_info() -> dict[str, Any]:
@@ -193,7 +250,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
     return app
 
 
-def _predict(svc: _Service, records: list[dict], rid: str) -> tuple[int, dict[str, Any]]:
+def _predict(svc: _Service, records: list[dict], rid: str, variant: str | None = None) -> tuple[int, dict[str, Any]]:
     if not records:
         return 422, {"detail": "no records", "request_id": rid}
     if len(records) > MAX_ROWS:
@@ -205,7 +262,7 @@ def _predict(svc: _Service, records: list[dict], rid: str) -> tuple[int, dict[st
     proba = svc.model.predict_proba(frame) if hasattr(svc.model, "predict_proba") else None
     result = type("R", (), {"predictions": preds, "probabilities": proba})
     rows = prediction_rows(frame, result, request_id=rid, timestamp=pd.Timestamp.now(tz="UTC").isoformat(),
-                           model_name=svc.name, model_version=svc.version, variant="champion")
+                           model_name=svc.name, model_version=svc.version, variant=variant or svc.variant)
     body = {"request_id": rid, "model": svc.name, "version": svc.version,
             "predictions": np.asarray(preds).tolist(), "warnings": warnings, "_rows": rows}
     if proba is not None:

@@ -111,6 +111,17 @@ def write_request(conn: sqlite3.Connection, *, request_id: str, timestamp: str, 
     conn.execute("COMMIT")
 
 
+def write_shadow(conn: sqlite3.Connection, rows: Sequence[tuple]) -> None:
+    """Add a shadow model's prediction rows to an already logged request (one transaction)."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        conn.executemany("INSERT INTO predictions VALUES (?,?,?,?,?,?,?,?,?)", rows)
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
 def log_batch(project: Any, frame: pd.DataFrame, result: Any, *, model_name: str | None,
               model_version: str | None, variant: str = "batch", timestamp: Any = None) -> str:
     """Append a scored frame to the prediction log as one request; returns its request id.

@@ -1,0 +1,116 @@
+"""Champion/challenger over HTTP: shadow scores are logged and never returned; canary is sticky by key."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from contextlib import contextmanager
+
+import httpx
+import pytest
+import uvicorn
+from conftest import free_port
+
+from workbench.deploy import create_app, read_prediction_log, read_requests
+from workbench.deploy.app import canary_share
+from workbench.evaluate import train_model
+from workbench.exceptions import ServingError
+from workbench.explore.schema import infer_schema
+from workbench.project import Project
+from workbench.tracking import Tracker
+
+
+@pytest.fixture(scope="module")
+def two_models(trained, tmp_path_factory):
+    root = tmp_path_factory.mktemp("challenger") / "proj"
+    shutil.copytree(trained.project.root, root)
+    project = Project.load(root)
+    challenger = train_model(trained.split, seed=1, max_iter=5)
+    with Tracker(project).start_run("evaluate") as run:
+        uri = run.log_model(
+            challenger,
+            input_example=trained.split.X_test.head(3),
+            schema=infer_schema(trained.split.X_train),
+        )
+    return project, trained, challenger, uri
+
+
+@contextmanager
+def _serving(app):
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def _records(trained, n):
+    frame = trained.split.X_test.head(n)
+    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+
+
+def test_shadow_logs_the_challenger_and_returns_the_champion(two_models):
+    project, trained, challenger, uri = two_models
+    app = create_app(project, trained.model_uri, challenger_uri=uri, mode="shadow")
+    with _serving(app) as client:
+        body = client.post("/v1/predict", json=_records(trained, 5)).json()
+        assert client.get("/ready").json()["challenger"]["mode"] == "shadow"
+    expected = trained.model.predict_proba(trained.split.X_test.head(5))[:, 1]
+    assert body["probabilities"] == pytest.approx(expected, abs=1e-6)
+    log = read_prediction_log(project)
+    mine = log[log["request_id"] == body["request_id"]]
+    assert sorted(mine["variant"].value_counts().items()) == [("champion", 5), ("shadow", 5)]
+    shadow = mine[mine["variant"] == "shadow"].sort_values("row")["probability"].to_numpy()
+    assert shadow == pytest.approx(
+        challenger.predict_proba(trained.split.X_test.head(5))[:, 1], abs=1e-6
+    )
+    requests = read_requests(project)
+    assert (requests["request_id"] == body["request_id"]).sum() == 1
+
+
+def test_canary_is_sticky_by_key_and_serves_its_share(two_models):
+    project, trained, _, uri = two_models
+    app = create_app(project, trained.model_uri, challenger_uri=uri, mode="canary", fraction=0.5)
+    record = _records(trained, 1)
+    keys = [f"customer-{i}" for i in range(60)]
+    with _serving(app) as client:
+        versions = {
+            k: client.post("/v1/predict", json=record, headers={"X-Workbench-Key": k}).json()[
+                "version"
+            ]
+            for k in keys
+        }
+        again = {
+            k: client.post("/v1/predict", json=record, headers={"X-Workbench-Key": k}).json()[
+                "version"
+            ]
+            for k in keys
+        }
+    assert versions == again
+    to_challenger = {k for k in keys if canary_share(k) < 0.5}
+    assert 15 < len(to_challenger) < 45
+    assert {versions[k] for k in to_challenger} == {uri.rsplit("/", 1)[-1]}
+    assert {versions[k] for k in set(keys) - to_challenger} == {
+        trained.model_uri.rsplit("/", 1)[-1]
+    }
+    variants = read_requests(project)["variant"].value_counts()
+    assert variants["challenger"] == 2 * len(to_challenger)
+
+
+def test_bad_challenger_settings_are_named(two_models):
+    project, trained, _, uri = two_models
+    with pytest.raises(ServingError, match="needs a mode"):
+        create_app(project, trained.model_uri, challenger_uri=uri)
+    with pytest.raises(ServingError, match="unknown challenger mode"):
+        create_app(project, trained.model_uri, challenger_uri=uri, mode="ab")
+    with pytest.raises(ServingError, match="fraction"):
+        create_app(project, trained.model_uri, challenger_uri=uri, mode="canary", fraction=1.5)
