@@ -1,0 +1,174 @@
+"""Single-row REST throughput and latency: ``workbench serve`` against ``mlflow models serve``.
+
+Both serve the same demo model (a scikit-learn Pipeline with HistGradientBoosting over the credit
+data's 20 features) on 127.0.0.1 and get the same load: single-row ``/invocations`` requests
+(``dataframe_records``) at concurrency 1, 8 and 32 for ``--seconds`` each. Ours validates every
+field and writes every request to the prediction log; MLflow's does neither.
+
+    python benchmarks/serve.py [--seconds 15] [--concurrency 1 8 32]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+import numpy as np
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def build_model(folder: Path) -> tuple[Path, str, Path, dict]:
+    """A demo project with a logged model; returns (project root, model URI, local model dir, one record)."""
+    import mlflow
+
+    from workbench.evaluate import split_data, train_model
+    from workbench.explore.schema import infer_schema
+    from workbench.scaffold import init_project
+    from workbench.tracking import Tracker
+
+    project = init_project(folder / "proj", rows=5000)
+    split = split_data(project, project.load_data())
+    model = train_model(split, seed=0)
+    with Tracker(project).start_run("evaluate") as run:
+        uri = run.log_model(
+            model, input_example=split.X_test.head(3), schema=infer_schema(split.X_train)
+        )
+    local = Path(mlflow.artifacts.download_artifacts(uri, dst_path=str(folder / "model")))
+    row = split.X_test.head(1)
+    record = row.astype(object).where(row.notna(), None).to_dict(orient="records")[0]
+    return project.root, uri, local, record
+
+
+def start(cmd: list[str], port: int, env: dict[str, str]) -> subprocess.Popen:
+    proc = subprocess.Popen(
+        cmd, env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/health", timeout=1).status_code == 200:
+                return proc
+        except httpx.HTTPError:
+            time.sleep(0.3)
+    stop(proc)
+    raise RuntimeError(f"{cmd[:4]} did not answer /health on port {port} within 120 s")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    os.killpg(proc.pid, signal.SIGTERM)
+    try:
+        proc.wait(15)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+async def load(url: str, payload: dict, concurrency: int, seconds: float) -> dict[str, float]:
+    latencies: list[float] = []
+    failures = 0
+    end = time.perf_counter() + seconds
+
+    async def worker(client: httpx.AsyncClient) -> None:
+        nonlocal failures
+        while time.perf_counter() < end:
+            start = time.perf_counter()
+            response = await client.post(url, json=payload)
+            if response.status_code == 200:
+                latencies.append(time.perf_counter() - start)
+            else:
+                failures += 1
+
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
+        begin = time.perf_counter()
+        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
+        elapsed = time.perf_counter() - begin
+    ms = np.array(latencies) * 1000
+    return {
+        "rps": len(ms) / elapsed,
+        "p50": float(np.percentile(ms, 50)),
+        "p99": float(np.percentile(ms, 99)),
+        "failures": failures,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=15)
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        root, uri, local, record = build_model(Path(tmp))
+        payload = {"dataframe_records": [record]}
+        # mlflow starts ``uvicorn`` by name: the interpreter's bin folder must be on PATH.
+        env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+        ports = {"workbench": _free_port(), "mlflow": _free_port()}
+        commands = {
+            "workbench": [
+                sys.executable,
+                "-m",
+                "workbench",
+                "serve",
+                uri,
+                "--port",
+                str(ports["workbench"]),
+                "-P",
+                str(root),
+            ],
+            "mlflow": [
+                sys.executable,
+                "-m",
+                "mlflow",
+                "models",
+                "serve",
+                "-m",
+                str(local),
+                "--env-manager",
+                "local",
+                "-h",
+                "127.0.0.1",
+                "-p",
+                str(ports["mlflow"]),
+            ],
+        }
+        results: dict[str, dict[int, dict[str, float]]] = {}
+        for name, cmd in commands.items():
+            proc = start(cmd, ports[name], env)
+            try:
+                url = f"http://127.0.0.1:{ports[name]}/invocations"
+                asyncio.run(load(url, payload, 1, 2))  # warm-up
+                results[name] = {
+                    c: asyncio.run(load(url, payload, c, args.seconds)) for c in args.concurrency
+                }
+            finally:
+                stop(proc)
+    print(
+        f"{'concurrency':>11} | {'workbench rps':>13} {'p50 ms':>7} {'p99 ms':>7} | {'mlflow rps':>10} {'p50 ms':>7} "
+        f"{'p99 ms':>7} | {'ratio':>5}"
+    )
+    for c in args.concurrency:
+        ours, theirs = results["workbench"][c], results["mlflow"][c]
+        print(
+            f"{c:>11} | {ours['rps']:>13.0f} {ours['p50']:>7.1f} {ours['p99']:>7.1f} | {theirs['rps']:>10.0f} "
+            f"{theirs['p50']:>7.1f} {theirs['p99']:>7.1f} | {ours['rps'] / theirs['rps']:>4.1f}×"
+        )
+        if ours["failures"] or theirs["failures"]:
+            print(f"{'':>11}   failures: workbench {ours['failures']}, mlflow {theirs['failures']}")
+
+
+if __name__ == "__main__":
+    main()
