@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
+import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
 
 
@@ -34,8 +38,15 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             os.environ[key] = value
 
 
-_ENV_KEYS = ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
-             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "MLFLOW_TRACKING_URI")
+_ENV_KEYS = (
+    "HOME",
+    "JUPYTER_CONFIG_DIR",
+    "JUPYTER_RUNTIME_DIR",
+    "IPYTHONDIR",
+    "MPLCONFIGDIR",
+    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR",
+    "MLFLOW_TRACKING_URI",
+)
 
 
 @pytest.fixture
@@ -65,9 +76,16 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     model = train_model(split, seed=0, max_iter=60)
     tracker = Tracker(project)
     with tracker.start_run("evaluate") as run:
-        model_uri = run.log_model(model, input_example=split.X_test.head(3), schema=infer_schema(split.X_train))
+        model_uri = run.log_model(
+            model, input_example=split.X_test.head(3), schema=infer_schema(split.X_train)
+        )
     return SimpleNamespace(
-        project=project, tracker=tracker, model=model, split=split, run_id=run.run_id, model_uri=model_uri
+        project=project,
+        tracker=tracker,
+        model=model,
+        split=split,
+        run_id=run.run_id,
+        model_uri=model_uri,
     )
 
 
@@ -87,10 +105,15 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory):
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "workbench", "demo", "--dir", str(root), "--rows", "1500"],
-        capture_output=True, text=True, timeout=900,
+        capture_output=True,
+        text=True,
+        timeout=900,
     )
     return SimpleNamespace(
-        root=root, stdout=done.stdout, stderr=done.stderr, returncode=done.returncode,
+        root=root,
+        stdout=done.stdout,
+        stderr=done.stderr,
+        returncode=done.returncode,
         seconds=time.perf_counter() - started,
     )
 
@@ -100,3 +123,33 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@contextmanager
+def serving(app, *, headers: dict[str, str] | None = None) -> Iterator[httpx.Client]:
+    """Run ``app`` under uvicorn on 127.0.0.1 in a thread; yield a client; stop the server after."""
+    import uvicorn
+
+    port = free_port()
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    try:
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", headers=headers) as client:
+            yield client
+    finally:
+        server.should_exit = True
+        thread.join(10)
+
+
+def json_records(frame) -> list[dict]:
+    """JSON-ready records of ``frame``: missing values become null."""
+    return plain_values(frame).to_dict(orient="records")
+
+
+def plain_values(frame):
+    """``frame`` as objects with missing values as None, ready for a JSON payload."""
+    return frame.astype(object).where(frame.notna(), None)

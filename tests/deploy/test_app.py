@@ -3,13 +3,10 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
 
 import httpx
 import pytest
-import uvicorn
-from conftest import free_port
+from conftest import json_records, plain_values, serving
 
 from workbench.deploy import create_app, read_prediction_log, read_requests
 from workbench.project import Project
@@ -21,27 +18,12 @@ def served(trained, tmp_path_factory):
     shutil.copytree(trained.project.root, root)
     project = Project.load(root)
     app = create_app(project, trained.model_uri, token="s3cret")
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", headers={"Authorization": "Bearer s3cret"})
-    yield project, client, trained
-    client.close()
-    server.should_exit = True
-    thread.join(10)
-
-
-def _plain(frame):
-    """JSON-ready values: missing values become null, timestamps strings."""
-    return frame.astype(object).where(frame.notna(), None)
+    with serving(app, headers={"Authorization": "Bearer s3cret"}) as client:
+        yield project, client, trained
 
 
 def _records(trained, n):
-    return _plain(trained.split.X_test.head(n)).to_dict(orient="records")
+    return json_records(trained.split.X_test.head(n))
 
 
 def test_predict_matches_model_and_is_logged(served):
@@ -59,8 +41,17 @@ def test_predict_matches_model_and_is_logged(served):
 def test_invocations_accepts_mlflow_payloads(served):
     _, client, trained = served
     frame = trained.split.X_test.head(2)
-    split = {"dataframe_split": {"columns": list(frame.columns), "data": _plain(frame).values.tolist()}}
-    for payload in (split, {"dataframe_records": _records(trained, 2)}, {"inputs": _records(trained, 2)}):
+    split = {
+        "dataframe_split": {
+            "columns": list(frame.columns),
+            "data": plain_values(frame).values.tolist(),
+        }
+    }
+    for payload in (
+        split,
+        {"dataframe_records": _records(trained, 2)},
+        {"inputs": _records(trained, 2)},
+    ):
         r = client.post("/invocations", json=payload)
         assert r.status_code == 200, r.text
         assert len(r.json()["predictions"]) == 2
@@ -84,7 +75,9 @@ def test_auth_health_metrics_and_feedback(served):
     assert httpx.post(f"{client.base_url}/v1/predict", json=_records(trained, 1)).status_code == 401
     assert httpx.get(f"{client.base_url}/health").status_code == 200
     rid = client.post("/v1/predict", json=_records(trained, 2)).json()["request_id"]
-    assert client.post("/v1/feedback", json={"request_id": rid, "labels": [1, 0]}).json() == {"labelled": 2}
+    assert client.post("/v1/feedback", json={"request_id": rid, "labels": [1, 0]}).json() == {
+        "labelled": 2
+    }
     assert client.get("/v1/model").json()["schema"]["columns"]
     text = client.get("/metrics").text
     assert 'workbench_requests_total{endpoint="/v1/predict",status="200"}' in text

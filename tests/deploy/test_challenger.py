@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import threading
-import time
-from contextlib import contextmanager
 
-import httpx
 import pytest
-import uvicorn
-from conftest import free_port
+from conftest import json_records, serving
 
 from workbench.deploy import create_app, read_prediction_log, read_requests
 from workbench.deploy.app import canary_share
@@ -36,32 +31,14 @@ def two_models(trained, tmp_path_factory):
     return project, trained, challenger, uri
 
 
-@contextmanager
-def _serving(app):
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.time() + 30
-    while not server.started and time.time() < deadline:
-        time.sleep(0.05)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}") as client:
-            yield client
-    finally:
-        server.should_exit = True
-        thread.join(10)
-
-
 def _records(trained, n):
-    frame = trained.split.X_test.head(n)
-    return frame.astype(object).where(frame.notna(), None).to_dict(orient="records")
+    return json_records(trained.split.X_test.head(n))
 
 
 def test_shadow_logs_the_challenger_and_returns_the_champion(two_models):
     project, trained, challenger, uri = two_models
     app = create_app(project, trained.model_uri, challenger_uri=uri, mode="shadow")
-    with _serving(app) as client:
+    with serving(app) as client:
         body = client.post("/v1/predict", json=_records(trained, 5)).json()
         assert client.get("/ready").json()["challenger"]["mode"] == "shadow"
     expected = trained.model.predict_proba(trained.split.X_test.head(5))[:, 1]
@@ -82,7 +59,7 @@ def test_canary_is_sticky_by_key_and_serves_its_share(two_models):
     app = create_app(project, trained.model_uri, challenger_uri=uri, mode="canary", fraction=0.5)
     record = _records(trained, 1)
     keys = [f"customer-{i}" for i in range(60)]
-    with _serving(app) as client:
+    with serving(app) as client:
         versions = {
             k: client.post("/v1/predict", json=record, headers={"X-Workbench-Key": k}).json()[
                 "version"
