@@ -38,15 +38,8 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             os.environ[key] = value
 
 
-_ENV_KEYS = (
-    "HOME",
-    "JUPYTER_CONFIG_DIR",
-    "JUPYTER_RUNTIME_DIR",
-    "IPYTHONDIR",
-    "MPLCONFIGDIR",
-    "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR",
-    "MLFLOW_TRACKING_URI",
-)
+_ENV_KEYS = ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
+             "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "MLFLOW_TRACKING_URI")
 
 
 @pytest.fixture
@@ -76,16 +69,9 @@ def trained(tmp_path_factory: pytest.TempPathFactory):
     model = train_model(split, seed=0, max_iter=60)
     tracker = Tracker(project)
     with tracker.start_run("evaluate") as run:
-        model_uri = run.log_model(
-            model, input_example=split.X_test.head(3), schema=infer_schema(split.X_train)
-        )
+        model_uri = run.log_model(model, input_example=split.X_test.head(3), schema=infer_schema(split.X_train))
     return SimpleNamespace(
-        project=project,
-        tracker=tracker,
-        model=model,
-        split=split,
-        run_id=run.run_id,
-        model_uri=model_uri,
+        project=project, tracker=tracker, model=model, split=split, run_id=run.run_id, model_uri=model_uri
     )
 
 
@@ -105,15 +91,10 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory):
     started = time.perf_counter()
     done = subprocess.run(
         [sys.executable, "-m", "workbench", "demo", "--dir", str(root), "--rows", "1500"],
-        capture_output=True,
-        text=True,
-        timeout=900,
+        capture_output=True, text=True, timeout=900,
     )
     return SimpleNamespace(
-        root=root,
-        stdout=done.stdout,
-        stderr=done.stderr,
-        returncode=done.returncode,
+        root=root, stdout=done.stdout, stderr=done.stderr, returncode=done.returncode,
         seconds=time.perf_counter() - started,
     )
 
