@@ -41,17 +41,8 @@ def test_predict_matches_model_and_is_logged(served):
 def test_invocations_accepts_mlflow_payloads(served):
     _, client, trained = served
     frame = trained.split.X_test.head(2)
-    split = {
-        "dataframe_split": {
-            "columns": list(frame.columns),
-            "data": plain_values(frame).values.tolist(),
-        }
-    }
-    for payload in (
-        split,
-        {"dataframe_records": _records(trained, 2)},
-        {"inputs": _records(trained, 2)},
-    ):
+    split = {"dataframe_split": {"columns": list(frame.columns), "data": plain_values(frame).values.tolist()}}
+    for payload in (split, {"dataframe_records": _records(trained, 2)}, {"inputs": _records(trained, 2)}):
         r = client.post("/invocations", json=payload)
         assert r.status_code == 200, r.text
         assert len(r.json()["predictions"]) == 2
@@ -75,9 +66,7 @@ def test_auth_health_metrics_and_feedback(served):
     assert httpx.post(f"{client.base_url}/v1/predict", json=_records(trained, 1)).status_code == 401
     assert httpx.get(f"{client.base_url}/health").status_code == 200
     rid = client.post("/v1/predict", json=_records(trained, 2)).json()["request_id"]
-    assert client.post("/v1/feedback", json={"request_id": rid, "labels": [1, 0]}).json() == {
-        "labelled": 2
-    }
+    assert client.post("/v1/feedback", json={"request_id": rid, "labels": [1, 0]}).json() == {"labelled": 2}
     assert client.get("/v1/model").json()["schema"]["columns"]
     text = client.get("/metrics").text
     assert 'workbench_requests_total{endpoint="/v1/predict",status="200"}' in text
