@@ -99,10 +99,14 @@ def _overview(report: ProfileReport) -> dict[str, Any]:
     return items
 
 
+def _warning_lines(report: ProfileReport) -> list[str]:
+    return [f"[{w.code}] {w.message}" for w in report.warnings]
+
+
 def blocks(report: ProfileReport) -> Iterator[str]:
     """Plots first (missing share, associations, distributions), then the tables."""
     yield html.section("Overview", html.key_values(_overview(report)))
-    messages = [f"[{w.code}] {w.message}" for w in report.warnings]
+    messages = _warning_lines(report)
     yield html.section(
         "Warnings", html.warnings(messages) if messages else html.text("No data-quality warnings.")
     )
@@ -146,7 +150,7 @@ def widget(report: ProfileReport) -> Any:
         ).show()
     head = w.HTML(
         html.key_values(_overview(report))
-        + html.warnings(f"[{x.code}] {x.message}" for x in report.warnings)
+        + html.warnings(_warning_lines(report))
     )
     per_column = w.VBox([picker, w.HBox([chart, details])])
     tabs = w.Tab(children=[head, per_column, heatmap])
