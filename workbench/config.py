@@ -78,6 +78,7 @@ GATES: dict[str, dict[str, Key]] = {
         "max_equalized_odds_difference": Key(_NUM, 0.25),
         "min_group_size": Key(int, 30),
         "min_r2": Key(_NUM, 0.0),
+        "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
     },
     "develop": {},
     "package": {},

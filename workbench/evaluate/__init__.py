@@ -1,5 +1,23 @@
-"""Evaluate: metrics against a baseline, fairness (fairlearn), SHAP explanations, and gates."""
+"""Evaluate: metrics against a baseline, fairness (fairlearn), SHAP explanations, and gates.
 
+A model is reviewed three ways, each returning a report that renders as a widget, HTML and
+JSON:
+
+* :func:`evaluate_model` — performance with bootstrap intervals, against a dummy baseline and
+  the registered champion (:func:`load_champion`);
+* :func:`assess_fairness` — fairlearn ``MetricFrame`` per sensitive feature and intersection,
+  demographic parity and equalized odds, optional ``ThresholdOptimizer`` comparison;
+* :func:`explain` — SHAP attributions per original input column and per transformed feature.
+
+:func:`evaluation_gates` turns the reports into pass/fail verdicts with the project's thresholds.
+The training helpers (:func:`split_data`, :func:`train_model`) build the demo model.
+"""
+
+from workbench.evaluate.baselines import ChampionModel, load_champion
+from workbench.evaluate.explain import ExplanationReport, explain
+from workbench.evaluate.fairness import FairnessReport, GroupMetrics, assess_fairness
+from workbench.evaluate.gates import evaluation_gates
+from workbench.evaluate.metrics import MetricsReport, evaluate_model
 from workbench.evaluate.training import (
     Split,
     build_pipeline,
@@ -8,4 +26,20 @@ from workbench.evaluate.training import (
     train_model,
 )
 
-__all__ = ["Split", "build_pipeline", "feature_columns", "split_data", "train_model"]
+__all__ = [
+    "ChampionModel",
+    "ExplanationReport",
+    "FairnessReport",
+    "GroupMetrics",
+    "MetricsReport",
+    "Split",
+    "assess_fairness",
+    "build_pipeline",
+    "evaluate_model",
+    "evaluation_gates",
+    "explain",
+    "feature_columns",
+    "load_champion",
+    "split_data",
+    "train_model",
+]

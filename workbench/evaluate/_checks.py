@@ -1,0 +1,139 @@
+"""Input checks shared by the reviews: lengths, targets, model capabilities."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.exceptions import DataError, ModelError
+
+__all__ = [
+    "as_array",
+    "check_classification_target",
+    "check_regression_target",
+    "check_same_length",
+    "infer_task",
+    "model_name",
+    "positive_scores",
+]
+
+MAX_CLASSIFICATION_LEVELS = 2
+
+
+def as_array(values: Any, name: str) -> np.ndarray:
+    """``values`` as a 1-D numpy array, or a DataError naming the argument."""
+    array = np.asarray(values.to_numpy() if isinstance(values, (pd.Series, pd.Index)) else values)
+    if array.ndim == 2 and array.shape[1] == 1:
+        array = array[:, 0]
+    if array.ndim != 1:
+        raise DataError(
+            f"{name} must be one-dimensional (one value per row); got shape {array.shape}.",
+            hint=f"Pass a Series or a 1-D array as {name}.",
+        )
+    return array
+
+
+def check_same_length(**named: Any) -> int:
+    """The common row count of ``named`` inputs, or a DataError naming the mismatch."""
+    lengths = {name: len(value) for name, value in named.items() if value is not None}
+    if len(set(lengths.values())) > 1:
+        listed = ", ".join(f"{name} has {n:,} rows" for name, n in lengths.items())
+        raise DataError(
+            f"The inputs do not describe the same rows: {listed}.",
+            hint="Pass features, labels, predictions and sensitive features of the same rows, in the same order.",
+        )
+    n = next(iter(lengths.values()), 0)
+    if n == 0:
+        raise DataError("There are no rows to evaluate.", hint="Pass a non-empty test set.")
+    return n
+
+
+def _looks_continuous(y: np.ndarray) -> bool:
+    if y.dtype.kind != "f":
+        return False
+    finite = y[np.isfinite(y)]
+    return bool(finite.size) and not np.all(np.mod(finite, 1) == 0)
+
+
+def check_classification_target(y: np.ndarray, *, name: str = "y") -> np.ndarray:
+    """The distinct labels of a binary target, or a DataError for a regression/multi-class target."""
+    if _looks_continuous(y):
+        examples = ", ".join(f"{v:.4g}" for v in np.unique(y[np.isfinite(y)])[:3])
+        raise DataError(
+            f"{name} looks like a regression target (continuous values such as {examples}), "
+            "but this is a classification review.",
+            hint='Evaluate a regressor with task="regression", or pass class labels.',
+        )
+    if pd.isna(y).any():
+        raise DataError(f"{name} has {int(pd.isna(y).sum()):,} missing labels.", hint="Drop those rows first.")
+    labels = np.unique(y)
+    if labels.size > MAX_CLASSIFICATION_LEVELS:
+        shown = ", ".join(map(str, labels[:5]))
+        raise DataError(
+            f"{name} has {labels.size} classes ({shown}…); the classification reviews cover binary targets.",
+            hint="Evaluate one class against the rest (e.g. y == label).",
+        )
+    return labels
+
+
+def check_regression_target(y: np.ndarray, *, name: str = "y") -> np.ndarray:
+    """``y`` as finite floats, or a DataError naming the problem."""
+    try:
+        values = y.astype(np.float64)
+    except (TypeError, ValueError) as err:
+        raise DataError(
+            f"{name} is not numeric (e.g. {y[0]!r}), but this is a regression review.",
+            hint='Evaluate a classifier with task="classification".',
+        ) from err
+    bad = int((~np.isfinite(values)).sum())
+    if bad:
+        raise DataError(f"{name} has {bad:,} missing or infinite values.", hint="Drop those rows first.")
+    return values
+
+
+def infer_task(model: Any, y: np.ndarray, task: str | None) -> str:
+    """``task`` if given, else the model's kind (classifier/regressor), else the target's."""
+    from sklearn.base import is_classifier, is_regressor
+
+    if task is not None:
+        if task not in ("classification", "regression"):
+            raise DataError(f"task must be 'classification' or 'regression', not {task!r}.")
+        return task
+    if is_classifier(model):
+        return "classification"
+    if is_regressor(model):
+        return "regression"
+    return "regression" if _looks_continuous(y) else "classification"
+
+
+def model_name(model: Any) -> str:
+    """A short description: the class name (``Pipeline(... → HistGradientBoostingClassifier)``)."""
+    steps = getattr(model, "steps", None)
+    if steps:
+        return f"Pipeline({' → '.join(type(step).__name__ for _, step in steps)})"
+    return type(model).__name__
+
+
+def positive_scores(model: Any, X: Any, positive_label: Any, *, review: str, missing_ok: bool = False) -> np.ndarray:
+    """The model's probability of ``positive_label`` for each row of ``X``.
+
+    With ``missing_ok``, a model that never saw that label (a dummy fitted on one class)
+    gives it probability 0 instead of an error.
+    """
+    if not hasattr(model, "predict_proba"):
+        raise ModelError(
+            f"The model ({model_name(model)}) has no predict_proba, which the {review} needs "
+            "(probabilities for ROC AUC, log loss and calibration).",
+            hint="Use a probabilistic classifier, or wrap it in sklearn's CalibratedClassifierCV.",
+        )
+    classes = list(getattr(model, "classes_", []))
+    if positive_label not in classes and missing_ok:
+        return np.zeros(len(X))
+    if positive_label not in classes:
+        raise DataError(
+            f"The positive label {positive_label!r} is not one of the model's classes {classes}.",
+            hint="Pass positive_label= as one of the model's classes.",
+        )
+    return np.asarray(model.predict_proba(X))[:, classes.index(positive_label)].astype(np.float64)

@@ -1,0 +1,111 @@
+"""Mitigation comparison: the model against fairlearn's ``ThresholdOptimizer`` on the same rows.
+
+The optimizer keeps the fitted model and picks a threshold per group (over all sensitive
+features jointly) under a fairness constraint; comparing accuracy and disparities before and
+after shows what a fairer decision rule would cost.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from workbench.exceptions import DataError
+
+__all__ = ["CONSTRAINTS", "MitigationResult", "compare_mitigations"]
+
+CONSTRAINTS = ("demographic_parity", "equalized_odds")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class MitigationResult:
+    """One decision rule's accuracy, selection rate and disparities (over the joint groups)."""
+
+    strategy: str
+    accuracy: float
+    selection_rate: float
+    demographic_parity_difference: float
+    equalized_odds_difference: float
+
+
+def _result(strategy: str, y: np.ndarray, p: np.ndarray, groups: pd.DataFrame) -> MitigationResult:
+    """Scores of 0/1 predictions ``p`` against 0/1 labels ``y``."""
+    from fairlearn.metrics import demographic_parity_difference, equalized_odds_difference
+
+    features = groups.iloc[:, 0] if groups.shape[1] == 1 else groups
+    return MitigationResult(
+        strategy=strategy,
+        accuracy=float(np.mean(y == p)),
+        selection_rate=float(np.mean(p)),
+        demographic_parity_difference=float(demographic_parity_difference(y, p, sensitive_features=features)),
+        equalized_odds_difference=float(equalized_odds_difference(y, p, sensitive_features=features)),
+    )
+
+
+def compare_mitigations(
+    model: Any,
+    X: Any,
+    truth: np.ndarray,
+    sensitive: pd.DataFrame,
+    *,
+    positive: Any,
+    seed: int,
+    fit_data: tuple[Any, Any, Any] | None = None,
+) -> tuple[tuple[MitigationResult, ...], str]:
+    """The model and a ``ThresholdOptimizer`` per constraint, and a note on what they were fitted on."""
+    from fairlearn.postprocessing import ThresholdOptimizer
+
+    if model is None or X is None:
+        raise DataError(
+            "The mitigation comparison needs the model and X (it re-thresholds the model's probabilities).",
+            hint="Pass model= and X=, or mitigate=False.",
+        )
+    features = sensitive.iloc[:, 0] if sensitive.shape[1] == 1 else sensitive
+    if fit_data is None:
+        fit_X, fit_y, fit_sensitive = X, truth, features
+        note = "ThresholdOptimizer fitted on the evaluated rows (optimistic); pass mitigation_data to fit it on held-out rows."
+    else:
+        fit_X, fit_y, fit_sensitive = fit_data
+        note = f"ThresholdOptimizer fitted on {len(fit_y):,} separate rows."
+    # The optimizer only needs the positive-class probability: compute it once per row set and
+    # hand the optimizer that single column, so the model is not called again per constraint.
+    scores = _positive_probability(model, X, positive)
+    fit_scores = scores if fit_data is None else _positive_probability(model, fit_X, positive)
+    fit_labels = (np.asarray(fit_y) == positive).astype(int)
+    y = (truth == positive).astype(int)
+    as_is = (np.asarray(model.predict(X)) == positive).astype(int)
+    results = [_result("model as is", y, as_is, sensitive)]
+    for constraint in CONSTRAINTS:
+        optimizer = ThresholdOptimizer(
+            estimator=_ScoreColumn(), constraints=constraint, prefit=True,
+            predict_method="predict_proba", objective="accuracy_score",
+        )
+        optimizer.fit(fit_scores, fit_labels, sensitive_features=fit_sensitive)
+        mitigated = optimizer.predict(scores, sensitive_features=features, random_state=seed)
+        strategy = f"thresholds for {constraint.replace('_', ' ')}"
+        results.append(_result(strategy, y, np.asarray(mitigated).astype(int), sensitive))
+    note += " Sensitive features used jointly: " + ", ".join(sensitive.columns) + "."
+    return tuple(results), note
+
+
+def _positive_probability(model: Any, X: Any, positive: Any) -> np.ndarray:
+    column = list(model.classes_).index(positive)
+    return np.asarray(model.predict_proba(X))[:, [column]].astype(np.float64)
+
+
+class _ScoreColumn(ClassifierMixin, BaseEstimator):
+    """A fitted 0/1 "classifier" whose single input column is already its positive probability."""
+
+    def __init__(self) -> None:
+        self.classes_ = np.array([0, 1])  # nothing to learn: the model behind the scores is fitted
+
+    def fit(self, X: Any, y: Any) -> _ScoreColumn:
+        return self
+
+    def predict_proba(self, X: Any) -> np.ndarray:
+        p = np.asarray(X, dtype=np.float64)[:, 0]
+        return np.column_stack([1 - p, p])
