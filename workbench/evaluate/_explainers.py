@@ -40,14 +40,14 @@ class Attributions:
 
 
 def explainer_kind(estimator: Any) -> str:
-    """``"tree"``, ``"linear"`` or ``"permutation"`` (model-agnostic) for ``estimator``."""
+    """``"tree"``, ``"linear"`` or ``"kernel"`` (model-agnostic) for ``estimator``."""
     cls = type(estimator)
     package = cls.__module__.split(".")[0]
     if cls.__name__ in TREE_MODELS.get(package, ()):
         return "tree"
     if cls.__module__.startswith("sklearn.linear_model") and hasattr(estimator, "coef_"):
         return "linear"
-    return "permutation"
+    return "kernel"
 
 
 def _rows(X: Any, limit: int, rng: np.random.Generator) -> tuple[np.ndarray, Any, np.ndarray]:
@@ -137,16 +137,22 @@ def _output_function(estimator: Any, class_index: int | None) -> tuple[Any, Any]
     return (lambda features: estimator.predict(frame(features))), None
 
 
-def _permutation(
+def _kernel(
     estimator: Any, features: np.ndarray, masker_data: np.ndarray, class_index: int | None, seed: int
-) -> tuple[np.ndarray, float, str]:
+) -> tuple[np.ndarray, float, str, int]:
+    """Kernel SHAP: ``2 * features + 2048`` sampled coalitions per row (shap's default)."""
     import shap
 
     function, label = _output_function(estimator, class_index)
-    masker = shap.maskers.Independent(masker_data, max_samples=len(masker_data))
-    explainer = shap.explainers.Permutation(function, masker, seed=seed)
-    result = explainer(features, max_evals=max(500, 2 * features.shape[1] + 1), silent=True)
-    return np.asarray(result.values), float(np.ravel(result.base_values)[0]), _describe("probability", label)
+    explainer = shap.KernelExplainer(function, masker_data)
+    coalitions = 2 * features.shape[1] + 2048
+    state = np.random.get_state()  # KernelExplainer samples with numpy's global generator
+    np.random.seed(seed)
+    try:
+        values = explainer.shap_values(features, nsamples=coalitions, l1_reg=False, silent=True)
+    finally:
+        np.random.set_state(state)
+    return np.asarray(values), float(np.ravel(explainer.expected_value)[0]), _describe("probability", label), coalitions
 
 
 def attributions(
@@ -164,7 +170,7 @@ def attributions(
     """SHAP values of a sample of ``X``'s rows with the explainer that fits ``estimator``."""
     rng = np.random.default_rng(seed)
     kind = explainer_kind(estimator)
-    limit = max_samples if kind == "permutation" else max_rows
+    limit = max_samples if kind == "kernel" else max_rows
     positions, rows, labels = _rows(X, limit, rng)
     features = _features(preprocess, rows)
     note = f"{len(positions):,} of {len(X):,} rows explained" + (" (seeded sample)" if len(positions) < len(X) else "")
@@ -176,6 +182,7 @@ def attributions(
     if kind == "linear":
         values, base, output = _linear(estimator, features, masker_data, class_index)
         return Attributions(values, base, "linear (shap.LinearExplainer)", output, len(masker_data), note, positions, labels)
-    values, base, output = _permutation(estimator, features, masker_data, class_index, seed)
-    explainer = "model-agnostic (shap.PermutationExplainer)"
+    values, base, output, coalitions = _kernel(estimator, features, masker_data, class_index, seed)
+    note += f"; {coalitions:,} sampled coalitions per row"
+    explainer = "model-agnostic (shap.KernelExplainer)"
     return Attributions(values, base, explainer, output, len(masker_data), note, positions, labels)

@@ -3,8 +3,8 @@
 :func:`explain` picks shap's explainer for the model: ``TreeExplainer`` for tree ensembles
 (scikit-learn's HistGradientBoosting, RandomForest, GradientBoosting, ExtraTrees, decision
 trees; XGBoost, LightGBM, CatBoost), ``LinearExplainer`` for scikit-learn linear models, and
-otherwise a sampled model-agnostic ``PermutationExplainer`` (the report states its sample and
-background sizes). A ``Pipeline`` is explained through its preprocessing: the final estimator
+otherwise the sampled model-agnostic ``KernelExplainer`` (the report states how many rows it
+explained, its background size and the coalitions sampled per row). A ``Pipeline`` is explained through its preprocessing: the final estimator
 on the transformed features, whose attributions are summed back into the original columns
 (one-hot columns add up to their categorical column; see ``_features``).
 

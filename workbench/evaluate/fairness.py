@@ -7,7 +7,9 @@ ratio (of the selection rates) and the equalized odds difference (the larger of 
 FPR differences) and ratio (the smaller of the TPR and FPR ratios): fairlearn's definitions,
 so each number equals fairlearn's own. A metric that is undefined for a group (a TPR where the
 group has no positive label) is NaN with a warning, and disparities are taken over the groups
-where it is defined. Bootstrap intervals come from one shared set of row resamples.
+where it is defined. Groups smaller than ``min_group_size`` are shown but too small to judge:
+the disparities are fairlearn's on the rows of the other groups. Bootstrap intervals come
+from one shared set of row resamples.
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ from workbench.reports.base import Report
 
 __all__ = ["FairnessReport", "GroupMetrics", "assess_fairness"]
 
+DISPARITIES = (
+    "demographic_parity_difference", "demographic_parity_ratio", "equalized_odds_difference", "equalized_odds_ratio",
+)
 GROUP_METRICS = ("selection_rate", "true_positive_rate", "false_positive_rate", "precision", "accuracy")
 MISSING_GROUP = "(missing)"
 JOIN = " & "
@@ -39,6 +44,8 @@ class GroupMetrics:
     """The groups of one sensitive feature (or an intersection): sizes, metrics, disparities.
 
     ``metrics[name][i]`` is the metric of ``groups[i]``; ``intervals[name][i]`` its interval.
+    ``judged[i]`` is False for a group too small to judge: it is shown, but left out of the
+    disparities.
     """
 
     feature: str
@@ -46,6 +53,7 @@ class GroupMetrics:
     groups: tuple[str, ...]
     counts: tuple[int, ...]
     positives: tuple[int, ...]
+    judged: tuple[bool, ...]
     metrics: dict[str, tuple[float, ...]]
     intervals: dict[str, tuple[tuple[float, float], ...]]
     overall: dict[str, float]
@@ -55,8 +63,8 @@ class GroupMetrics:
     def rows(self) -> list[dict[str, Any]]:
         """One dict per group: group, rows, positives and each metric."""
         return [
-            {"group": g, "rows": n, "positives": p, **{m: v[i] for m, v in self.metrics.items()}}
-            for i, (g, n, p) in enumerate(zip(self.groups, self.counts, self.positives, strict=True))
+            {"group": g, "rows": n, "positives": p, "judged": j, **{m: v[i] for m, v in self.metrics.items()}}
+            for i, (g, n, p, j) in enumerate(zip(self.groups, self.counts, self.positives, self.judged, strict=True))
         ]
 
 
@@ -96,6 +104,13 @@ class FairnessReport(Report):
         feature = max(defined, key=lambda f: defined[f])
         return feature, defined[feature]
 
+    def judged_groups(self, min_size: int) -> dict[str, list[str]]:
+        """Per single sensitive feature, its groups of at least ``min_size`` rows."""
+        return {
+            g.feature: [group for group, n in zip(g.groups, g.counts, strict=True) if n >= min_size]
+            for g in self.groupings if g.feature in self.sensitive
+        }
+
     def smallest_group(self) -> tuple[str, str, int]:
         """``(feature, group, rows)`` of the smallest group of any single sensitive feature."""
         found = [
@@ -117,7 +132,7 @@ class FairnessReport(Report):
     def _from_payload(cls, payload: dict[str, Any]) -> Self:
         groupings = tuple(_grouping_from_dict(g) for g in payload.pop("groupings"))
         mitigation = tuple(
-            MitigationResult(**{k: math.nan if v is None else v for k, v in m.items()})
+            MitigationResult(strategy=m["strategy"], **_nan({k: v for k, v in m.items() if k != "strategy"}))
             for m in payload.pop("mitigation")
         )
         return cls(
@@ -146,6 +161,7 @@ def _grouping_from_dict(data: dict[str, Any]) -> GroupMetrics:
         groups=tuple(data["groups"]),
         counts=tuple(data["counts"]),
         positives=tuple(data["positives"]),
+        judged=tuple(data["judged"]),
         metrics={k: tuple(math.nan if v is None else v for v in vs) for k, vs in data["metrics"].items()},
         intervals={k: tuple(_pair(p) for p in ps) for k, ps in data["intervals"].items()},
         overall=_nan(data["overall"]),
@@ -245,7 +261,8 @@ def assess_fairness(
     n_bootstrap, seed, confidence
         Bootstrap intervals for every group metric and disparity (0 resamples for none).
     min_group_size : int
-        Groups smaller than this get a warning in the report: too small to judge.
+        Groups smaller than this are too small to judge: shown with their intervals and a
+        warning, but left out of the disparities (0 judges every group).
     mitigate : bool
         Compare with fairlearn's ``ThresholdOptimizer`` (demographic parity, equalized odds),
         fitted on ``mitigation_data = (X, y, sensitive)`` or, if not given, on the evaluated rows.
@@ -271,16 +288,17 @@ def assess_fairness(
     check_classification_target(predicted, name="y_pred")
     positive = _positive_label(positive_label, model, labels, predicted)
     binary_true, binary_pred = (truth == positive).astype(int), (predicted == positive).astype(int)
-    specs = [(c,) for c in sensitive.columns]
+    specs: list[tuple[str, ...]] = [(str(c),) for c in sensitive.columns]
     if intersections and len(specs) > 1:
         specs.append(tuple(sensitive.columns))
     frames = [_metric_frame(binary_true, binary_pred, sensitive[list(cols)]) for cols in specs]
     samples = _bootstrap_groups(frames, binary_true, binary_pred, sensitive, specs, n_bootstrap=n_bootstrap, seed=seed)
+    inputs = _Inputs(binary_true, binary_pred, sensitive, confidence, min_group_size)
     groupings = tuple(
-        _grouping(cols, frame, sample, binary_true, sensitive, confidence)
-        for cols, frame, sample in zip(specs, frames, samples, strict=True)
+        _grouping(cols, frame, sample, inputs) for cols, frame, sample in zip(specs, frames, samples, strict=True)
     )
-    mitigation, note = (), ""
+    mitigation: tuple[MitigationResult, ...] = ()
+    note = ""
     if mitigate:
         mitigation, note = compare_mitigations(
             model, X, truth, sensitive, positive=positive, seed=seed, fit_data=mitigation_data
@@ -431,6 +449,9 @@ def _bootstrap_groups(
 
 def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per resample: max − min and min / max over the groups where the metric is defined."""
+    if values.shape[1] == 0:
+        empty = np.full(values.shape[0], np.nan)
+        return empty, empty
     defined = np.isfinite(values)
     high = np.where(defined, values, -np.inf).max(axis=1)
     low = np.where(defined, values, np.inf).min(axis=1)
@@ -452,33 +473,49 @@ def _disparity_samples(sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
         }
 
 
-def _grouping(
-    columns: tuple[str, ...],
-    frame: Any,
-    sample: dict[str, np.ndarray],
-    binary_true: np.ndarray,
-    sensitive: pd.DataFrame,
-    confidence: float,
-) -> GroupMetrics:
+@dataclasses.dataclass(frozen=True)
+class _Inputs:
+    """The review's inputs as 0/1 arrays and group labels, shared by every grouping."""
+
+    binary_true: np.ndarray
+    binary_pred: np.ndarray
+    sensitive: pd.DataFrame
+    confidence: float
+    min_group_size: int
+
+
+def _grouping(columns: tuple[str, ...], frame: Any, sample: dict[str, np.ndarray], inputs: _Inputs) -> GroupMetrics:
+    """One grouping's tables; disparities over the groups of at least ``min_group_size`` rows."""
     by_group = frame.by_group
+    sizes = by_group["count"].fillna(0).to_numpy()
+    present = np.flatnonzero(sizes > 0)  # an intersection lists its empty combinations too
+    judged = np.flatnonzero(sizes >= max(inputs.min_group_size, 1))
     labels = [", ".join(map(str, g)) if isinstance(g, tuple) else str(g) for g in by_group.index]
-    codes = _group_codes(frame, sensitive, columns)
-    positives = np.bincount(codes, weights=binary_true, minlength=len(labels))
+    codes = _group_codes(frame, inputs.sensitive, columns)
+    positives = np.bincount(codes, weights=inputs.binary_true, minlength=len(by_group))
+    judged_frame = frame
+    if 0 < judged.size < present.size:  # fairlearn again, on the rows of the judged groups only
+        rows = np.isin(codes, judged)
+        judged_frame = _metric_frame(
+            inputs.binary_true[rows], inputs.binary_pred[rows], inputs.sensitive.loc[rows, list(columns)]
+        )
     return GroupMetrics(
         feature=JOIN.join(columns),
         columns=columns,
-        groups=tuple(labels),
-        counts=tuple(int(n) for n in by_group["count"]),
-        positives=tuple(int(p) for p in positives),
-        metrics={m: tuple(float(v) for v in by_group[m]) for m in GROUP_METRICS},
+        groups=tuple(labels[i] for i in present),
+        counts=tuple(int(sizes[i]) for i in present),
+        positives=tuple(int(positives[i]) for i in present),
+        judged=tuple(bool(i in set(judged)) for i in present),
+        metrics={m: tuple(float(v) for v in by_group[m].iloc[present]) for m in GROUP_METRICS},
         intervals={
-            m: tuple(interval(sample[m][:, i], confidence=confidence) for i in range(len(labels)))
+            m: tuple(interval(sample[m][:, i], confidence=inputs.confidence) for i in present)
             for m in GROUP_METRICS
         },
         overall={m: float(frame.overall[m]) for m in GROUP_METRICS},
-        disparities=disparities_of(frame),
+        disparities=disparities_of(judged_frame) if judged.size else dict.fromkeys(DISPARITIES, math.nan),
         disparity_intervals={
-            k: interval(v, confidence=confidence) for k, v in _disparity_samples(sample).items()
+            k: interval(v, confidence=inputs.confidence)
+            for k, v in _disparity_samples({m: a[:, judged] for m, a in sample.items()}).items()
         },
     )
 
@@ -490,7 +527,7 @@ def _small_groups(groupings: tuple[GroupMetrics, ...], min_group_size: int) -> t
         if small:
             found.append(
                 f"{g.feature}: {', '.join(small)} {'has' if len(small) == 1 else 'have'} fewer than "
-                f"{min_group_size} rows; too small to judge, read their intervals."
+                f"{min_group_size} rows: too small to judge, left out of the disparities."
             )
     return tuple(found)
 
@@ -504,7 +541,8 @@ def _warn_undefined(groupings: tuple[GroupMetrics, ...]) -> tuple[str, ...]:
     found = []
     for g in groupings:
         for metric, reason in reasons.items():
-            groups = [group for group, v in zip(g.groups, g.metrics[metric], strict=True) if math.isnan(v)]
+            values = zip(g.groups, g.metrics[metric], g.judged, strict=True)
+            groups = [group for group, v, judged in values if judged and math.isnan(v)]
             if groups:
                 found.append(
                     f"{metric} is undefined (NaN) for {g.feature} = {', '.join(groups)} ({reason}); "

@@ -2,7 +2,9 @@
 
 Thresholds come from ``[gates.evaluate]`` in ``workbench.toml``. The fairness gates read the
 disparities and group sizes of each single sensitive feature (intersections are reported,
-but their groups are usually too small to gate on).
+but their groups are usually too small to gate on). Groups under ``min_group_size`` rows are
+too small to judge: the review leaves them out of the disparities (pass the same
+``min_group_size`` to :func:`assess_fairness`), and the group-size gate names them.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from workbench.exceptions import DataError
-from workbench.reports.gates import GateReport, GateResult, check_max, check_min
+from workbench.reports.gates import GateReport, GateResult, check_max, check_min, check_true
 
 if TYPE_CHECKING:
     from workbench.evaluate.explain import ExplanationReport
@@ -43,7 +45,8 @@ def evaluation_gates(
         regression: ``min_r2`` and ``min_margin_over_baseline`` (R²).
     fairness : FairnessReport, optional
         ``max_demographic_parity_difference``, ``max_equalized_odds_difference`` (worst single
-        sensitive feature) and ``min_group_size`` (smallest group of a single feature).
+        sensitive feature) and ``min_group_size`` (each sensitive feature has at least two
+        groups that large to compare; smaller groups are named in the reason).
     explanation : ExplanationReport, optional
         ``max_top_driver_share`` (the largest column's share of total mean |SHAP|).
     roc_auc, baseline_roc_auc : float, optional
@@ -91,7 +94,6 @@ def _metric_gates(limits: Mapping[str, Any], metrics: MetricsReport) -> list[Gat
 def _fairness_gates(limits: Mapping[str, Any], fairness: FairnessReport) -> list[GateResult]:
     dp_feature, dp = fairness.worst("demographic_parity_difference")
     eo_feature, eo = fairness.worst("equalized_odds_difference")
-    feature, group, size = fairness.smallest_group()
     return [
         check_max(
             "max_demographic_parity_difference", dp, limits["max_demographic_parity_difference"],
@@ -101,11 +103,29 @@ def _fairness_gates(limits: Mapping[str, Any], fairness: FairnessReport) -> list
             "max_equalized_odds_difference", eo, limits["max_equalized_odds_difference"],
             label=f"equalized odds difference ({eo_feature})",
         ),
-        check_min(
-            "min_group_size", size, limits["min_group_size"],
-            label=f"rows in the smallest group ({feature} = {group})",
-        ),
+        _group_size_gate(limits["min_group_size"], fairness),
     ]
+
+
+def _group_size_gate(min_size: int, fairness: FairnessReport) -> GateResult:
+    """Every sensitive feature has two groups of ``min_size`` rows or more, so it can be judged.
+
+    Smaller groups are left out of the disparities; the reason names them.
+    """
+    judged = fairness.judged_groups(min_size)
+    short = [f for f, groups in judged.items() if len(groups) < 2]
+    small = [
+        f"{g.feature} = {group} ({n} rows)"
+        for g in fairness.groupings if g.feature in judged
+        for group, n in zip(g.groups, g.counts, strict=True) if n < min_size
+    ]
+    if short:
+        reason = f"fewer than two groups of >= {min_size} rows to compare for {', '.join(short)}"
+    else:
+        reason = f"every sensitive feature has at least two groups of >= {min_size} rows"
+    if small:
+        reason += f"; too small to judge: {', '.join(small)}"
+    return check_true("min_group_size", not short, reason=reason)
 
 
 def _driver_gate(limits: Mapping[str, Any], explanation: ExplanationReport) -> GateResult:

@@ -1,0 +1,76 @@
+"""Evaluate gates read the metrics, fairness and explanation reports with the project's thresholds."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from workbench.evaluate import assess_fairness, evaluate_model, evaluation_gates, explain
+from workbench.exceptions import DataError
+
+
+@pytest.fixture(scope="module")
+def reports(credit):
+    metrics = evaluate_model(credit.model, credit.X_test, credit.y_test, X_train=credit.X_train, y_train=credit.y_train, n_bootstrap=20)
+    fairness = assess_fairness(
+        model=credit.model, X=credit.X_test, y_true=credit.y_test, sensitive_features=credit.sensitive_test, n_bootstrap=0
+    )
+    explanation = explain(credit.model, credit.X_test.iloc[:200], display_rows=20)
+    return metrics, fairness, explanation
+
+
+def test_gates_from_reports_name_values_and_thresholds(project, reports) -> None:
+    metrics, fairness, explanation = reports
+    gates = evaluation_gates(project, metrics=metrics, fairness=fairness, explanation=explanation)
+    by_name = {r.name: r for r in gates.results}
+    assert list(by_name) == [
+        "min_roc_auc", "min_margin_over_baseline", "max_demographic_parity_difference",
+        "max_equalized_odds_difference", "min_group_size", "max_top_driver_share",
+    ]
+    assert by_name["min_roc_auc"].value == metrics.metrics["roc_auc"] and by_name["min_roc_auc"].threshold == 0.7
+    assert by_name["min_margin_over_baseline"].value == pytest.approx(metrics.metrics["roc_auc"] - 0.5)
+    feature, value = fairness.worst("demographic_parity_difference")
+    assert by_name["max_demographic_parity_difference"].reason.startswith(f"demographic parity difference ({feature}) {value:.4g}")
+    assert by_name["min_group_size"].reason == "every sensitive feature has at least two groups of >= 30 rows"
+    top = next(iter(explanation.importance_by_column()))
+    assert f"top driver's share of mean |SHAP| ({top})" in by_name["max_top_driver_share"].reason
+
+
+def test_failing_gates_say_why(project, reports) -> None:
+    metrics, fairness, _ = reports
+    worse = dataclasses.replace(metrics, metrics={**metrics.metrics, "roc_auc": 0.6})
+    gates = evaluation_gates(project, metrics=worse, fairness=fairness)
+    assert not gates.passed
+    assert gates.failures[0].reason == "ROC AUC 0.6 < 0.7"
+    unfair = dataclasses.replace(fairness, disparities={**fairness.disparities, "equalized_odds_difference[sex]": 0.5})
+    result = evaluation_gates(project, fairness=unfair).results[1]
+    assert not result.passed and result.reason == "equalized odds difference (sex) 0.5 > 0.3"
+
+
+def test_group_size_gate_names_groups_too_small_to_judge(project, credit) -> None:
+    predictions = credit.model.predict(credit.X_test)
+    few = credit.sensitive_test.iloc[:60].copy()
+    fairness = assess_fairness(y_true=credit.y_test.iloc[:60], y_pred=predictions[:60], sensitive_features=few, n_bootstrap=0)
+    result = evaluation_gates(project, fairness=fairness).results[-1]
+    assert result.name == "min_group_size" and not result.passed
+    assert result.reason.startswith("fewer than two groups of >= 30 rows to compare for sex, age_band; too small to judge:")
+    small = int((few["age_band"] == "26-40").sum())
+    assert f"age_band = 26-40 ({small} rows)" in result.reason
+
+
+def test_regression_gates_on_r2(project, credit) -> None:
+    from sklearn.linear_model import LinearRegression
+
+    X = credit.X_train.select_dtypes("number").drop(columns=["loan_amount"]).fillna(0)
+    model = LinearRegression().fit(X, credit.X_train["loan_amount"])
+    metrics = evaluate_model(model, X, credit.X_train["loan_amount"], n_bootstrap=0)
+    names = [r.name for r in evaluation_gates(project, metrics=metrics).results]
+    assert names == ["min_r2", "min_margin_over_baseline"]
+
+
+def test_plain_figures_and_nothing_to_gate(project) -> None:
+    gates = evaluation_gates(project, roc_auc=0.8, baseline_roc_auc=0.5)
+    assert gates.passed and [r.name for r in gates.results] == ["min_roc_auc", "min_margin_over_baseline"]
+    with pytest.raises(DataError, match="evaluation_gates has nothing to gate"):
+        evaluation_gates(project)
