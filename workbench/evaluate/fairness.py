@@ -85,6 +85,7 @@ class FairnessReport(Report):
     min_group_size: int = 30
     mitigation: tuple[MitigationResult, ...] = ()
     mitigation_note: str = ""
+    thresholds: dict[str, float] = dataclasses.field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def grouping(self, feature: str) -> GroupMetrics:
@@ -141,6 +142,7 @@ class FairnessReport(Report):
             sensitive=tuple(payload.pop("sensitive")),
             warnings=tuple(payload.pop("warnings")),
             disparities=_nan(payload.pop("disparities")),
+            thresholds=_nan(payload.pop("thresholds")),
             **payload,
         )
 
@@ -243,6 +245,7 @@ def assess_fairness(
     min_group_size: int = 30,
     mitigate: bool = False,
     mitigation_data: tuple[Any, Any, Any] | None = None,
+    thresholds: Mapping[str, float] | None = None,
 ) -> FairnessReport:
     """Review a classifier's predictions group by group, with fairlearn's ``MetricFrame``.
 
@@ -266,6 +269,10 @@ def assess_fairness(
     mitigate : bool
         Compare with fairlearn's ``ThresholdOptimizer`` (demographic parity, equalized odds),
         fitted on ``mitigation_data = (X, y, sensitive)`` or, if not given, on the evaluated rows.
+    thresholds : mapping, optional
+        Largest acceptable ``demographic_parity_difference`` and ``equalized_odds_difference``,
+        shown as lights (default: the ``[gates.evaluate]`` defaults; a project's come from
+        :func:`~workbench.evaluate.gates.fairness_thresholds`).
 
     Returns
     -------
@@ -315,8 +322,16 @@ def assess_fairness(
         min_group_size=min_group_size,
         mitigation=mitigation,
         mitigation_note=note,
+        thresholds=dict(thresholds if thresholds is not None else _default_thresholds()),
         warnings=_small_groups(groupings, min_group_size) + _warn_undefined(groupings),
     )
+
+
+def _default_thresholds() -> dict[str, float]:
+    from workbench.config import GATES
+
+    keys = GATES["evaluate"]
+    return {name: float(keys[f"max_{name}"].default) for name in ("demographic_parity_difference", "equalized_odds_difference")}
 
 
 def _sensitive_frame(sensitive_features: Any, X: Any) -> pd.DataFrame:

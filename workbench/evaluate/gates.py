@@ -22,7 +22,16 @@ if TYPE_CHECKING:
     from workbench.evaluate.metrics import MetricsReport
     from workbench.project import Project
 
-__all__ = ["evaluation_gates"]
+__all__ = ["evaluation_gates", "fairness_thresholds"]
+
+
+def fairness_thresholds(project: Project) -> dict[str, float]:
+    """The project's largest acceptable disparities, for :func:`assess_fairness`'s gate lights."""
+    limits = project.config.gates["evaluate"]
+    return {
+        "demographic_parity_difference": float(limits["max_demographic_parity_difference"]),
+        "equalized_odds_difference": float(limits["max_equalized_odds_difference"]),
+    }
 
 
 def evaluation_gates(
