@@ -77,6 +77,10 @@ GATES: dict[str, dict[str, Key]] = {
         "max_demographic_parity_difference": Key(_NUM, 0.2),
         "max_equalized_odds_difference": Key(_NUM, 0.25),
         "min_group_size": Key(int, 30),
+        "fairness_evidence": Key(
+            str, "estimate", choices=("estimate", "interval"),
+            doc="Judge disparities by their point estimate, or fail only when the whole interval is above the limit.",
+        ),
         "min_r2": Key(_NUM, 0.0),
         "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
     },

@@ -8,13 +8,22 @@ import pytest
 
 from workbench.evaluate import assess_fairness, evaluate_model, evaluation_gates, explain
 from workbench.exceptions import DataError
+from workbench.project import Project
+
+
+def _judging_by(project: Project, evidence: str) -> Project:
+    """``project`` reopened with ``fairness_evidence`` set to ``evidence``."""
+    config = project.root / "workbench.toml"
+    text = config.read_text(encoding="utf-8").replace('fairness_evidence = "interval"', f'fairness_evidence = "{evidence}"')
+    config.write_text(text, encoding="utf-8")
+    return Project.load(project.root)
 
 
 @pytest.fixture(scope="module")
 def reports(credit):
     metrics = evaluate_model(credit.model, credit.X_test, credit.y_test, X_train=credit.X_train, y_train=credit.y_train, n_bootstrap=20)
     fairness = assess_fairness(
-        model=credit.model, X=credit.X_test, y_true=credit.y_test, sensitive_features=credit.sensitive_test, n_bootstrap=0
+        model=credit.model, X=credit.X_test, y_true=credit.y_test, sensitive_features=credit.sensitive_test, n_bootstrap=50
     )
     explanation = explain(credit.model, credit.X_test.iloc[:200], display_rows=20)
     return metrics, fairness, explanation
@@ -22,6 +31,7 @@ def reports(credit):
 
 def test_gates_from_reports_name_values_and_thresholds(project, reports) -> None:
     metrics, fairness, explanation = reports
+    project = _judging_by(project, "estimate")
     gates = evaluation_gates(project, metrics=metrics, fairness=fairness, explanation=explanation)
     by_name = {r.name: r for r in gates.results}
     assert list(by_name) == [
@@ -43,9 +53,26 @@ def test_failing_gates_say_why(project, reports) -> None:
     gates = evaluation_gates(project, metrics=worse, fairness=fairness)
     assert not gates.passed
     assert gates.failures[0].reason == "ROC AUC 0.6 < 0.7"
-    unfair = dataclasses.replace(fairness, disparities={**fairness.disparities, "equalized_odds_difference[sex]": 0.5})
-    result = evaluation_gates(project, fairness=unfair).results[1]
+    sex = fairness.grouping("sex")
+    unfair = dataclasses.replace(sex, disparities={**sex.disparities, "equalized_odds_difference": 0.5},
+                                 disparity_intervals={**sex.disparity_intervals, "equalized_odds_difference": (0.2, 0.7)})
+    worse_fairness = dataclasses.replace(fairness, groupings=(unfair, *fairness.groupings[1:]))
+    result = evaluation_gates(_judging_by(project, "estimate"), fairness=worse_fairness).results[1]
     assert not result.passed and result.reason == "equalized odds difference (sex) 0.5 > 0.3"
+
+
+def test_interval_evidence_fails_only_when_the_whole_interval_is_above_the_limit(project, reports) -> None:
+    _, fairness, _ = reports
+    sex = fairness.grouping("sex")
+    for interval, passed in (((0.2, 0.7), True), ((0.35, 0.7), False)):
+        changed = dataclasses.replace(
+            sex, disparities={**sex.disparities, "equalized_odds_difference": 0.5},
+            disparity_intervals={**sex.disparity_intervals, "equalized_odds_difference": interval},
+        )
+        result = evaluation_gates(project, fairness=dataclasses.replace(fairness, groupings=(changed, *fairness.groupings[1:]))).results[1]
+        assert result.passed is passed and result.value == interval[0]
+        assert result.reason.startswith(f"lower bound of the equalized odds difference interval (sex) {interval[0]:.4g}")
+        assert result.reason.endswith(f"estimate 0.5, 95% interval [{interval[0]:.4g}, 0.7]")
 
 
 def test_group_size_gate_names_groups_too_small_to_judge(project, credit) -> None:

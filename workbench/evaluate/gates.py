@@ -9,6 +9,7 @@ too small to judge: the review leaves them out of the disparities (pass the same
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -54,7 +55,8 @@ def evaluation_gates(
         regression: ``min_r2`` and ``min_margin_over_baseline`` (R²).
     fairness : FairnessReport, optional
         ``max_demographic_parity_difference``, ``max_equalized_odds_difference`` (worst single
-        sensitive feature) and ``min_group_size`` (each sensitive feature has at least two
+        sensitive feature; its point estimate, or with ``fairness_evidence = "interval"`` the
+        lower end of its bootstrap interval) and ``min_group_size`` (each sensitive feature has at least two
         groups that large to compare; smaller groups are named in the reason).
     explanation : ExplanationReport, optional
         ``max_top_driver_share`` (the largest column's share of total mean |SHAP|).
@@ -101,19 +103,38 @@ def _metric_gates(limits: Mapping[str, Any], metrics: MetricsReport) -> list[Gat
 
 
 def _fairness_gates(limits: Mapping[str, Any], fairness: FairnessReport) -> list[GateResult]:
-    dp_feature, dp = fairness.worst("demographic_parity_difference")
-    eo_feature, eo = fairness.worst("equalized_odds_difference")
+    by_interval = limits["fairness_evidence"] == "interval"
     return [
-        check_max(
-            "max_demographic_parity_difference", dp, limits["max_demographic_parity_difference"],
-            label=f"demographic parity difference ({dp_feature})",
-        ),
-        check_max(
-            "max_equalized_odds_difference", eo, limits["max_equalized_odds_difference"],
-            label=f"equalized odds difference ({eo_feature})",
-        ),
+        _disparity_gate("demographic_parity_difference", limits, fairness, by_interval=by_interval),
+        _disparity_gate("equalized_odds_difference", limits, fairness, by_interval=by_interval),
         _group_size_gate(limits["min_group_size"], fairness),
     ]
+
+
+def _disparity_gate(name: str, limits: Mapping[str, Any], fairness: FairnessReport, *, by_interval: bool) -> GateResult:
+    """The worst single sensitive feature's disparity ``name`` against ``max_<name>``.
+
+    With ``fairness_evidence = "interval"`` a feature fails only when its whole bootstrap
+    interval lies above the limit, i.e. when the rows show the disparity with the report's
+    confidence; with ``"estimate"`` (the default) the point estimate is compared.
+    """
+    limit = limits[f"max_{name}"]
+    label = name.replace("_", " ")
+    judged = []
+    for grouping in (g for g in fairness.groupings if g.feature in fairness.sensitive):
+        estimate = grouping.disparities[name]
+        low, high = grouping.disparity_intervals[name]
+        compared = low if by_interval and math.isfinite(low) else estimate
+        judged.append((compared, grouping.feature, estimate, low, high))
+    defined = [j for j in judged if math.isfinite(j[0])]
+    if not defined:
+        return check_max(f"max_{name}", math.nan, limit, label=f"{label} (no feature could be judged)")
+    compared, feature, estimate, low, high = max(defined)
+    if not by_interval:
+        return check_max(f"max_{name}", estimate, limit, label=f"{label} ({feature})")
+    result = check_max(f"max_{name}", compared, limit, label=f"lower bound of the {label} interval ({feature})")
+    reason = f"{result.reason}; estimate {estimate:.4g}, {fairness.confidence:.0%} interval [{low:.4g}, {high:.4g}]"
+    return dataclasses.replace(result, reason=reason)
 
 
 def _group_size_gate(min_size: int, fairness: FairnessReport) -> GateResult:
