@@ -9,7 +9,8 @@ JSON:
   demographic parity and equalized odds, optional ``ThresholdOptimizer`` comparison;
 * :func:`explain` — SHAP attributions per original input column and per transformed feature.
 
-:func:`evaluation_gates` turns the reports into pass/fail verdicts with the project's thresholds.
+:func:`evaluation_gates` turns the reports into pass/fail verdicts with the project's thresholds;
+:func:`review_project` runs all of it for a project's model (``workbench evaluate``).
 The training helpers (:func:`split_data`, :func:`train_model`) build the demo model.
 """
 
@@ -18,6 +19,7 @@ from workbench.evaluate.explain import ExplanationReport, explain
 from workbench.evaluate.fairness import FairnessReport, GroupMetrics, assess_fairness
 from workbench.evaluate.gates import evaluation_gates
 from workbench.evaluate.metrics import MetricsReport, evaluate_model
+from workbench.evaluate.review import ProjectReview, review_project
 from workbench.evaluate.training import (
     Split,
     build_pipeline,
@@ -32,6 +34,7 @@ __all__ = [
     "FairnessReport",
     "GroupMetrics",
     "MetricsReport",
+    "ProjectReview",
     "Split",
     "assess_fairness",
     "build_pipeline",
@@ -40,6 +43,7 @@ __all__ = [
     "explain",
     "feature_columns",
     "load_champion",
+    "review_project",
     "split_data",
     "train_model",
 ]
