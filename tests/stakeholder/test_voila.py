@@ -1,0 +1,103 @@
+"""The stakeholder view as a visitor sees it: Voila serves the dashboard, Chromium renders it."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from conftest import free_port
+
+SECTIONS = (
+    "Performance against the baseline",
+    "Fairness by group",
+    "Top drivers",
+    "Drift status",
+    "Production history",
+    "Alert history",
+    "Approvals",
+)
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError(f"voila exited with {proc.returncode}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"voila did not listen on 127.0.0.1:{port} within {timeout} s")
+
+
+@pytest.fixture
+def voila_url(demo_project, tmp_path: Path) -> Iterator[str]:
+    """Voila serving the demo project's stakeholder notebook on 127.0.0.1; stopped after the test."""
+    assert demo_project.returncode == 0, demo_project.stderr[-2000:]
+    notebook = demo_project.root / "notebooks" / "stakeholder.ipynb"
+    assert notebook.is_file()
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        "WORKBENCH_PROJECT": str(demo_project.root),
+        "HOME": str(home),
+        "JUPYTER_CONFIG_DIR": str(home / ".jupyter"),
+        "JUPYTER_DATA_DIR": str(home / "data"),
+        "JUPYTER_RUNTIME_DIR": str(home / "runtime"),
+        "IPYTHONDIR": str(home / ".ipython"),
+    }
+    port = free_port()
+    voila = shutil.which("voila") or str(Path(sys.executable).parent / "voila")
+    log = (tmp_path / "voila.log").open("w")
+    proc = subprocess.Popen(
+        [voila, str(notebook), "--no-browser", f"--port={port}", "--Voila.ip=127.0.0.1",
+         "--ServerApp.port_retries=0"],
+        env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+    try:
+        _wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+@pytest.mark.slow
+def test_dashboard_renders_in_chromium(voila_url: str, tmp_path: Path) -> None:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium on this machine")
+    with sync_api.sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            page.goto(voila_url, timeout=120_000)
+            page.wait_for_selector("text=Approvals", timeout=120_000)
+            page.wait_for_load_state("networkidle", timeout=60_000)
+            body = page.inner_text("body")
+            shot = tmp_path / "stakeholder-view.png"
+            page.screenshot(path=str(shot), full_page=True)
+        finally:
+            browser.close()
+    print(f"screenshot: {shot}")
+    for title in SECTIONS:
+        assert title in body, title
+    assert "Traceback" not in body
+    assert shot.stat().st_size > 20_000
