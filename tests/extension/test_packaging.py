@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from importlib.metadata import distribution
@@ -22,10 +23,11 @@ pytestmark = pytest.mark.skipif(
 
 
 def _jupyter(*args: str) -> str:
+    """The output of ``jupyter ARGS`` without colour codes."""
     done = subprocess.run(
         [sys.executable, "-m", "jupyter", *args], capture_output=True, text=True, timeout=120, check=True
     )
-    return done.stdout + done.stderr
+    return re.sub(r"\x1b\[[0-9;]*m", "", done.stdout + done.stderr)
 
 
 def test_labextension_is_installed_and_enabled() -> None:
@@ -37,9 +39,8 @@ def test_labextension_is_installed_and_enabled() -> None:
 
 def test_server_extension_is_enabled() -> None:
     listed = _jupyter("server", "extension", "list")
-    lines = listed.splitlines()
-    index = next(i for i, line in enumerate(lines) if "workbench.jupyter" in line and "enabled" in line)
-    assert "OK" in lines[index + 1], lines[index : index + 2]
+    assert re.search(r"^\s+workbench\.jupyter enabled$", listed, re.MULTILINE), listed
+    assert re.search(r"^\s+workbench\.jupyter\s+OK$", listed, re.MULTILINE), listed
 
 
 def test_extension_points_name_the_module() -> None:

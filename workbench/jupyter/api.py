@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.config import CONFIG_NAME
+from workbench.jupyter import _runs
 from workbench.jupyter._paths import (
     RequestError,
     confine,
@@ -121,6 +122,26 @@ class WorkbenchAPI:
         revoked = revoke_approval(project, project.relative(target))
         [state] = approval_states(project, [project.relative(target)])
         return {"revoked": revoked, **self._state_dict(project, state)}
+
+    # -- pipelines and runs -------------------------------------------------------------------------
+    def pipelines(self, project_path: object) -> dict[str, Any]:
+        """The project's pipelines with their typed parameters (for the Run pipeline form)."""
+        project = self.open_project(project_path)
+        return {"project_path": server_path(self.root, project.root), "pipelines": _runs.list_pipelines(project)}
+
+    def runs(self, project_path: object, limit: object = 20) -> dict[str, Any]:
+        """The project's newest runs with status, duration and cost."""
+        project = self.open_project(project_path)
+        runs = _runs.list_runs(self.root, project, limit)
+        return {"project_path": server_path(self.root, project.root), "runs": runs}
+
+    def run(self, project_path: object, run_id: str) -> dict[str, Any]:
+        """One run with its steps."""
+        return _runs.run_detail(self.root, self.open_project(project_path), run_id)
+
+    def start_run(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Start ``body["pipeline"]`` with ``body["parameters"]`` in the background; its run id."""
+        return _runs.start_run(self.open_project(body.get("project", "")), body)
 
     # -- reports ----------------------------------------------------------------------------
     def reports(self, project_path: object) -> dict[str, Any]:

@@ -146,6 +146,32 @@ class RevokeHandler(WorkbenchHandler):
         await self.answer_body(self.api.revoke)
 
 
+class PipelinesHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.answer(self.api.pipelines, self.get_argument("project", ""))
+
+
+class RunsHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.answer(self.api.runs, self.get_argument("project", ""), self.get_argument("limit", "20"))
+
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.answer_body(self.api.start_run, status=202)
+
+
+class RunHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        await self.answer(self.api.run, self.get_argument("project", ""), run_id)
+
+
 class ReportsHandler(WorkbenchHandler):
     @web.authenticated
     @authorized
@@ -167,6 +193,9 @@ ROUTES: tuple[tuple[str, type[WorkbenchHandler]], ...] = (
     ("notebook", NotebookHandler),
     ("approve", ApproveHandler),
     ("revoke", RevokeHandler),
+    ("pipelines", PipelinesHandler),
+    ("runs", RunsHandler),
+    ("runs/([^/]+)", RunHandler),
     ("reports", ReportsHandler),
     ("reports/([^/]+)", ReportHandler),
 )
