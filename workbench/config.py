@@ -110,8 +110,15 @@ GATES: dict[str, dict[str, Key]] = {
     },
 }
 
+def _pipelines(value: Any, path: Path) -> Any:
+    """``[pipelines.NAME]``: notebook pipelines (see workbench.pipelines.spec)."""
+    from workbench.pipelines.spec import check_pipelines_section
+
+    return check_pipelines_section(value, path)
+
+
 # Sections with their own structure (lists of tables ...): name -> validator(value, path) -> value.
-CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {}
+CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {"pipelines": _pipelines}
 
 
 @dataclass(frozen=True)

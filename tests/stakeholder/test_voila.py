@@ -16,6 +16,8 @@ import pytest
 from conftest import free_port
 
 SECTIONS = (
+    "Model card",
+    "Gates",
     "Performance against the baseline",
     "Fairness by group",
     "Top drivers",
@@ -92,7 +94,9 @@ def test_dashboard_renders_in_chromium(voila_url: str, tmp_path: Path) -> None:
             page.wait_for_selector("text=Approvals", timeout=120_000)
             page.wait_for_load_state("networkidle", timeout=60_000)
             body = page.inner_text("body")
-            shot = tmp_path / "stakeholder-view.png"
+            artifacts = Path(os.environ.get("WORKBENCH_TEST_ARTIFACTS", "test-artifacts"))
+            artifacts.mkdir(parents=True, exist_ok=True)
+            shot = artifacts / "stakeholder-view.png"
             page.screenshot(path=str(shot), full_page=True)
         finally:
             browser.close()

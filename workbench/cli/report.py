@@ -8,11 +8,15 @@ from workbench.cli._common import add_project_option, open_project
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``workbench report --out DIR``: the offline evidence pack."""
+    """Add ``workbench report [MODEL] --out DIR``: the offline evidence pack."""
     parser = commands.add_parser(
         "report", help="write the offline evidence pack (index page, reports, logs)"
     )
     add_project_option(parser)
+    parser.add_argument(
+        "model", nargs="?", default=None,
+        help="a registered version, alias (champion) or models:/ URI (default: the project's latest reports)",
+    )
     parser.add_argument("--out", required=True, help="folder to write the evidence pack into")
     parser.add_argument(
         "--compare", nargs=2, metavar=("V1", "V2"), help="compare two registered model versions"
@@ -27,6 +31,6 @@ def _report(args: argparse.Namespace) -> int:
         target = compare_versions(open_project(args), args.compare[0], args.compare[1], args.out)
         print(f"comparison: {target}")
         return 0
-    index = build_evidence_pack(open_project(args), args.out)
+    index = build_evidence_pack(open_project(args), args.out, model=args.model)
     print(f"evidence pack: {index}")
     return 0

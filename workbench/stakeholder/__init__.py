@@ -6,16 +6,24 @@ from workbench.stakeholder.pack import (
     REPORT_NAMES,
     build_evidence_pack,
     load_latest_reports,
+    resolve_version,
     sections,
+    version_run_reports,
 )
+from workbench.stakeholder.summary import card_summary_html, gate_lights_html, read_card_summary
 
 __all__ = [
     "NOT_RUN",
     "REPORT_NAMES",
     "build_evidence_pack",
+    "card_summary_html",
     "compare_rows",
     "compare_versions",
+    "gate_lights_html",
     "load_latest_reports",
+    "read_card_summary",
+    "resolve_version",
     "sections",
     "version_reports",
+    "version_run_reports",
 ]

@@ -10,31 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from workbench._io import write_text
-from workbench.stakeholder.pack import NOT_RUN
+from workbench.stakeholder.pack import NOT_RUN, version_run_reports
 
 COMPARED = ("metrics", "fairness", "explanation", "profile")
 
 
 def version_reports(project: Any, version: str | int) -> dict[str, Any]:
-    """The reports logged by the run that produced registered model ``version`` (None when missing)."""
-    from workbench.exceptions import TrackingError
-    from workbench.tracking import Tracker
-
-    tracker = Tracker(project)
-    try:
-        run_id = tracker.client.get_model_version(project.config.model_name, str(version)).run_id
-    except Exception as err:
-        raise TrackingError(
-            f"Model {project.config.model_name!r} has no version {version}.",
-            hint="see `workbench status`",
-        ) from err
-    found: dict[str, Any] = {}
-    for name in COMPARED:
-        try:
-            found[name] = tracker.load_report(run_id, name)
-        except TrackingError:
-            found[name] = None
-    return found
+    """The compared reports logged by the run that produced registered model ``version``."""
+    return version_run_reports(project, version, COMPARED)
 
 
 def _values(name: str, report: Any) -> dict[str, float]:

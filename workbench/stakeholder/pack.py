@@ -62,7 +62,52 @@ def read_log(module: str, function: str, project: Any) -> list[dict[str, Any]] |
     return rows
 
 
-def build_evidence_pack(project: Any, out: Path | str) -> Path:
+def resolve_version(project: Any, model: str | int) -> str:
+    """A registered version number from ``3``, ``champion``, ``models:/name/3`` or ``models:/name@alias``."""
+    from workbench.exceptions import TrackingError
+    from workbench.tracking import Tracker
+
+    text_ = str(model).strip()
+    name = project.config.model_name
+    if text_.startswith("models:/"):
+        rest = text_[len("models:/"):]
+        name, _, ref = rest.partition("@") if "@" in rest else rest.partition("/")
+        text_ = ref if "@" not in rest else "@" + ref
+    client = Tracker(project).client
+    try:
+        if text_.isdigit():
+            return str(client.get_model_version(name, text_).version)
+        return str(client.get_model_version_by_alias(name, text_.lstrip("@")).version)
+    except Exception as err:
+        raise TrackingError(
+            f"Model {name!r} has no version or alias {text_!r}.",
+            hint="pass a version number or an alias such as champion; `workbench history` lists them",
+        ) from err
+
+
+def version_run_reports(project: Any, version: str | int, names: tuple[str, ...] = REPORT_NAMES) -> dict[str, Report | None]:
+    """The reports logged by the run that produced registered model ``version`` (None when missing)."""
+    from workbench.exceptions import TrackingError
+    from workbench.tracking import Tracker
+
+    tracker = Tracker(project)
+    try:
+        run_id = tracker.client.get_model_version(project.config.model_name, str(version)).run_id
+    except Exception as err:
+        raise TrackingError(
+            f"Model {project.config.model_name!r} has no version {version}.",
+            hint="see `workbench history`",
+        ) from err
+    found: dict[str, Report | None] = {}
+    for name in names:
+        try:
+            found[name] = tracker.load_report(run_id, name)
+        except TrackingError:
+            found[name] = None
+    return found
+
+
+def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | None = None) -> Path:
     """Write the evidence pack for ``project`` into ``out`` and return the index page path.
 
     Parameters
@@ -71,46 +116,73 @@ def build_evidence_pack(project: Any, out: Path | str) -> Path:
         The workbench project whose logged reports are collected.
     out : path
         Folder to write (created); holds ``index.html``, one page per report, ``plotly.min.js``.
+    model : version, alias or ``models:/`` URI, optional
+        Build the pack of that registered model version: the reports its source run logged;
+        reports that run did not log (data, drift, monitoring) are the project's latest, marked so.
     """
     from plotly.offline import get_plotlyjs
 
-    from workbench.render.html import page, section, table, text
+    from workbench.render.html import page, section
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     write_text(out / "plotly.min.js", get_plotlyjs())
+    latest = load_latest_reports(project)
+    version = None if model is None else resolve_version(project, model)
+    own = {} if version is None else version_run_reports(project, version)
     items = []
-    for name, report in load_latest_reports(project).items():
-        if report is None:
-            items.append(f"<li>{_html.escape(name)}: <em class='wb-missing'>{NOT_RUN}</em></li>")
-            continue
-        write_text(out / f"{name}.html", report.to_html(full_page=True, plotlyjs="directory"))
-        write_text(out / f"{name}.json", report.to_json(indent=1))
-        items.append(
-            f"<li><a href='{name}.html'>{_html.escape(report.title)}</a> — {_html.escape(report.summary())}</li>"
-        )
-    parts = [section("Reports", "<ul>" + "".join(items) + "</ul>")]
-    card = project.root / "model_card.html"
-    parts.append(
-        section(
-            "Model card",
-            text(NOT_RUN) if not card.is_file() else "<a href='model_card.html'>model card</a>",
-        )
-    )
-    if card.is_file():
-        write_text(out / "model_card.html", card.read_text(encoding="utf-8"))
-    for title, module, function in LOGS:
-        rows = read_log(module, function, project)
-        parts.append(section(title, text(NOT_RUN) if not rows else table(rows)))
+    for name in REPORT_NAMES:
+        report = own.get(name) or latest[name]
+        note = " (project-wide, latest)" if version is not None and own.get(name) is None else ""
+        items.append(_write_report(out, name, report, note))
+    parts = _summary_sections(project, out)
+    parts.append(section("Reports", "<ul>" + "".join(items) + "</ul>"))
+    parts += [_log_section(title, module, function, project) for title, module, function in LOGS]
+    label = project.config.model_name + (f" version {version}" if version else "")
     index = out / "index.html"
-    write_text(
-        index,
-        page(
-            f"Evidence pack — {project.config.model_name}",
-            section("Evidence pack", *parts, level=1),
-        ),
-    )
+    write_text(index, page(f"Evidence pack — {label}", section(f"Evidence pack — {label}", *parts, level=1)))
     return index
+
+
+def _write_report(out: Path, name: str, report: Report | None, note: str) -> str:
+    if report is None:
+        return f"<li>{_html.escape(name)}: <em class='wb-missing'>{NOT_RUN}</em></li>"
+    write_text(out / f"{name}.html", report.to_html(full_page=True, plotlyjs="directory"))
+    write_text(out / f"{name}.json", report.to_json(indent=1))
+    return (
+        f"<li><a href='{name}.html'>{_html.escape(report.title)}</a>{_html.escape(note)} — "
+        f"{_html.escape(report.summary())}</li>"
+    )
+
+
+def _summary_sections(project: Any, out: Path | None) -> list[str]:
+    """Model card summary (with the card copied beside it) and the gate lights."""
+    from workbench.render.html import section
+    from workbench.stakeholder.summary import (
+        CARD_FILES,
+        card_path,
+        card_summary_html,
+        gate_lights_html,
+    )
+
+    link = None
+    if out is not None:
+        for name in CARD_FILES:
+            source = card_path(project, name)
+            if source is not None:
+                write_text(out / name, source.read_text(encoding="utf-8"))
+        link = "model_card.html" if (out / "model_card.html").is_file() else None
+    return [
+        section("Model card", card_summary_html(project, link=link)),
+        section("Gates", gate_lights_html(project)),
+    ]
+
+
+def _log_section(title: str, module: str, function: str, project: Any) -> str:
+    from workbench.render.html import section, table, text
+
+    rows = read_log(module, function, project)
+    return section(title, text(NOT_RUN, css="wb-missing") if not rows else table(rows))
 
 
 def sections(project: Any) -> list[tuple[str, str]]:
@@ -118,7 +190,7 @@ def sections(project: Any) -> list[tuple[str, str]]:
 
     Each fragment is the report's own rendering (plotly.js sent once) or states "not run yet".
     """
-    from workbench.render.html import section, table, text
+    from workbench.render.html import section, text
 
     titles = {
         "metrics": "Performance against the baseline",
@@ -127,8 +199,9 @@ def sections(project: Any) -> list[tuple[str, str]]:
         "drift": "Drift status",
         "monitor": "Monitoring",
     }
+    card, gates = _summary_sections(project, None)
+    out = [("Model card", card), ("Gates", gates)]
     found = load_latest_reports(project)
-    out = []
     for name, title in titles.items():
         report = found[name]
         body = (
@@ -137,9 +210,5 @@ def sections(project: Any) -> list[tuple[str, str]]:
             else report.to_html(full_page=False, plotlyjs="once")
         )
         out.append((title, section(title, body)))
-    for title, module, function in LOGS:
-        rows = read_log(module, function, project)
-        out.append(
-            (title, section(title, text(NOT_RUN, css="wb-missing") if not rows else table(rows)))
-        )
+    out += [(title, _log_section(title, module, function, project)) for title, module, function in LOGS]
     return out

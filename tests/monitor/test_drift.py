@@ -1,0 +1,147 @@
+"""wb.drift: planted scenarios are flagged, equal samples are not, every engine agrees."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from workbench.datasets import DRIFT_SCENARIOS, TARGET, TIME_COLUMN, make_credit_risk
+from workbench.exceptions import DataError, ParameterError
+from workbench.monitor import DriftReport, drift
+from workbench.reports import load_report
+
+TOLERANCE = 1e-3  # drift scores of the chunked and Dask paths against the in-memory path
+
+
+@pytest.fixture(scope="module")
+def reference() -> pd.DataFrame:
+    return make_credit_risk(6000, seed=11)
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_no_column_drifts_between_samples_of_one_distribution(reference, seed):
+    current = make_credit_risk(2500, seed=100 + seed)
+    report = drift(reference, current, exclude=[TARGET])
+    assert report.n_drifted == 0, report.drifted_columns()
+    assert not report.dataset_drift
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_small_samples_use_p_value_tests_without_dataset_drift(seed):
+    report = drift(make_credit_risk(600, seed=seed), make_credit_risk(300, seed=50 + seed), exclude=[TARGET])
+    assert {c.stattest for c in report.columns} <= {"ks", "chisquare", "z"}
+    assert not report.dataset_drift
+    assert report.n_drifted <= 3
+
+
+@pytest.mark.parametrize("scenario", ["covariate_shift", "new_category", "label_shift"])
+def test_each_planted_scenario_is_flagged_on_its_columns(reference, scenario):
+    current = make_credit_risk(3000, seed=7, scenario=scenario)
+    report = drift(reference, current)
+    expected = set(DRIFT_SCENARIOS[scenario].columns)
+    assert expected <= set(report.drifted_columns()), (scenario, report.drifted_columns())
+    if scenario == "new_category":
+        assert "crypto" in report.column("loan_purpose").new_categories
+        assert set(report.drifted_columns()) == expected
+
+
+def test_impact_ranks_important_drift_first(reference):
+    current = make_credit_risk(3000, seed=7, scenario="covariate_shift")
+    weights = {"utilization_rate": 10.0, "income": 0.1, "credit_score": 0.1}
+    report = drift(reference, current, exclude=[TARGET], importance=weights)
+    assert report.columns[0].column == "utilization_rate"
+    assert report.columns[0].importance == pytest.approx(10 / 10.2)
+    assert report.top_features(1) == ["utilization_rate"]
+    assert [c.impact for c in report.columns] == sorted((c.impact for c in report.columns), reverse=True)
+
+
+def test_prediction_drift_is_reported_apart(reference):
+    current = make_credit_risk(3000, seed=7, scenario="label_shift")
+    ref = reference.assign(score=np.random.default_rng(0).beta(2, 5, len(reference)))
+    cur = current.assign(score=np.random.default_rng(1).beta(3, 4, len(current)))
+    report = drift(ref, cur, prediction="score", exclude=[TARGET])
+    assert report.prediction is not None and report.prediction.drifted
+    assert "score" not in [c.column for c in report.columns]
+
+
+def test_calibrated_thresholds_quiet_small_windows():
+    ref = make_credit_risk(5000, seed=3)
+    plain = drift(ref, make_credit_risk(60, seed=4), stattest="wasserstein", exclude=[TARGET])
+    calibrated = drift(ref, make_credit_risk(60, seed=4), stattest="wasserstein", calibrate=True, exclude=[TARGET])
+    assert calibrated.n_drifted < plain.n_drifted
+    assert all(c.threshold >= 0.1 for c in calibrated.columns if c.kind == "numeric")
+    shifted = drift(ref, make_credit_risk(60, seed=4, scenario="covariate_shift", severity=2),
+                    calibrate=True, stattest="wasserstein", exclude=[TARGET])
+    assert {"credit_score", "interest_rate"} <= set(shifted.drifted_columns())
+
+
+def test_windows_over_time(reference):
+    early = make_credit_risk(1500, seed=8, start="2026-01-01", days=30)
+    late = make_credit_risk(1500, seed=9, scenario="covariate_shift", start="2026-01-31", days=30)
+    current = pd.concat([early, late], ignore_index=True)
+    report = drift(reference, current, exclude=[TARGET], time_column=TIME_COLUMN, window="30D")
+    shares = [w.drift_share for w in report.windows]
+    assert len(shares) >= 2 and shares[0] == 0 and shares[-1] > 0.2
+    assert sum(w.n_rows for w in report.windows) == len(current)
+
+
+def test_report_round_trips_as_json(reference):
+    report = drift(reference, make_credit_risk(2000, seed=5, scenario="new_category"))
+    again = load_report(json.loads(report.to_json()))
+    assert isinstance(again, DriftReport)
+    assert again.to_dict() == report.to_dict()
+    assert "columns drifted" in again.summary()
+
+
+def _compare(first: DriftReport, second: DriftReport) -> None:
+    assert (first.n_reference, first.n_current) == (second.n_reference, second.n_current)
+    for a in first.columns:
+        b = second.column(a.column)
+        assert (a.stattest, a.drifted) == (b.stattest, b.drifted), a.column
+        assert math.isclose(a.drift_score, b.drift_score, abs_tol=TOLERANCE), a.column
+        assert math.isclose(a.psi, b.psi, abs_tol=TOLERANCE), a.column
+
+
+def test_parquet_in_chunks_matches_memory(tmp_path, reference):
+    current = make_credit_risk(3000, seed=7, scenario="covariate_shift")
+    reference.to_parquet(tmp_path / "ref.parquet")
+    current.to_csv(tmp_path / "cur.csv", index=False)
+    chunked = drift(tmp_path / "ref.parquet", tmp_path / "cur.csv", chunk_rows=700)
+    assert chunked.engine == "chunks"
+    _compare(drift(reference, current.assign(**{TIME_COLUMN: current[TIME_COLUMN].astype(str)})), chunked)
+
+
+@pytest.mark.slow
+def test_dask_cluster_matches_memory(tmp_path, reference):
+    distributed = pytest.importorskip("distributed")
+    current = make_credit_risk(3000, seed=7, scenario="new_category")
+    reference.to_parquet(tmp_path / "ref.parquet")
+    current.to_parquet(tmp_path / "cur.parquet")
+    in_memory = drift(reference, current)
+    with distributed.LocalCluster(host="127.0.0.1", dashboard_address=None, processes=True, n_workers=2,
+                                  threads_per_worker=1) as cluster:
+        on_files = drift(tmp_path / "ref.parquet", tmp_path / "cur.parquet", dask=cluster.scheduler_address)
+        with distributed.Client(cluster) as client:
+            on_frames = drift(reference, current, dask=client, chunk_rows=1000)
+    assert on_files.engine == on_frames.engine == "dask"
+    _compare(in_memory, on_files)
+    _compare(in_memory, on_frames)
+
+
+def test_inputs_are_checked(reference):
+    with pytest.raises(DataError, match="no column 'nope'"):
+        drift(reference, reference, columns=["nope"])
+    with pytest.raises(ParameterError, match="Unknown drift test 'kss'"):
+        drift(reference, reference, stattest="kss")
+    with pytest.raises(DataError, match="current data is empty"):
+        drift(reference, reference.iloc[:0])
+    with pytest.raises(ParameterError, match="window needs time_column"):
+        drift(reference, reference, window="7D")
+    with pytest.raises(DataError, match="numeric in the reference but categorical"):
+        drift(reference, reference.assign(age=reference["age"].astype(str)))
+    with pytest.raises(DataError, match=r"use a \.csv or \.parquet"):
+        drift(reference, "current.xlsx")

@@ -1,0 +1,75 @@
+"""The evidence pack per model version, the model card summary and the gate lights."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from workbench.exceptions import TrackingError
+from workbench.stakeholder import build_evidence_pack, resolve_version, sections
+
+
+@pytest.fixture(scope="module")
+def versioned(trained, tmp_path_factory):
+    """A copy of the trained project whose version 1 was produced by a run that logged a schema."""
+    from workbench.explore.schema import infer_schema
+    from workbench.project import Project
+    from workbench.tracking import Tracker
+
+    root = tmp_path_factory.mktemp("ver") / "proj"
+    shutil.copytree(trained.project.root, root)
+    project = Project.load(root)
+    tracker = Tracker(project)
+    with tracker.start_run("evaluate") as run:
+        run.log_report(infer_schema(trained.split.X_train), "schema")
+    name = project.config.model_name
+    tracker.client.create_registered_model(name)
+    version = tracker.client.create_model_version(name, trained.model_uri, run_id=run.run_id)
+    tracker.client.set_registered_model_alias(name, "champion", version.version)
+    return project
+
+
+def test_model_versions_resolve_by_number_alias_and_uri(versioned):
+    name = versioned.config.model_name
+    for ref in ("1", 1, "champion", f"models:/{name}@champion", f"models:/{name}/1"):
+        assert resolve_version(versioned, ref) == "1"
+    with pytest.raises(TrackingError, match="no version or alias 'nightly'") as err:
+        resolve_version(versioned, "nightly")
+    assert "workbench history" in err.value.hint
+
+
+def test_version_pack_holds_that_version_reports(versioned, tmp_path):
+    index = build_evidence_pack(versioned, tmp_path / "pack", model="champion")
+    page = index.read_text(encoding="utf-8")
+    assert f"Evidence pack — {versioned.config.model_name} version 1" in page
+    assert (tmp_path / "pack" / "schema.html").is_file()
+    schema_item = page[page.index("schema.html"):].split("</li>")[0]
+    assert "project-wide" not in schema_item
+    assert "metrics: <em class='wb-missing'>not run yet</em>" in page
+
+
+def test_card_summary_and_gate_lights(project, tmp_path):
+    reports = project.state_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    summary = {
+        "name": "credit", "version": "3", "intended_use": "Rank loan applications for manual review.",
+        "metrics": {"roc_auc": {"value": 0.81, "low": 0.78, "high": 0.84}},
+        "top_drivers": [{"column": "income"}, {"column": "debt_ratio"}],
+        "limitations": ["Trained on synthetic data."],
+    }
+    (reports / "model_card.json").write_text(json.dumps(summary), encoding="utf-8")
+    (reports / "model_card.html").write_text("<html>card</html>", encoding="utf-8")
+    index = build_evidence_pack(project, tmp_path / "pack")
+    page = index.read_text(encoding="utf-8")
+    assert "Rank loan applications for manual review." in page
+    assert "Top drivers: income, debt_ratio." in page
+    assert "Limitation: Trained on synthetic data." in page
+    assert "<a href='model_card.html'>" in page
+    assert (tmp_path / "pack" / "model_card.html").read_text(encoding="utf-8") == "<html>card</html>"
+    # No phase has run: one amber light per phase, and the next step.
+    assert page.count('class="wb-light wb-warn"') == 6
+    assert "Next: Run notebooks/01_explore.ipynb" in page
+    titles = [title for title, _ in sections(project)]
+    assert titles[:2] == ["Model card", "Gates"]

@@ -1,0 +1,150 @@
+"""The passes of a drift review: column choice, two summary passes, per-window summaries."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from functools import partial
+from typing import Any
+
+import pandas as pd
+
+from workbench.exceptions import DataError
+from workbench.monitor.sources import Source
+from workbench.monitor.summaries import (
+    DEFAULT_BINS,
+    Grid,
+    Histogram,
+    column_kinds,
+    first_pass,
+    make_grid,
+    second_pass,
+)
+
+__all__ = ["Summaries", "choose_columns", "summarize", "windows"]
+
+ROWS = "__rows__"
+
+
+@dataclasses.dataclass
+class Count:
+    """A mergeable row count."""
+
+    n: int
+
+    def merge(self, other: Count) -> Count:
+        return Count(self.n + other.n)
+
+
+@dataclasses.dataclass
+class Summaries:
+    """Both datasets' merged summaries and the shared grids of the numeric columns."""
+
+    reference: dict[str, Any]
+    current: dict[str, Any]
+    grids: dict[str, Grid]
+    reference_hist: dict[str, Histogram]
+    current_hist: dict[str, Histogram]
+
+    @property
+    def n_reference(self) -> int:
+        return int(self.reference[ROWS].n)
+
+    @property
+    def n_current(self) -> int:
+        return int(self.current[ROWS].n)
+
+
+def choose_columns(
+    reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str] | None,
+    exclude: Sequence[str], time_column: str | None,
+) -> dict[str, str]:
+    """The tested columns and their kind, checked against both datasets."""
+    if time_column is not None and time_column not in current.columns:
+        raise DataError(f"The current data has no time column '{time_column}'.", column=time_column,
+                        hint=f"Columns: {', '.join(map(str, current.columns[:30]))}.")
+    if columns is None:
+        wanted = [c for c in reference.columns if c in current.columns and c not in exclude and c != time_column]
+    else:
+        wanted = list(columns)
+        for name in wanted:
+            for label, frame in (("reference", reference), ("current", current)):
+                if name not in frame.columns:
+                    raise DataError(f"The {label} data has no column '{name}'.", column=name,
+                                    hint=f"Columns: {', '.join(map(str, frame.columns[:30]))}.")
+    kinds = column_kinds(reference, wanted)
+    other = column_kinds(current, wanted)
+    for name, kind in kinds.items():
+        if other.get(name, kind) != kind and not current[name].isna().all():
+            raise DataError(
+                f"The column '{name}' is {kind} in the reference but {other.get(name)} in the current data.",
+                column=name, hint="Cast it to the same type in both datasets, or exclude it.",
+            )
+    if not kinds:
+        raise DataError("The reference and current data have no column in common to compare.",
+                        hint="Check that both datasets hold the same feature columns.")
+    return kinds
+
+
+def _first(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Any]:
+    return {**first_pass(frame, kinds), ROWS: Count(len(frame))}
+
+
+def summarize(reference: Source, current: Source, kinds: Mapping[str, str], *, bins: int = DEFAULT_BINS) -> Summaries:
+    """Pass one over both datasets, the shared grids, then pass two (histograms)."""
+    ref_first = reference.summarize(partial(_first, kinds=dict(kinds)))
+    cur_first = current.summarize(partial(_first, kinds=dict(kinds)))
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    grids = {name: make_grid(ref_first[name].merge(cur_first[name]), bins=bins) for name in numeric}
+    ref_hist = reference.summarize(partial(second_pass, grids=grids)) if grids else {}
+    cur_hist = current.summarize(partial(second_pass, grids=grids)) if grids else {}
+    return Summaries(ref_first, cur_first, grids, ref_hist, cur_hist)
+
+
+@dataclasses.dataclass
+class Earliest:
+    """A mergeable minimum timestamp."""
+
+    time: pd.Timestamp
+
+    def merge(self, other: Earliest) -> Earliest:
+        return Earliest(min(self.time, other.time))
+
+
+def _earliest(frame: pd.DataFrame, time_column: str) -> dict[str, Earliest]:
+    stamps = pd.to_datetime(frame[time_column], utc=True)
+    return {"start": Earliest(stamps.min())}
+
+
+def _by_window(frame: pd.DataFrame, kinds: Mapping[str, str], grids: Mapping[str, Grid],
+               time_column: str, window: str, origin: pd.Timestamp) -> dict[Any, Any]:
+    stamps = pd.to_datetime(frame[time_column], utc=True)
+    span = pd.Timedelta(window)
+    starts = origin + ((stamps - origin) // span) * span
+    out: dict[Any, Any] = {}
+    for start, part in frame.groupby(starts, sort=True):
+        key = (start.isoformat(), (start + span).isoformat())
+        for name, summary in first_pass(part, kinds).items():
+            out[(key, name)] = summary
+        for name, hist in second_pass(part, grids).items():
+            out[(key, ("hist", name))] = hist
+        out[(key, "rows")] = Count(len(part))
+    return out
+
+
+def windows(current: Source, kinds: Mapping[str, str], summaries: Summaries, time_column: str | None,
+            window: str) -> dict[tuple[str, str], dict[Any, Any]]:
+    """Per window of ``time_column``: the current data's summaries on the shared grids."""
+    assert time_column is not None
+    try:
+        pd.Timedelta(window)
+    except ValueError as err:
+        raise DataError(f"The window {window!r} is not a fixed pandas frequency.",
+                        hint="Use a fixed span such as '1h', '1D' or '7D'.") from err
+    origin = current.summarize(partial(_earliest, time_column=time_column))["start"].time.floor("D")
+    merged = current.summarize(partial(_by_window, kinds=dict(kinds), grids=summaries.grids,
+                                       time_column=time_column, window=window, origin=origin))
+    out: dict[tuple[str, str], dict[Any, Any]] = {}
+    for (key, name), summary in merged.items():
+        out.setdefault(key, {})[name] = summary.n if name == "rows" else summary
+    return out

@@ -1,0 +1,243 @@
+"""Mergeable per-partition summaries: moments, category counts and histograms on a shared grid.
+
+Every drift statistic is computed from these summaries, never from rows, so the same code runs
+on one in-memory frame, on Parquet read in chunks and on Dask partitions. A summary of two
+partitions is the merge of their summaries (:func:`merge`), exactly.
+
+Numeric columns take two passes:
+
+1. :class:`Moments` (count, missing, mean, M2, min, max, whether every value is whole);
+2. a :class:`Histogram` on a :class:`Grid` chosen from the merged moments of *both* datasets, so
+   reference and current counts share their bins.
+
+The grid is exact for whole-number columns whose range fits in the bins (one bin per value);
+otherwise it has ``bins`` bins (16,384 by default), uniform, or uniform on an ``asinh`` scale
+when the range is wide against the spread (heavy tails). Binning moves a value by at most one
+bin width, which bounds the error of every statistic (see :mod:`workbench.monitor.stats`).
+Categorical columns take one pass: exact :class:`Categories` counts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_BINS",
+    "Categories",
+    "Grid",
+    "Histogram",
+    "Moments",
+    "column_kinds",
+    "first_pass",
+    "make_grid",
+    "merge",
+    "second_pass",
+]
+
+DEFAULT_BINS = 16_384
+HEAVY_TAIL_RANGE = 20.0  # range / standard deviation above which the grid is asinh-scaled
+
+
+@dataclasses.dataclass
+class Moments:
+    """Count, missing values, mean, sum of squared deviations, extremes of a numeric column."""
+
+    n: int = 0
+    missing: int = 0
+    mean: float = 0.0
+    m2: float = 0.0
+    minimum: float = np.inf
+    maximum: float = -np.inf
+    integral: bool = True
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> Moments:
+        """The moments of one partition's values (NaN counted as missing)."""
+        finite = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+        missing = len(values) - len(finite)
+        if len(finite) == 0:
+            return cls(missing=missing)
+        mean = float(finite.mean())
+        integral = values.dtype.kind in "iub" or bool(np.array_equal(finite, np.floor(finite)))
+        return cls(
+            n=len(finite), missing=missing, mean=mean, m2=float(np.square(finite - mean).sum()),
+            minimum=float(finite.min()), maximum=float(finite.max()), integral=integral,
+        )
+
+    def merge(self, other: Moments) -> Moments:
+        """Both partitions' moments (Chan's parallel update of mean and M2)."""
+        n = self.n + other.n
+        if n == 0:
+            return Moments(missing=self.missing + other.missing)
+        delta = other.mean - self.mean
+        return Moments(
+            n=n,
+            missing=self.missing + other.missing,
+            mean=self.mean + delta * other.n / n,
+            m2=self.m2 + other.m2 + delta * delta * self.n * other.n / n,
+            minimum=min(self.minimum, other.minimum),
+            maximum=max(self.maximum, other.maximum),
+            integral=self.integral and other.integral,
+        )
+
+    @property
+    def std(self) -> float:
+        """Population standard deviation (``ddof=0``, as ``np.std``)."""
+        return float(np.sqrt(self.m2 / self.n)) if self.n else float("nan")
+
+
+@dataclasses.dataclass
+class Categories:
+    """Exact counts per category (as strings) and the number of missing values."""
+
+    counts: dict[str, int] = dataclasses.field(default_factory=dict)
+    missing: int = 0
+
+    @classmethod
+    def of(cls, values: pd.Series) -> Categories:
+        counts = values.value_counts(dropna=True, sort=False)
+        keys = [str(k) for k in counts.index]
+        return cls(dict(zip(keys, counts.to_numpy().tolist(), strict=True)), int(values.isna().sum()))
+
+    def merge(self, other: Categories) -> Categories:
+        merged = dict(self.counts)
+        for key, count in other.counts.items():
+            merged[key] = merged.get(key, 0) + count
+        return Categories(merged, self.missing + other.missing)
+
+    @property
+    def n(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclasses.dataclass
+class Histogram:
+    """Counts of a numeric column's values on a :class:`Grid`."""
+
+    counts: np.ndarray
+    missing: int = 0
+
+    def merge(self, other: Histogram) -> Histogram:
+        return Histogram(self.counts + other.counts, self.missing + other.missing)
+
+    @property
+    def n(self) -> int:
+        return int(self.counts.sum())
+
+
+@dataclasses.dataclass(frozen=True)
+class Grid:
+    """Bins shared by the reference and current histograms of one column.
+
+    ``kind`` is ``"integer"`` (one bin per whole number from ``low``), ``"uniform"`` or
+    ``"asinh"`` (uniform in ``asinh((x - center) / scale)``).
+    """
+
+    kind: str
+    low: float
+    high: float
+    bins: int
+    center: float = 0.0
+    scale: float = 1.0
+
+    def _scaled(self, values: np.ndarray) -> np.ndarray:
+        if self.kind == "asinh":
+            return np.arcsinh((values - self.center) / self.scale)
+        return values.astype(np.float64, copy=False)
+
+    def index(self, values: np.ndarray) -> np.ndarray:
+        """The bin of each (non-missing) value."""
+        if self.kind == "integer":
+            position = values - self.low
+        else:
+            width = (self.high - self.low) / self.bins
+            position = (self._scaled(values) - self.low) * (1.0 / width if width > 0 else 0.0)
+        index = position.astype(np.int64)
+        return np.clip(index, 0, self.bins - 1, out=index)
+
+    def edges(self) -> np.ndarray:
+        """Bin edges on the original scale (``bins + 1`` values)."""
+        if self.kind == "integer":
+            return self.low - 0.5 + np.arange(self.bins + 1, dtype=np.float64)
+        edges = np.linspace(self.low, self.high, self.bins + 1)
+        return self.center + self.scale * np.sinh(edges) if self.kind == "asinh" else edges
+
+    def centers(self) -> np.ndarray:
+        """Where each bin's values are taken to lie, on the original scale."""
+        if self.kind == "integer":
+            return self.low + np.arange(self.bins, dtype=np.float64)
+        scaled = np.linspace(self.low, self.high, self.bins + 1)
+        middle = (scaled[:-1] + scaled[1:]) / 2
+        return self.center + self.scale * np.sinh(middle) if self.kind == "asinh" else middle
+
+
+def make_grid(moments: Moments, *, bins: int = DEFAULT_BINS) -> Grid:
+    """The grid for a column whose values (both datasets) have ``moments``."""
+    if moments.n == 0:
+        return Grid("uniform", 0.0, 1.0, 1)
+    low, high = moments.minimum, moments.maximum
+    if moments.integral and high - low + 1 <= bins:
+        return Grid("integer", low, high, int(high - low) + 1)
+    std = moments.std
+    if std > 0 and (high - low) / std > HEAVY_TAIL_RANGE:
+        center, scale = moments.mean, std
+        return Grid("asinh", float(np.arcsinh((low - center) / scale)),
+                    float(np.nextafter(np.arcsinh((high - center) / scale), np.inf)), bins, center, scale)
+    return Grid("uniform", low, float(np.nextafter(high, np.inf)) if high > low else low + 1.0, bins)
+
+
+def column_kinds(frame: pd.DataFrame, columns: Iterable[str]) -> dict[str, str]:
+    """``"numeric"`` or ``"categorical"`` per column; datetimes are left out."""
+    kinds = {}
+    for name in columns:
+        dtype = frame[name].dtype
+        if pd.api.types.is_datetime64_any_dtype(dtype) or isinstance(dtype, pd.PeriodDtype):
+            continue
+        numeric = pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype)
+        kinds[name] = "numeric" if numeric else "categorical"
+    return kinds
+
+
+def numeric_values(series: pd.Series) -> np.ndarray:
+    """A numeric column as a float or integer numpy array (nullable integers become floats)."""
+    if series.dtype.kind in "iuf":
+        return series.to_numpy()
+    return series.to_numpy(dtype=np.float64, na_value=np.nan)
+
+
+def first_pass(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Moments | Categories]:
+    """Pass one over a partition: moments of numeric columns, counts of categorical ones."""
+    return {
+        name: Moments.of(numeric_values(frame[name])) if kind == "numeric" else Categories.of(frame[name])
+        for name, kind in kinds.items()
+    }
+
+
+def second_pass(frame: pd.DataFrame, grids: Mapping[str, Grid]) -> dict[str, Histogram]:
+    """Pass two over a partition: each numeric column's histogram on its grid."""
+    out = {}
+    for name, grid in grids.items():
+        values = numeric_values(frame[name])
+        if values.dtype.kind == "f":
+            keep = ~np.isnan(values)
+            missing = len(values) - int(np.count_nonzero(keep))
+            values = values[keep] if missing else values
+        else:
+            missing = 0
+        counts = np.bincount(grid.index(values), minlength=grid.bins) if len(values) else np.zeros(grid.bins, np.int64)
+        out[name] = Histogram(counts.astype(np.int64, copy=False), missing)
+    return out
+
+
+def merge(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+    """Merge per-partition summaries column by column."""
+    merged: dict[str, Any] = {}
+    for part in parts:
+        for name, summary in part.items():
+            merged[name] = merged[name].merge(summary) if name in merged else summary
+    return merged
