@@ -64,6 +64,18 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "uri": Key(str, "", doc="MLflow tracking URI; empty means the embedded SQLite store."),
         "experiment": Key(str, "", doc="Experiment name; defaults to the project name."),
     },
+    "package": {
+        "intended_use": Key(str, "", doc="The model card's intended use; defaults to the project description."),
+        "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card."),
+        "image": Key(str, "", doc="Container image name; defaults to <model name>:v<version>."),
+        "port": Key(int, 8000, doc="Port the container's service listens on."),
+        "replicas": Key(int, 2),
+        "cpu_request": Key(str, "250m"),
+        "memory_request": Key(str, "512Mi"),
+        "cpu_limit": Key(str, "1"),
+        "memory_limit": Key(str, "1Gi"),
+        "reproduce_tolerance": Key(_NUM, 1e-4, doc="Largest absolute metric difference `workbench reproduce` accepts."),
+    },
 }
 
 GATES: dict[str, dict[str, Key]] = {
@@ -85,7 +97,13 @@ GATES: dict[str, dict[str, Key]] = {
         "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
     },
     "develop": {},
-    "package": {},
+    "package": {
+        "require_evaluate_gates": Key(bool, True, doc="The model's training run passed its own gates."),
+        "require_card_reports": Key(bool, True, doc="The model card has the metrics, fairness and explanation reviews."),
+        "require_approval": Key(bool, False, doc="The training notebook is approved and unchanged since training."),
+        "require_same_data": Key(bool, False, doc="The dataset still matches the fingerprint recorded at training."),
+        "max_bundle_mb": Key(_NUM, 500),
+    },
     "deploy": {},
     "monitor": {
         "max_drift_share": Key(_NUM, 0.5),
