@@ -9,7 +9,6 @@ import pytest
 from pytest_jupyter.jupyter_server import *  # noqa: F403
 from traitlets.config import Config
 
-
 CHECK_PIPELINE = """\
 pipelines:
   check:
