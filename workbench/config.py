@@ -73,6 +73,18 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "webhook_timeout": Key(_NUM, 5.0, doc="Seconds to wait for the webhook."),
         "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each."),
     },
+    "package": {
+        "intended_use": Key(str, "", doc="The model card's intended use; defaults to the project description."),
+        "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card."),
+        "image": Key(str, "", doc="Container image name; defaults to <model name>:v<version>."),
+        "port": Key(int, 8000, doc="Port the container's service listens on."),
+        "replicas": Key(int, 2),
+        "cpu_request": Key(str, "250m"),
+        "memory_request": Key(str, "512Mi"),
+        "cpu_limit": Key(str, "1"),
+        "memory_limit": Key(str, "1Gi"),
+        "reproduce_tolerance": Key(_NUM, 1e-4, doc="Largest absolute metric difference `workbench reproduce` accepts."),
+    },
 }
 
 GATES: dict[str, dict[str, Key]] = {
@@ -94,13 +106,18 @@ GATES: dict[str, dict[str, Key]] = {
         "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
     },
     "develop": {},
-    "package": {},
+    "package": {
+        "require_evaluate_gates": Key(bool, True, doc="The model's training run passed its own gates."),
+        "require_card_reports": Key(bool, True, doc="The model card has the metrics, fairness and explanation reviews."),
+        "require_approval": Key(bool, False, doc="The training notebook is approved and unchanged since training."),
+        "require_same_data": Key(bool, False, doc="The dataset still matches the fingerprint recorded at training."),
+        "max_bundle_mb": Key(_NUM, 500),
+    },
     "deploy": {},
     "monitor": {
         "max_drift_share": Key(_NUM, 0.5),
     },
 }
-
 
 
 def _alert_rules(value: Any, path: Path) -> Any:
@@ -112,8 +129,15 @@ def _alert_rules(value: Any, path: Path) -> Any:
     return validate_rules(value, path)
 
 
+def _pipelines(value: Any, path: Path) -> Any:
+    """``[pipelines.NAME]``: notebook pipelines (see workbench.pipelines.spec)."""
+    from workbench.pipelines.spec import check_pipelines_section
+
+    return check_pipelines_section(value, path)
+
+
 # Sections with their own structure (lists of tables ...): name -> validator(value, path) -> value.
-CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {"alerts": _alert_rules}
+CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {"pipelines": _pipelines, "alerts": _alert_rules}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,8 @@ __all__ = [
     "ApprovalError",
     "ConfigError",
     "DataError",
+    "EnvironmentMismatchError",
+    "EnvironmentMismatchWarning",
     "ModelError",
     "NotebookExecutionError",
     "OptionalDependencyError",
@@ -22,6 +24,7 @@ __all__ = [
     "ReportError",
     "SchemaValidationError",
     "ServingError",
+    "TamperedBundleError",
     "TrackingError",
     "WorkbenchError",
     "WorkbenchWarning",
@@ -172,6 +175,26 @@ class PipelineError(WorkbenchError):
 
 class ServingError(WorkbenchError):
     """The model service cannot start or cannot serve the requested model."""
+
+
+class TamperedBundleError(ModelError):
+    """A model bundle's files do not match the sha256 recorded when it was packaged; ``files`` names them."""
+
+    def __init__(self, message: str, *, files: list[str], hint: str | None = None) -> None:
+        self.files = files
+        super().__init__(message, hint=hint)
+
+
+class EnvironmentMismatchError(ModelError):
+    """Strict loading of a bundle found running library versions that differ from its pins."""
+
+    def __init__(self, message: str, *, mismatches: list[dict[str, Any]], hint: str | None = None) -> None:
+        self.mismatches = mismatches
+        super().__init__(message, hint=hint)
+
+
+class EnvironmentMismatchWarning(WorkbenchWarning):
+    """A bundle was loaded with library versions that differ from its pins."""
 
 
 class OptionalDependencyError(WorkbenchError, ImportError):

@@ -1,0 +1,241 @@
+"""The papermill engine behind every notebook run: kernel environment, secrets, cost, timeout.
+
+papermill's nbclient engine, registered as ``workbench`` in papermill's engine registry, with:
+
+* the kernel's environment passed to the kernel it starts (never through ``os.environ``), so
+  several notebooks can run at once in one process;
+* **redaction**: every time the executed notebook is saved (each cell, on failure, at the end)
+  the values of the secrets are replaced by ``[secret NAME]`` first, so no output file ever holds
+  a secret, even one a cell printed or put in a traceback;
+* a :class:`KernelWatch` that samples the kernel's process tree (CPU seconds, peak memory) and
+  stops the kernel when the step's timeout is reached (interrupt, then kill).
+
+Only papermill, nbclient and psutil are imported: the Airflow runtime uses this module too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import psutil
+from papermill.clientwrap import PapermillNotebookClient
+from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
+from papermill.utils import merge_kwargs, remove_args
+
+__all__ = ["ENGINE_NAME", "KernelWatch", "redact", "redact_notebook"]
+
+ENGINE_NAME = "workbench"
+KILL_GRACE_SECONDS = 3.0
+
+
+def redact(text: str, secrets: Mapping[str, str]) -> str:
+    """``text`` with every secret value replaced by ``[secret NAME]``."""
+    for name, value in secrets.items():
+        if value:
+            text = text.replace(value, f"[secret {name}]")
+    return text
+
+
+def redact_notebook(node: Any, secrets: Mapping[str, str]) -> Any:
+    """Redact every string inside a notebook (or any JSON-like value) in place; returns it."""
+    if not secrets:
+        return node
+    if isinstance(node, dict):
+        for key, value in node.items():
+            node[key] = redact(value, secrets) if isinstance(value, str) else redact_notebook(value, secrets)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            node[index] = redact(value, secrets) if isinstance(value, str) else redact_notebook(value, secrets)
+    return node
+
+
+class KernelWatch:
+    """Watches the kernel of one execution: cost of its process tree, and its timeout.
+
+    ``cpu_seconds`` sums user and system time of the kernel and its children (the last value
+    seen of each process); ``peak_memory_mb`` is the largest resident size of the whole tree.
+    """
+
+    def __init__(self, *, timeout: float | None = None, interval: float = 0.2) -> None:
+        self.timeout = timeout
+        self.interval = interval
+        self.timed_out = False
+        self.kernel_pid: int | None = None
+        self._cpu: dict[int, float] = {}
+        self._peak_bytes = 0
+        self._client: Any = None
+        self._started = time.monotonic()
+        self._done = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    @property
+    def cpu_seconds(self) -> float:
+        return round(sum(self._cpu.values()), 3)
+
+    @property
+    def peak_memory_mb(self) -> float:
+        return round(self._peak_bytes / 2**20, 1)
+
+    def attach(self, client: Any) -> None:
+        """Start watching the kernel that ``client`` (an nbclient NotebookClient) starts."""
+        self._client = client
+        self._started = time.monotonic()
+        self._thread = threading.Thread(target=self._loop, name="workbench-kernel-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self.sample()
+        self._done.set()
+        if self._thread is not None:
+            self._thread.join(5)
+
+    def _find_pid(self) -> int | None:
+        if self.kernel_pid is None:
+            provisioner = getattr(getattr(self._client, "km", None), "provisioner", None)
+            pid = getattr(provisioner, "pid", None)
+            self.kernel_pid = int(pid) if pid else None
+        return self.kernel_pid
+
+    def _tree(self) -> list[psutil.Process]:
+        pid = self._find_pid()
+        if pid is None:
+            return []
+        try:
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.Error:
+            return []
+
+    def sample(self) -> None:
+        """Read CPU times and memory of the kernel's process tree now."""
+        rss = 0
+        with self._lock:
+            for process in self._tree():
+                try:
+                    times = process.cpu_times()
+                    rss += process.memory_info().rss
+                except psutil.Error:
+                    continue
+                self._cpu[process.pid] = max(self._cpu.get(process.pid, 0.0), times.user + times.system)
+            self._peak_bytes = max(self._peak_bytes, rss)
+
+    def _loop(self) -> None:
+        while not self._done.wait(self.interval):
+            self.sample()
+            if self.timeout is not None and time.monotonic() - self._started > self.timeout:
+                self._stop_kernel()
+                return
+
+    def _stop_kernel(self) -> None:
+        """Interrupt the running cell; kill the kernel's tree if it does not end in time."""
+        self.timed_out = True
+        pid = self._find_pid()
+        if pid is None:
+            return
+        try:
+            os.kill(pid, signal.SIGINT)
+        except OSError:
+            return
+        if self._done.wait(KILL_GRACE_SECONDS):
+            return
+        for process in reversed(self._tree()):
+            try:
+                process.kill()
+            except psutil.Error:
+                continue
+
+
+class _Manager(NotebookExecutionManager):
+    """papermill's execution manager, redacting secrets before every save."""
+
+    secrets: Mapping[str, str] = {}
+    watch: KernelWatch | None = None
+
+    def save(self, **kwargs: Any) -> None:
+        redact_notebook(self.nb, self.secrets)
+        super().save(**kwargs)
+
+    def cell_complete(self, cell: Any, cell_index: Any = None, **kwargs: Any) -> None:
+        if self.watch is not None:
+            self.watch.sample()
+        super().cell_complete(cell, cell_index=cell_index, **kwargs)
+
+
+class WorkbenchEngine(NBClientEngine):
+    """papermill's nbclient engine with a kernel environment, redaction and a kernel watch."""
+
+    @classmethod
+    def execute_notebook(
+        cls,
+        nb: Any,
+        kernel_name: str,
+        output_path: str | None = None,
+        progress_bar: bool = True,
+        log_output: bool = False,
+        autosave_cell_every: int = 30,
+        secrets: Mapping[str, str] | None = None,
+        watch: KernelWatch | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        nb_man = _Manager(
+            nb, output_path=output_path, progress_bar=progress_bar, log_output=log_output,
+            autosave_cell_every=autosave_cell_every,
+        )
+        nb_man.secrets = dict(secrets or {})
+        nb_man.watch = watch
+        nb_man.notebook_start()
+        try:
+            cls.execute_managed_notebook(nb_man, kernel_name, log_output=log_output, watch=watch, **kwargs)
+        finally:
+            nb_man.cleanup_pbar()
+            nb_man.notebook_complete()
+        return nb_man.nb
+
+    @classmethod
+    def execute_managed_notebook(
+        cls,
+        nb_man: Any,
+        kernel_name: str,
+        log_output: bool = False,
+        stdout_file: Any = None,
+        stderr_file: Any = None,
+        start_timeout: int = 60,
+        execution_timeout: int | None = None,
+        kernel_env: Mapping[str, str] | None = None,
+        drop_env: Sequence[str] = (),
+        watch: KernelWatch | None = None,
+        kernel_cwd: str | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        kwargs = remove_args(["input_path", "timeout", "startup_timeout"], **kwargs)
+        final = merge_kwargs(
+            kwargs,
+            timeout=execution_timeout,
+            startup_timeout=start_timeout,
+            kernel_name=kernel_name,
+            log_output=log_output,
+            stdout_file=stdout_file,
+            stderr_file=stderr_file,
+        )
+        env = {**os.environ, **(kernel_env or {})}
+        for key in drop_env:
+            env.pop(key, None)
+        client = PapermillNotebookClient(nb_man, **final)
+        if watch is not None:
+            watch.attach(client)
+        try:
+            # The kernel's working folder, given to the kernel only: papermill's own ``cwd``
+            # changes the whole process's folder, which parallel steps would trample.
+            return client.execute(env=env, **({"cwd": kernel_cwd} if kernel_cwd else {}))
+        finally:
+            if watch is not None:
+                watch.stop()
+
+
+papermill_engines.register(ENGINE_NAME, WorkbenchEngine)
