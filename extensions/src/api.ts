@@ -60,6 +60,7 @@ export interface IStep {
   error: string | null;
   output_notebook: string | null;
   output_path: string | null;
+  output_html_path: string | null;
 }
 
 export interface IRun {
@@ -68,6 +69,7 @@ export interface IRun {
   parameters: Record<string, unknown>;
   status: string;
   trigger: string;
+  created: string | null;
   started: string | null;
   ended: string | null;
   seconds: number | null;

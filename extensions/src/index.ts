@@ -9,6 +9,7 @@ import { LabIcon } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
 
 import { errorText, requestAPI } from './api';
+import { openOutput } from './output';
 import { WorkbenchPanel } from './panel';
 import { NotebookStatusExtension } from './toolbar';
 
@@ -104,7 +105,9 @@ const plugin: JupyterFrontEndPlugin<void> = {
     const panel = new WorkbenchPanel({
       open: path => void app.commands.execute('docmanager:open', { path }),
       approve: path => approve(tracker, path),
-      revoke
+      revoke,
+      openOutput: (project, runId, step) =>
+        void openOutput(widget => app.shell.add(widget, 'main'), workbenchIcon, project, runId, step)
     });
     panel.title.icon = workbenchIcon;
     panel.changed.connect(() => changed.emit());

@@ -30,6 +30,8 @@ export interface IPanelActions {
   approve(path: string): Promise<boolean>;
   /** Revoke the approval of the notebook at `path`. */
   revoke(path: string): Promise<void>;
+  /** Show the executed notebook of a run's step. */
+  openOutput(project: string, runId: string, step: string): void;
 }
 
 export class WorkbenchPanel extends Widget {
@@ -248,11 +250,13 @@ export class WorkbenchPanel extends Widget {
     body.className = 'jp-WorkbenchPhase-body';
     const title = document.createElement('div');
     title.className = 'jp-WorkbenchPhase-title';
-    title.textContent = phase.title;
+    const name = document.createElement('span');
+    name.className = 'jp-WorkbenchPhase-name';
+    name.textContent = phase.title;
     const state = document.createElement('span');
     state.className = 'jp-WorkbenchPhase-state';
     state.textContent = phase.state;
-    title.append(state);
+    title.append(name, state);
     body.append(title, note(phase.purpose, 'jp-WorkbenchPhase-purpose'));
     if (phase.gates.length) {
       body.append(gateList(phase.gates));
@@ -333,7 +337,8 @@ export class WorkbenchPanel extends Widget {
     const status = document.createElement('span');
     status.className = 'jp-WorkbenchRun-status';
     status.textContent = run.status;
-    title.append(status, ` ${run.pipeline} · ${run.run_id.slice(0, 8)}`);
+    title.append(status, ` ${run.pipeline} · ${when(run.started ?? run.created)}`);
+    title.title = `Run ${run.run_id}`;
     const cost = note(
       [seconds(run.seconds), `CPU ${seconds(run.cpu_seconds)}`, memory(run.peak_memory_mb), run.trigger]
         .filter(Boolean)
@@ -347,12 +352,12 @@ export class WorkbenchPanel extends Widget {
       const row = document.createElement('li');
       row.dataset.status = step.status;
       row.append(`${step.name}: ${step.status} ${seconds(step.seconds)}`.trim());
-      if (step.output_path) {
+      if (step.output_html_path) {
         const open = document.createElement('a');
         open.className = 'jp-WorkbenchRun-output';
         open.textContent = 'executed notebook';
-        open.title = `Open ${step.output_path}`;
-        open.onclick = () => this.actions.open(step.output_path!);
+        open.title = `Show ${step.output_path ?? step.output_html_path}`;
+        open.onclick = () => this.actions.openOutput(this.project ?? '', run.run_id, step.name);
         row.append(' ', open);
       }
       if (step.error) {
@@ -403,6 +408,11 @@ function seconds(value: number | null): string {
     return '';
   }
   return value < 60 ? `${value.toFixed(1)} s` : `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`;
+}
+
+function when(iso: string | null): string {
+  const date = iso ? new Date(iso) : null;
+  return date && !Number.isNaN(date.getTime()) ? date.toLocaleString() : '';
 }
 
 function memory(value: number | null): string {

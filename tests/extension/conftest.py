@@ -1,13 +1,8 @@
-"""pytest-jupyter's server fixtures, for these tests only (its autouse fixtures stay here)."""
+"""Helpers of the extension tests: a one-step pipeline a test project can run quickly."""
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
-
-import pytest
-from pytest_jupyter.jupyter_server import *  # noqa: F403
-from traitlets.config import Config
 
 CHECK_PIPELINE = """\
 pipelines:
@@ -37,21 +32,3 @@ def add_check_pipeline(root: Path) -> Path:
     (root / "pipeline.yaml").write_text(CHECK_PIPELINE)
     return path
 
-
-@pytest.fixture
-def jp_server_config() -> Config:
-    """A server with the Workbench extension enabled (as the installed config file does)."""
-    return Config({"ServerApp": {"jpserver_extensions": {"workbench.jupyter": True}}})
-
-
-@pytest.fixture
-def lab_project(jp_root_dir: Path):
-    """A fresh demo project (no runs) in ``<server root>/credit``, plus a notebook outside it."""
-    from workbench.scaffold import init_project
-
-    project = init_project(jp_root_dir / "credit", rows=400)
-    loose = jp_root_dir / "scratch"
-    loose.mkdir()
-    shutil.copyfile(project.root / "notebooks" / "01_explore.ipynb", loose / "loose.ipynb")
-    add_check_pipeline(project.root)
-    return project

@@ -12,7 +12,7 @@ from workbench.jupyter._paths import RequestError, server_path
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["list_pipelines", "list_runs", "run_detail", "start_run"]
+__all__ = ["list_pipelines", "list_runs", "run_detail", "run_output", "start_run"]
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MAX_RUNS = 200
@@ -45,6 +45,33 @@ def run_detail(root: Path, project: Project, run_id: str) -> dict[str, Any]:
     except PipelineError as err:
         raise RequestError(str(err), status=404) from err
     return _run_dict(root, run)
+
+
+def run_output(project: Project, run_id: str, step_name: object) -> dict[str, Any]:
+    """The HTML export of a step's executed notebook (kept under ``.workbench/executed/``).
+
+    JupyterLab does not open files in hidden folders, so the panel shows this page instead.
+    """
+    from workbench.exceptions import PipelineError
+    from workbench.pipelines import RunStore
+
+    if not RUN_ID.match(run_id):
+        raise RequestError(f"{run_id!r} is not a run id.")
+    if not isinstance(step_name, str) or not step_name:
+        raise RequestError("'step' must name a step of the run.")
+    try:
+        step = RunStore(project).get_run(run_id).step(step_name)
+    except PipelineError as err:
+        raise RequestError(str(err), status=404) from err
+    html = Path(step.output_html).resolve() if step.output_html else None
+    if html is None or not html.is_file():
+        raise RequestError(f"Step {step_name!r} of run {run_id} kept no executed notebook page.", status=404)
+    if project.root not in html.parents:
+        raise RequestError(f"The output of step {step_name!r} is outside the project folder.", status=400)
+    return {
+        "run_id": run_id, "step": step_name,
+        "html": html.read_text(encoding="utf-8"),
+    }
 
 
 def start_run(project: Project, body: dict[str, Any]) -> dict[str, Any]:

@@ -139,6 +139,10 @@ class WorkbenchAPI:
         """One run with its steps."""
         return _runs.run_detail(self.root, self.open_project(project_path), run_id)
 
+    def run_output(self, project_path: object, run_id: str, step: object) -> dict[str, Any]:
+        """The executed notebook of one step of a run, as an HTML page."""
+        return _runs.run_output(self.open_project(project_path), run_id, step)
+
     def start_run(self, body: dict[str, Any]) -> dict[str, Any]:
         """Start ``body["pipeline"]`` with ``body["parameters"]`` in the background; its run id."""
         return _runs.start_run(self.open_project(body.get("project", "")), body)

@@ -172,6 +172,13 @@ class RunHandler(WorkbenchHandler):
         await self.answer(self.api.run, self.get_argument("project", ""), run_id)
 
 
+class RunOutputHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self, run_id: str) -> None:
+        await self.answer(self.api.run_output, self.get_argument("project", ""), run_id, self.get_argument("step", ""))
+
+
 class ReportsHandler(WorkbenchHandler):
     @web.authenticated
     @authorized
@@ -196,6 +203,7 @@ ROUTES: tuple[tuple[str, type[WorkbenchHandler]], ...] = (
     ("pipelines", PipelinesHandler),
     ("runs", RunsHandler),
     ("runs/([^/]+)", RunHandler),
+    ("runs/([^/]+)/output", RunOutputHandler),
     ("reports", ReportsHandler),
     ("reports/([^/]+)", ReportHandler),
 )

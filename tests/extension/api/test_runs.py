@@ -101,3 +101,9 @@ async def test_a_started_run_succeeds_in_the_background(jp_fetch, lab_project) -
     assert "hello hello hello" in executed.read_text()
     listed = await get(jp_fetch, "runs", project="credit")
     assert [r["run_id"] for r in listed["runs"]] == [run_id]
+    page = await get(jp_fetch, f"runs/{run_id}/output", project="credit", step="greet")
+    assert "hello hello hello" in page["html"]
+    code, body = await refused(
+        jp_fetch("workbench", "api", "runs", run_id, "output", params={"project": "credit", "step": "nope"})
+    )
+    assert (code, body["message"]) == (404, f"Run {run_id} has no step 'nope'.")

@@ -1,0 +1,165 @@
+"""The extension as a data scientist meets it: JupyterLab on the finished demo, driven in Chromium.
+
+One JupyterLab (127.0.0.1, temporary Jupyter folders) serves a copy of the session's demo project
+with a one-step pipeline added. The panel shows the six phases, approves the pipeline's notebook,
+runs the pipeline through the typed form (a wrong value is refused in the browser first), sees
+the run succeed and opens its executed notebook; a notebook cell shows the fairness widget and
+its plotly chart redraws when the feature selection changes. Screenshots go to test-artifacts/.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from conftest import free_port
+
+from .conftest import add_check_pipeline
+from .lab import CHROMIUM, CHROMIUM_ARGS, running_lab
+
+PHASES = ["Explore", "Evaluate", "Develop", "Package", "Deploy", "Monitor"]
+PROJECT = "credit-demo"
+CHECK = f"{PROJECT}/notebooks/check.ipynb"
+FAIRNESS = f"{PROJECT}/notebooks/fairness_view.ipynb"
+SLOW = 180_000  # ms: kernels start slowly on a busy 2-core machine
+TICKS = (
+    "() => [...document.querySelectorAll('.widget-vbox:has(.widget-dropdown) .js-plotly-plot .xtick text')]"
+    ".map(e => e.textContent)"
+)
+
+pytestmark = pytest.mark.slow
+
+
+def _fairness_notebook(path: Path) -> None:
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(
+        "from workbench.reports import load_report\n"
+        'load_report("../.workbench/reports/fairness.json").widget()'
+    )]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, path)
+
+
+@pytest.fixture(scope="module")
+def lab(demo_project, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """JupyterLab serving a copy of the demo project; stopped when the module's tests are done."""
+    assert demo_project.returncode == 0, demo_project.stderr[-2000:]
+    scratch = tmp_path_factory.mktemp("lab")
+    project = scratch / "root" / PROJECT
+    shutil.copytree(demo_project.root, project, ignore=shutil.ignore_patterns("executed"))
+    assert (project / ".workbench" / "reports" / "fairness.json").is_file()
+    add_check_pipeline(project)
+    _fairness_notebook(project / "notebooks" / "fairness_view.ipynb")
+    with running_lab(scratch / "root", scratch, free_port()) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("no /usr/bin/chromium on this machine (.ci/run installs Debian's chromium)")
+    with sync_api.sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+@pytest.fixture
+def page(lab, browser) -> Iterator:
+    """Lab opened with a reset layout and the Workbench panel shown."""
+    page = browser.new_page(viewport={"width": 1400, "height": 900})
+    page.set_default_timeout(60_000)
+    page.goto(f"{lab.url}/lab?reset&token={lab.token}", timeout=SLOW)
+    page.click("li[data-id='workbench-panel']", timeout=SLOW)
+    page.wait_for_selector(".jp-WorkbenchPhase", timeout=SLOW)
+    yield page
+    page.close()
+
+
+def _shot(page, name: str) -> Path:
+    folder = Path(os.environ.get("WORKBENCH_TEST_ARTIFACTS", "test-artifacts"))
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"extension-{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def _notebook_row(path: str) -> str:
+    return f".jp-WorkbenchNotebook[data-path='{path}']"
+
+
+def test_panel_approves_runs_and_opens_the_executed_notebook(page) -> None:
+    titles = page.locator(".jp-WorkbenchPhase-name").all_inner_texts()
+    assert titles == PHASES
+    states = page.eval_on_selector_all(".jp-WorkbenchPhase", "items => items.map(i => i.dataset.state)")
+    assert "not run" not in states, states
+    assert page.locator(".jp-WorkbenchPhase[data-phase='evaluate'] .jp-WorkbenchGates summary").inner_text().endswith(
+        "gates passed"
+    )
+    row = _notebook_row(CHECK)
+    assert page.locator(f"{row} .jp-WorkbenchBadge").inner_text() == "none"
+    _shot(page, "1-panel")
+
+    page.click(f"{row} .jp-WorkbenchNotebook-link")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-WorkbenchToolbarStatus:text-is('Monitor · none')")
+    page.click(f"{row} .jp-WorkbenchApprove")
+    page.fill(".jp-Dialog input", "prints the greeting; reviewed")
+    page.click(".jp-Dialog .jp-mod-accept")
+    page.wait_for_selector(f"{row} .jp-WorkbenchBadge[data-state='approved']")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-WorkbenchToolbarStatus:text-is('Monitor · approved')")
+
+    page.click(".jp-WorkbenchRunButton")
+    form = page.locator(".jp-WorkbenchRunForm")
+    form.locator("select.jp-WorkbenchRunForm-pipeline").select_option("check")
+    form.locator("input[name='repeat']").fill("three")
+    form.locator("button.jp-mod-accept").click()
+    error = form.locator(".jp-WorkbenchRunForm-field[data-parameter='repeat'] .jp-WorkbenchRunForm-error")
+    assert error.inner_text() == 'repeat must be a whole number, got "three".'
+    assert page.locator(".jp-WorkbenchRun").count() == 0
+    _shot(page, "2-form-refuses")
+
+    form.locator("input[name='repeat']").fill("3")
+    form.locator("select[name='greeting']").select_option("hi")
+    form.locator("button.jp-mod-accept").click()
+    run = page.locator(".jp-WorkbenchRun").first
+    run.wait_for()
+    page.wait_for_selector(".jp-WorkbenchRun[data-status='succeeded']", timeout=SLOW)
+    assert "CPU" in run.locator(".jp-WorkbenchRun-cost").inner_text()
+    _shot(page, "3-run-succeeded")
+
+    run.locator(".jp-WorkbenchRun-output").click()
+    frame = page.frame_locator(".jp-WorkbenchOutput-frame")
+    frame.locator("text=hi hi hi").wait_for(timeout=SLOW)
+    assert "greet · run" in page.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current").inner_text()
+    _shot(page, "4-executed-notebook")
+
+
+def test_fairness_widget_redraws_when_the_feature_changes(page) -> None:
+    page.click(f"{_notebook_row(FAIRNESS)} .jp-WorkbenchNotebook-link")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-WorkbenchToolbarStatus:text-is('No phase · none')")
+    page.wait_for_selector("text=| Idle", timeout=SLOW)
+    page.click(".jp-NotebookPanel:visible .jp-Cell .jp-InputArea-editor")
+    page.keyboard.press("Shift+Enter")
+    chart = page.locator(".widget-vbox:has(.widget-dropdown) .js-plotly-plot").first
+    chart.wait_for(timeout=SLOW)
+    page.wait_for_function(f"() => ({TICKS})().length > 0")
+    before = page.evaluate(TICKS)
+    assert any(label.startswith(("F", "M")) for label in before), before
+    _shot(page, "5-fairness-sex")
+
+    page.locator(".widget-dropdown:has-text('Feature') select").select_option("age_band")
+    # The redraw swaps traces then layout: wait for the age bands, not merely for a change.
+    page.wait_for_function(f"() => ({TICKS})().some(label => label.startsWith('41-60'))", timeout=SLOW)
+    after = page.evaluate(TICKS)
+    assert after != before
+    assert not any(label.startswith(("F ", "M ")) for label in after), after
+    title = page.locator(".widget-vbox:has(.widget-dropdown) .js-plotly-plot .gtitle").first.text_content()
+    assert title == "Selection rate by age_band"
+    _shot(page, "6-fairness-age-band")
