@@ -14,6 +14,9 @@ __all__ = [
     "ApprovalError",
     "ConfigError",
     "DataError",
+    "EnvironmentMismatchError",
+    "EnvironmentMismatchWarning",
+    "InputError",
     "ModelError",
     "NotebookExecutionError",
     "OptionalDependencyError",
@@ -22,6 +25,7 @@ __all__ = [
     "ReportError",
     "SchemaValidationError",
     "ServingError",
+    "TamperedBundleError",
     "TrackingError",
     "WorkbenchError",
     "WorkbenchWarning",
@@ -113,6 +117,27 @@ class SchemaValidationError(DataError):
         super().__init__(message, hint=hint)
 
 
+class InputError(WorkbenchError):
+    """Model input the robust inference pipeline refuses; ``problems`` lists each one.
+
+    Each problem is ``{"row": int | None, "field": str | None, "error": str}`` (``row`` is None
+    for a problem with the whole input, such as a missing column). ``reason`` is ``"invalid"``,
+    or ``"too_many_rows"`` when the batch is over the cap (the service answers 413 for it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[dict[str, Any]] | None = None,
+        reason: str = "invalid",
+        hint: str | None = None,
+    ) -> None:
+        self.problems = problems or []
+        self.reason = reason
+        super().__init__(message, hint=hint)
+
+
 class ModelError(WorkbenchError):
     """A model cannot be loaded, or cannot do what a review needs (e.g. no predict_proba)."""
 
@@ -172,6 +197,26 @@ class PipelineError(WorkbenchError):
 
 class ServingError(WorkbenchError):
     """The model service cannot start or cannot serve the requested model."""
+
+
+class TamperedBundleError(ModelError):
+    """A model bundle's files do not match the sha256 recorded when it was packaged; ``files`` names them."""
+
+    def __init__(self, message: str, *, files: list[str], hint: str | None = None) -> None:
+        self.files = files
+        super().__init__(message, hint=hint)
+
+
+class EnvironmentMismatchError(ModelError):
+    """Strict loading of a bundle found running library versions that differ from its pins."""
+
+    def __init__(self, message: str, *, mismatches: list[dict[str, Any]], hint: str | None = None) -> None:
+        self.mismatches = mismatches
+        super().__init__(message, hint=hint)
+
+
+class EnvironmentMismatchWarning(WorkbenchWarning):
+    """A bundle was loaded with library versions that differ from its pins."""
 
 
 class OptionalDependencyError(WorkbenchError, ImportError):

@@ -36,6 +36,10 @@ name = "{name}"
 [tracking]
 uri = ""   # empty: embedded SQLite store in .workbench/; or an MLflow server URL
 
+[package]
+intended_use = "Decision support: rank loan applications by default risk for a credit officer's review. Not for automated rejection."
+limitations = ["Trained and evaluated on seeded synthetic data (workbench.datasets.make_credit_risk), not on real applicants."]
+
 [gates.explore]
 max_missing_share = 0.6
 
@@ -46,6 +50,10 @@ max_demographic_parity_difference = 0.25
 max_equalized_odds_difference = 0.30
 min_group_size = 30
 fairness_evidence = "interval"         # small demo test sets: fail on disparities the rows show
+
+[gates.package]
+require_evaluate_gates = true          # the training run passed its gates
+require_card_reports = true            # the model card has the metrics, fairness and SHAP reviews
 
 [gates.monitor]
 max_drift_share = 0.5

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "workbench.cli.explore",
     "workbench.cli.evaluate",
     "workbench.cli.develop",
+    "workbench.cli.package",
     "workbench.cli.deploy",
     "workbench.cli.monitor",
     "workbench.cli.pipelines",

@@ -1,0 +1,97 @@
+"""Package commands: ``package``, ``verify`` and ``reproduce``; see workbench/cli/__init__.py."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from workbench.cli._common import add_project_option, open_project, print_json
+
+MODEL_HELP = "model URI: runs:/<id>/model or models:/<name>@<alias> (default: the latest evaluate run's model)"
+
+
+def register(commands: argparse._SubParsersAction) -> None:
+    """Add ``package``, ``verify`` and ``reproduce``."""
+    package = commands.add_parser(
+        "package", help="bundle a model: pinned env, schema, lineage, card, Dockerfile, k8s (exit 1 on a failed gate)"
+    )
+    package.add_argument("model", nargs="?", help=MODEL_HELP)
+    package.add_argument("--out", type=Path, required=True, metavar="DIR", help="the bundle folder to write")
+    package.add_argument("--force", action="store_true", help="replace an existing bundle in DIR")
+    package.add_argument("--no-register", action="store_true", help="do not register a run's model (no challenger)")
+    package.add_argument("--wheel", type=Path, action="append", default=[], metavar="FILE",
+                         help="a wheel to ship in wheels/ for the container build (repeatable)")
+    package.add_argument("--json", action="store_true", help="print the bundle record as JSON")
+    add_project_option(package)
+    package.set_defaults(handler=_package)
+
+    verify = commands.add_parser("verify", help="check a bundle's sha256 manifest and pinned versions, then load it")
+    verify.add_argument("bundle", type=Path, help="the bundle folder")
+    verify.add_argument("--strict", action="store_true", help="a version mismatch is an error, not a warning")
+    verify.set_defaults(handler=_verify)
+
+    reproduce = commands.add_parser(
+        "reproduce", help="re-run a model's training notebook and compare data and metrics (exit 1 if not reproduced)"
+    )
+    reproduce.add_argument("model", nargs="?", help=MODEL_HELP)
+    reproduce.add_argument("--tolerance", type=float, metavar="X",
+                           help="largest absolute metric difference (default [package] reproduce_tolerance)")
+    reproduce.add_argument("--timeout", type=int, metavar="S", help="seconds a notebook cell may run")
+    reproduce.add_argument("--out", type=Path, metavar="FILE", help="save the report (.html or .json)")
+    reproduce.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_project_option(reproduce)
+    reproduce.set_defaults(handler=_reproduce)
+
+
+def _model_uri(project: object, given: str | None) -> str:
+    from workbench.tracking import Tracker
+
+    return given or Tracker(project).model_uri("evaluate")  # type: ignore[arg-type]
+
+
+def _package(args: argparse.Namespace) -> int:
+    from workbench.package import package_model
+
+    project = open_project(args)
+    bundle = package_model(project, _model_uri(project, args.model), args.out, register=not args.no_register,
+                           force=args.force, wheels=tuple(args.wheel))
+    if args.json:
+        print_json(bundle.to_dict())
+    else:
+        print(bundle.summary())
+        print(bundle.gates.summary())
+        if bundle.gates.passed and bundle.version:
+            print(f"{bundle.name} version {bundle.version} is the challenger")
+    return 0 if bundle.gates.passed else 1
+
+
+def _verify(args: argparse.Namespace) -> int:
+    import warnings
+
+    from workbench.exceptions import EnvironmentMismatchWarning
+    from workbench.package import load_bundle
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EnvironmentMismatchWarning)
+        bundle = load_bundle(args.bundle, strict=args.strict)
+    for warning in caught:
+        if issubclass(warning.category, EnvironmentMismatchWarning):
+            print(f"warning: {warning.message}")
+    print(f"{bundle.summary()}; sha256 verified; inference: {bundle.info.get('inference')}")
+    return 0
+
+
+def _reproduce(args: argparse.Namespace) -> int:
+    from workbench.package import reproduce
+
+    project = open_project(args)
+    report = reproduce(project, _model_uri(project, args.model), tolerance=args.tolerance, timeout=args.timeout)
+    if args.out is not None:
+        print(f"wrote {report.save(args.out)}")
+    if args.json:
+        print_json(report.to_dict())
+    else:
+        print(report.summary())
+        for check in report.checks:
+            print(f"  {'PASS' if check['passed'] else 'FAIL'} {check['check']}: {check['detail']}")
+    return 0 if report.passed else 1

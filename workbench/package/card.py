@@ -1,0 +1,240 @@
+"""The model card: what the model is for, what it was trained on, how well and how fairly it does.
+
+Built from the Evaluate reports (metrics, fairness, explanation) logged with the model's run,
+or, when the run logged none, the latest copies under ``.workbench/reports/``. Nothing is
+recomputed. The card is a report (HTML and JSON renderings) with a Markdown rendering of its
+own (:meth:`ModelCard.to_markdown`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.reports.base import Report, load_report
+
+if TYPE_CHECKING:
+    from workbench.project import Project
+    from workbench.tracking import Tracker
+
+__all__ = ["CARD_REPORTS", "ModelCard", "build_model_card", "load_card_reports"]
+
+CARD_REPORTS = ("metrics", "fairness", "explanation")
+TOP_DRIVERS = 8
+SUMMARY_KEYS = ("name", "version", "intended_use", "metrics", "fairness", "top_drivers", "limitations")
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ModelCard(Report):
+    """A model card. Its JSON holds ``name, version, intended_use, metrics, fairness,
+    top_drivers, limitations`` at the top level (what the stakeholder view reads)."""
+
+    kind = "model_card"
+    title = "Model card"
+    name: str
+    version: str | None
+    model_uri: str
+    model_type: str
+    task: str
+    intended_use: str
+    data: dict[str, Any]
+    metrics: dict[str, dict[str, float | None]]
+    baseline: dict[str, float | None]
+    confidence: float | None
+    fairness: dict[str, Any]
+    top_drivers: list[dict[str, Any]]
+    limitations: list[str]
+    gates: list[dict[str, Any]]
+    lineage: dict[str, Any]
+    sources: dict[str, str]
+
+    def summary(self) -> str:
+        version = f" v{self.version}" if self.version else ""
+        lead = next(iter(self.metrics.items()), None)
+        perf = f": {lead[0]} {_num(lead[1]['value'])}" if lead else ""
+        return f"Model card of {self.name}{version} ({self.model_type}){perf}"
+
+    def to_html(self, *, full_page: bool = True, plotlyjs: str = "none") -> str:
+        """Static HTML; the card has no figures, so no plotly.js is embedded by default."""
+        return super().to_html(full_page=full_page, plotlyjs=plotlyjs)
+
+    def summary_dict(self) -> dict[str, Any]:
+        """The stakeholder summary: ``name, version, intended_use, metrics, fairness, top_drivers, limitations``."""
+        data = self.to_dict()
+        return {key: data[key] for key in SUMMARY_KEYS}
+
+    def to_markdown(self) -> str:
+        """The card as Markdown (GitHub tables)."""
+        from workbench.package._card_markdown import card_markdown
+
+        return card_markdown(self)
+
+
+def load_card_reports(tracker: Tracker, run_id: str) -> tuple[dict[str, Report | None], dict[str, str]]:
+    """The Evaluate reports for the card and where each came from (the run, or the latest copy)."""
+    found: dict[str, Report | None] = {}
+    sources: dict[str, str] = {}
+    latest_dir = tracker.project.state_dir / "reports"
+    for name in CARD_REPORTS:
+        try:
+            found[name] = tracker.load_report(run_id, name)
+            sources[name] = f"run {run_id}"
+            continue
+        except Exception:
+            found[name] = None
+        path = latest_dir / f"{name}.json"
+        if path.is_file():
+            found[name] = load_report(path)
+            sources[name] = f"latest copy: {Path('.workbench/reports') / path.name}"
+        else:
+            sources[name] = "not logged"
+    return found, sources
+
+
+def build_model_card(
+    project: Project,
+    *,
+    reports: dict[str, Report | None],
+    sources: dict[str, str],
+    model_uri: str,
+    model_type: str,
+    version: str | None,
+    lineage: dict[str, Any],
+    gates: list[dict[str, Any]],
+) -> ModelCard:
+    """Assemble the card from the reports, the project's configuration and the lineage."""
+    metrics_report, fairness_report, explanation = (reports.get(n) for n in CARD_REPORTS)
+    metrics, baseline, confidence = _metrics(metrics_report)
+    fairness = _fairness(fairness_report)
+    drivers = _drivers(explanation)
+    config = project.config
+    section = config.sections.get("package", {})
+    return ModelCard(
+        name=config.model_name,
+        version=version,
+        model_uri=model_uri,
+        model_type=model_type,
+        task=config.data.task,
+        intended_use=section.get("intended_use") or config.description or "Not stated.",
+        data=_data(project, lineage, metrics_report),
+        metrics=metrics,
+        baseline=baseline,
+        confidence=confidence,
+        fairness=fairness,
+        top_drivers=drivers,
+        limitations=_limitations(project, reports, fairness, drivers),
+        gates=gates,
+        lineage={k: lineage.get(k) for k in ("run_id", "notebook", "notebook_hash", "git_commit", "params")},
+        sources=sources,
+    )
+
+
+def _num(value: Any) -> str:
+    return "n/a" if value is None or (isinstance(value, float) and math.isnan(value)) else f"{value:.3f}"
+
+
+def _finite(value: Any) -> float | None:
+    if value is None:
+        return None
+    number = float(value)
+    return number if math.isfinite(number) else None
+
+
+def _metrics(report: Any) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None], float | None]:
+    if report is None:
+        return {}, {}, None
+    metrics = {}
+    for name, value in report.metrics.items():
+        low, high = report.intervals.get(name, (None, None))
+        metrics[name] = {"value": _finite(value), "low": _finite(low), "high": _finite(high)}
+    baseline: dict[str, float | None] = {}
+    comparison = report.comparison("baseline")
+    if comparison is not None:
+        baseline = {name: _finite(value) for name, value in comparison.metrics.items()}
+    return metrics, baseline, report.confidence
+
+
+def _fairness(report: Any) -> dict[str, Any]:
+    if report is None:
+        return {"groups": [], "disparities": [], "thresholds": {}}
+    groups = []
+    disparities = []
+    for grouping in report.groupings:
+        for row in grouping.rows():
+            groups.append({"feature": grouping.feature, **{k: _plain(v) for k, v in row.items()}})
+        for name, value in grouping.disparities.items():
+            low, high = grouping.disparity_intervals.get(name, (None, None))
+            limit = report.thresholds.get(name)
+            disparities.append({
+                "feature": grouping.feature, "disparity": name, "value": _finite(value),
+                "low": _finite(low), "high": _finite(high), "limit": _finite(limit),
+            })
+    return {"groups": groups, "disparities": disparities, "thresholds": dict(report.thresholds),
+            "min_group_size": report.min_group_size, "n_rows": report.n_rows}
+
+
+def _plain(value: Any) -> Any:
+    return _finite(value) if isinstance(value, float) else value
+
+
+def _drivers(report: Any) -> list[dict[str, Any]]:
+    if report is None:
+        return []
+    importance = report.importance_by_column()
+    total = sum(abs(v) for v in importance.values()) or 1.0
+    ranked = sorted(importance.items(), key=lambda item: abs(item[1]), reverse=True)[:TOP_DRIVERS]
+    return [{"column": c, "mean_abs_shap": _finite(v), "share": _finite(abs(v) / total)} for c, v in ranked]
+
+
+def _data(project: Project, lineage: dict[str, Any], metrics_report: Any) -> dict[str, Any]:
+    config = project.config.data
+    return {
+        "dataset": project.relative_or_abs(config.path),
+        "target": config.target,
+        "positive_label": config.positive_label,
+        "sensitive_features": list(config.sensitive),
+        "fingerprint": lineage.get("data_fingerprint"),
+        "evaluated_rows": getattr(metrics_report, "n_rows", None),
+        "positive_share": _finite(getattr(metrics_report, "positive_share", None)),
+        "test_size": config.test_size,
+    }
+
+
+def _limitations(project: Project, reports: dict[str, Any], fairness: dict[str, Any], drivers: list[dict[str, Any]]) -> list[str]:
+    section = project.config.sections.get("package", {})
+    notes = list(section.get("limitations") or [])
+    for name in CARD_REPORTS:
+        if reports.get(name) is None:
+            notes.append(f"No {name} review was logged for this model; the card has no {name} section.")
+    metrics_report = reports.get("metrics")
+    if metrics_report is not None:
+        notes.append(
+            f"Measured on {metrics_report.n_rows:,} held-out rows; intervals are "
+            f"{metrics_report.confidence:.0%} bootstrap intervals ({metrics_report.n_bootstrap} resamples)."
+        )
+    notes += _fairness_limits(fairness, project.config.data.sensitive)
+    if drivers and (drivers[0]["share"] or 0) > 0.5:
+        notes.append(f"One column, {drivers[0]['column']}, carries {drivers[0]['share']:.0%} of the attribution.")
+    for name in CARD_REPORTS:
+        notes += [f"{name}: {w}" for w in getattr(reports.get(name), "warnings", ())]
+    return notes
+
+
+def _fairness_limits(fairness: dict[str, Any], sensitive: tuple[str, ...]) -> list[str]:
+    notes = []
+    if sensitive:
+        notes.append(
+            f"The sensitive features ({', '.join(sensitive)}) are not model inputs, but the model can "
+            "still learn them through correlated columns; the fairness table measures the outcome."
+        )
+    small = [f"{g['feature']}={g['group']} ({g['rows']} rows)" for g in fairness["groups"] if not g.get("judged", True)]
+    if small:
+        notes.append(f"Groups too small to judge (under {fairness.get('min_group_size')} rows): {', '.join(small)}.")
+    for item in fairness["disparities"]:
+        if item["limit"] is not None and item["value"] is not None and item["value"] > item["limit"]:
+            notes.append(
+                f"{item['disparity']} for {item['feature']} is {item['value']:.3f}, above the limit {item['limit']:.3f}."
+            )
+    return notes

@@ -1,0 +1,92 @@
+"""The bundle's ``model/`` folder: the MLflow model, re-pointed at the robust pyfunc loader.
+
+The logged model is copied as it is (its ``sklearn`` flavor and file untouched); its
+``python_function`` flavor is pointed at :mod:`workbench.package._pyfunc`, its signature is
+rebuilt from the Explore schema with the pyfunc's output columns (every input column named,
+optional and of MLflow's ``any`` type: MLflow's own enforcement refuses an integer where it
+expects a double and NaN where it expects an integer, so the robust pipeline, which coerces and
+reports per row, does the checking; the typed schema is ``schema/input_schema.json``), and its
+``requirements.txt`` gains the workbench itself, whose loader it needs.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from workbench.exceptions import ModelError
+from workbench.package._pyfunc import output_columns
+from workbench.package.source import flavor
+
+__all__ = ["LOADER_MODULE", "describe_estimator", "write_model_dir"]
+
+LOADER_MODULE = "workbench.package._pyfunc"
+
+
+def describe_estimator(estimator: Any) -> str:
+    """``Pipeline(ColumnTransformer → HistGradientBoostingClassifier)``-style name of a model."""
+    steps = getattr(estimator, "steps", None)
+    if steps:
+        return f"{type(estimator).__name__}({' → '.join(type(step).__name__ for _, step in steps)})"
+    return type(estimator).__name__
+
+
+def _signature(schema: Any, classes: list[Any] | None) -> Any:
+    from mlflow.models import ModelSignature
+    from mlflow.types import ColSpec
+    from mlflow.types import Schema as MlflowSchema
+    from mlflow.types.schema import AnyType
+
+    inputs = MlflowSchema([ColSpec(AnyType(), column.name, required=False) for column in schema.columns])
+    outputs = []
+    for name in output_columns(classes):
+        kind = "string" if name == "warnings" else "double" if name.startswith("probability") else None
+        outputs.append(ColSpec(kind or _prediction_type(classes), name))
+    return ModelSignature(inputs=inputs, outputs=MlflowSchema(outputs))
+
+
+def _prediction_type(classes: list[Any] | None) -> str:
+    if classes is None:
+        return "double"
+    sample = classes[0]
+    if isinstance(sample, bool):
+        return "boolean"
+    if isinstance(sample, int):
+        return "long"
+    if isinstance(sample, float):
+        return "double"
+    return "string"
+
+
+def write_model_dir(source_dir: Path, target: Path, *, schema: Any, estimator: Any, workbench_pin: str) -> dict[str, Any]:
+    """Copy the model into ``target`` and re-point its pyfunc flavor; returns the output schema."""
+    from mlflow.models import Model
+
+    shutil.copytree(source_dir, target)
+    mlmodel = Model.load(str(target / "MLmodel"))
+    flavor(mlmodel, "sklearn")
+    pyfunc = flavor(mlmodel, "python_function")
+    if "model_path" not in pyfunc:
+        raise ModelError("The model's python_function flavor names no model file.")
+    pyfunc["loader_module"] = LOADER_MODULE
+    mlmodel.flavors["python_function"] = pyfunc
+    classes = [_plain(c) for c in estimator.classes_] if hasattr(estimator, "classes_") else None
+    mlmodel.signature = _signature(schema, classes)
+    mlmodel.save(str(target / "MLmodel"))
+    _add_requirement(target / "requirements.txt", workbench_pin)
+    return {"columns": [
+        {"name": spec.name, "type": spec.type.name if hasattr(spec.type, "name") else str(spec.type)}
+        for spec in mlmodel.signature.outputs.inputs
+    ], "classes": classes}
+
+
+def _plain(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def _add_requirement(path: Path, pin: str) -> None:
+    lines = path.read_text(encoding="utf-8").splitlines() if path.is_file() else []
+    name = pin.split("==")[0]
+    lines = [line for line in lines if not line.startswith(name)] + [pin]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
