@@ -61,7 +61,7 @@ def test_pipeline_trigger_names_the_pipeline(logged, tmp_path):
 
     project = _copy(logged, tmp_path)
     assert trigger_pipeline(project, {"rule": "drift", "pipeline": None}) is None
-    with pytest.raises(WorkbenchError, match="pipeline"):
+    with pytest.raises(WorkbenchError, match=r"(?i)pipeline"):
         trigger_pipeline(project, {"rule": "drift", "pipeline": "retrain"})
     report = wb.monitor(project)
     alert = report.alerts[0]
