@@ -1,7 +1,7 @@
-"""The extension as a data scientist meets it: JupyterLab on the finished demo, driven in Chromium.
+"""The extension as a data scientist meets it: JupyterLab on a trained project, driven in Chromium.
 
-One JupyterLab (127.0.0.1, temporary Jupyter folders) serves a copy of the session's demo project
-with a one-step pipeline added. The panel shows the six phases, approves the pipeline's notebook,
+One JupyterLab (127.0.0.1, temporary Jupyter folders) serves a copy of the session's trained
+project (its Evaluate run logged), with its fairness report and a one-step pipeline added. The panel shows the six phases, approves the pipeline's notebook,
 runs the pipeline through the typed form (a wrong value is refused in the browser first), sees
 the run succeed and opens its executed notebook; a notebook cell shows the fairness widget and
 its plotly chart redraws when the feature selection changes. Screenshots go to test-artifacts/.
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,16 +46,24 @@ def _fairness_notebook(path: Path) -> None:
 
 
 @pytest.fixture(scope="module")
-def lab(demo_project, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
-    """JupyterLab serving a copy of the demo project; stopped when the module's tests are done."""
-    assert demo_project.returncode == 0, demo_project.stderr[-2000:]
+def lab(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
+    """JupyterLab serving a copy of the session's trained project (an Evaluate run with its
+    model), its fairness report, and the one-step ``check`` pipeline; stopped after the module."""
+    from workbench.evaluate import assess_fairness
+
     scratch = tmp_path_factory.mktemp("lab")
     project = scratch / "root" / PROJECT
-    shutil.copytree(demo_project.root, project, ignore=shutil.ignore_patterns("executed"))
-    assert (project / ".workbench" / "reports" / "fairness.json").is_file()
+    shutil.copytree(trained.project.root, project)
+    split = trained.split
+    fairness = assess_fairness(
+        model=trained.model, X=split.X_test, y_true=split.y_test,
+        sensitive_features=split.sensitive_test, n_bootstrap=50,
+    )
+    fairness.save(project / ".workbench" / "reports" / "fairness.json")
     add_check_pipeline(project)
     _fairness_notebook(project / "notebooks" / "fairness_view.ipynb")
     with running_lab(scratch / "root", scratch, free_port()) as server:
+        server.root = scratch / "root"
         yield server
 
 
@@ -91,6 +100,13 @@ def _shot(page, name: str) -> Path:
     return path
 
 
+def _palette(page) -> None:
+    """Open the command palette from the View menu (Chromium keeps Ctrl+Shift+C for itself)."""
+    page.click(".lm-MenuBar-itemLabel:text-is('View')")
+    page.click(".lm-Menu-itemLabel:text-is('Activate Command Palette')")
+    page.wait_for_selector(".lm-CommandPalette-input:visible")
+
+
 def _notebook_row(path: str) -> str:
     return f".jp-WorkbenchNotebook[data-path='{path}']"
 
@@ -99,10 +115,8 @@ def test_panel_approves_runs_and_opens_the_executed_notebook(page) -> None:
     titles = page.locator(".jp-WorkbenchPhase-name").all_inner_texts()
     assert titles == PHASES
     states = page.eval_on_selector_all(".jp-WorkbenchPhase", "items => items.map(i => i.dataset.state)")
-    assert "not run" not in states, states
-    assert page.locator(".jp-WorkbenchPhase[data-phase='evaluate'] .jp-WorkbenchGates summary").inner_text().endswith(
-        "gates passed"
-    )
+    assert states == ["not run", "done", "not run", "not run", "not run", "not run"]
+    assert "Run notebooks/01_explore.ipynb" in page.locator(".jp-WorkbenchPanel-next").inner_text()
     row = _notebook_row(CHECK)
     assert page.locator(f"{row} .jp-WorkbenchBadge").inner_text() == "none"
     _shot(page, "1-panel")
@@ -160,6 +174,35 @@ def test_fairness_widget_redraws_when_the_feature_changes(page) -> None:
     after = page.evaluate(TICKS)
     assert after != before
     assert not any(label.startswith(("F ", "M ")) for label in after), after
-    title = page.locator(".widget-vbox:has(.widget-dropdown) .js-plotly-plot .gtitle").first.text_content()
-    assert title == "Selection rate by age_band"
+    page.wait_for_selector(".widget-vbox:has(.widget-dropdown) .js-plotly-plot .gtitle:text-is('Selection rate by age_band')")
     _shot(page, "6-fairness-age-band")
+
+
+def test_palette_commands_tag_the_parameters_cell(page, lab) -> None:
+    _palette(page)
+    page.fill(".lm-CommandPalette-input", "Workbench:")
+    labels = page.locator(".lm-CommandPalette-item .lm-CommandPalette-itemLabel").all_inner_texts()
+    assert sorted(labels) == [
+        "Workbench: Approve Current Notebook", "Workbench: Open Panel", "Workbench: Run Pipeline…",
+        "Workbench: Tag Selected Cell as Parameters",
+    ]
+    page.keyboard.press("Escape")
+    page.click(f"{_notebook_row(FAIRNESS)} .jp-WorkbenchNotebook-link")
+    page.wait_for_selector(".jp-NotebookPanel:visible .jp-WorkbenchToolbarStatus:text-is('No phase · none')")
+    page.click(".jp-NotebookPanel:visible .jp-Cell .jp-InputArea-prompt")
+    _palette(page)
+    page.fill(".lm-CommandPalette-input", "Workbench: Tag Selected Cell as Parameters")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".jp-toast-message:has-text('Tagged the selected cell as the parameters cell')")
+    page.keyboard.press("Control+s")
+    path = lab.root / FAIRNESS
+    deadline = time.monotonic() + 60
+    tags: list[str] = []
+    while time.monotonic() < deadline and tags != ["parameters"]:
+        time.sleep(0.5)
+        try:
+            tags = nbformat.read(path, as_version=4).cells[0].metadata.get("tags", [])
+        except (nbformat.reader.NotJSONError, ValueError):
+            continue  # caught while the server writes the file
+    assert tags == ["parameters"]
+    _shot(page, "7-palette-tagged")
