@@ -64,6 +64,15 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "uri": Key(str, "", doc="MLflow tracking URI; empty means the embedded SQLite store."),
         "experiment": Key(str, "", doc="Experiment name; defaults to the project name."),
     },
+    "monitor": {
+        "window": Key(str, "auto", doc="Window span of `workbench monitor` ('1h', '1D', '7D' ...; 'auto')."),
+        "calibrate": Key(bool, False, doc="Bootstrap-calibrate drift thresholds to each window's size."),
+        "drift_share": Key(_NUM, 0.5, doc="Share of drifted columns at which the dataset drifts."),
+        "n_bootstrap": Key(int, 200, doc="Resamples of the performance intervals."),
+        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (empty: no webhook)."),
+        "webhook_timeout": Key(_NUM, 5.0, doc="Seconds to wait for the webhook."),
+        "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each."),
+    },
     "package": {
         "intended_use": Key(str, "", doc="The model card's intended use; defaults to the project description."),
         "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card."),
@@ -110,6 +119,16 @@ GATES: dict[str, dict[str, Key]] = {
     },
 }
 
+
+def _alert_rules(value: Any, path: Path) -> Any:
+    """``[[alerts]]``: monitoring rules (validated in workbench/monitor/rules.py)."""
+    if value is None:
+        return ()
+    from workbench.monitor.rules import validate_rules
+
+    return validate_rules(value, path)
+
+
 def _pipelines(value: Any, path: Path) -> Any:
     """``[pipelines.NAME]``: notebook pipelines (see workbench.pipelines.spec)."""
     from workbench.pipelines.spec import check_pipelines_section
@@ -118,7 +137,7 @@ def _pipelines(value: Any, path: Path) -> Any:
 
 
 # Sections with their own structure (lists of tables ...): name -> validator(value, path) -> value.
-CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {"pipelines": _pipelines}
+CUSTOM_SECTIONS: dict[str, Callable[[Any, Path], Any]] = {"pipelines": _pipelines, "alerts": _alert_rules}
 
 
 @dataclass(frozen=True)

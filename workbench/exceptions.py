@@ -16,6 +16,7 @@ __all__ = [
     "DataError",
     "EnvironmentMismatchError",
     "EnvironmentMismatchWarning",
+    "InputError",
     "ModelError",
     "NotebookExecutionError",
     "OptionalDependencyError",
@@ -113,6 +114,27 @@ class SchemaValidationError(DataError):
         self, message: str, *, failures: list[dict[str, Any]] | None = None, hint: str | None = None
     ) -> None:
         self.failures = failures or []
+        super().__init__(message, hint=hint)
+
+
+class InputError(WorkbenchError):
+    """Model input the robust inference pipeline refuses; ``problems`` lists each one.
+
+    Each problem is ``{"row": int | None, "field": str | None, "error": str}`` (``row`` is None
+    for a problem with the whole input, such as a missing column). ``reason`` is ``"invalid"``,
+    or ``"too_many_rows"`` when the batch is over the cap (the service answers 413 for it).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[dict[str, Any]] | None = None,
+        reason: str = "invalid",
+        hint: str | None = None,
+    ) -> None:
+        self.problems = problems or []
+        self.reason = reason
         super().__init__(message, hint=hint)
 
 

@@ -3,7 +3,48 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+
+from workbench.cli._common import add_project_option, open_project
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add this area's commands (none yet)."""
+    """Add ``check``."""
+    check = commands.add_parser(
+        "check", help="attack a model's inference pipeline with hostile input; exit 1 on a finding",
+    )
+    check.add_argument("model", help="runs:/<id>/model, models:/<name>@<alias>, or a phase (e.g. evaluate)")
+    check.add_argument("--examples", type=int, default=50, help="cases drawn per attack (default 50)")
+    check.add_argument("--unseen", choices=("missing", "keep", "reject"), default="missing")
+    check.add_argument("--out-of-range", choices=("clip", "warn", "reject"), default="clip")
+    check.add_argument("--html", type=Path, help="write the report as HTML here")
+    check.add_argument("--json", type=Path, help="write the report as JSON here")
+    check.add_argument("--tests", type=Path, help="write the findings and guards as a pytest module here")
+    add_project_option(check)
+    check.set_defaults(handler=_check)
+
+
+def _check(args: argparse.Namespace) -> int:
+    import os
+
+    from workbench.develop import check_robustness, load_robust_model
+
+    project = open_project(args, check_data=False)
+    robust, uri = load_robust_model(project, args.model, unseen=args.unseen, out_of_range=args.out_of_range)
+    report = check_robustness(robust, robust.schema, examples=args.examples, model=uri)
+    for path in (args.html, args.json):
+        if path is not None:
+            report.save(path)
+    if args.tests is not None:
+        from workbench._io import write_text
+
+        relative = os.path.relpath(project.root, args.tests.resolve().parent)
+        write_text(args.tests, report.to_pytest(model_uri=uri, project_dir=relative))
+    print(report.summary())
+    for attack in report.attacks:
+        verdict = "ok" if attack.passed else f"{attack.findings} finding(s)"
+        print(f"  {attack.name:<17} {attack.cases:>4} cases  refused {attack.rejected:>4}  "
+              f"warned {attack.repaired:>4}  clean {attack.clean:>4}  {verdict}")
+    for finding in report.findings:
+        print(f"  FINDING {finding.attack}: {finding.outcome}: {finding.detail}")
+    return 0 if report.passed else 1

@@ -12,6 +12,38 @@
 
 from __future__ import annotations
 
-from workbench.monitor.drift import ColumnDrift, DriftReport, WindowDrift, drift
+import sys
+import types
+from typing import Any
 
-__all__ = ["ColumnDrift", "DriftReport", "WindowDrift", "drift"]
+from workbench.monitor.alerts import alert_history, load_rules, trigger_pipeline
+from workbench.monitor.drift import ColumnDrift, DriftReport, WindowDrift, drift
+from workbench.monitor.review import MonitorReport, monitor
+from workbench.monitor.rules import AlertRule
+
+__all__ = [
+    "AlertRule",
+    "ColumnDrift",
+    "DriftReport",
+    "MonitorReport",
+    "WindowDrift",
+    "alert_history",
+    "drift",
+    "load_rules",
+    "monitor",
+    "trigger_pipeline",
+]
+
+
+class _CallableModule(types.ModuleType):
+    """``workbench.monitor`` is both this package and, as ``wb.monitor``, the review function.
+
+    Importing the package binds ``workbench.monitor`` to the module, which would shadow the
+    function of the same name in ``import workbench as wb``; calling the module calls it.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> MonitorReport:
+        return monitor(*args, **kwargs)
+
+
+sys.modules[__name__].__class__ = _CallableModule

@@ -20,6 +20,7 @@ from workbench.monitor.summaries import (
     make_grid,
     second_pass,
 )
+from workbench.monitor.windows import check_window, origin_of, window_starts
 
 __all__ = ["Summaries", "choose_columns", "summarize", "windows"]
 
@@ -118,9 +119,8 @@ def _earliest(frame: pd.DataFrame, time_column: str) -> dict[str, Earliest]:
 
 def _by_window(frame: pd.DataFrame, kinds: Mapping[str, str], grids: Mapping[str, Grid],
                time_column: str, window: str, origin: pd.Timestamp) -> dict[Any, Any]:
-    stamps = pd.to_datetime(frame[time_column], utc=True)
     span = pd.Timedelta(window)
-    starts = origin + ((stamps - origin) // span) * span
+    starts = window_starts(frame[time_column], window, origin)
     out: dict[Any, Any] = {}
     for start, part in frame.groupby(starts, sort=True):
         key = (start.isoformat(), (start + span).isoformat())
@@ -136,12 +136,8 @@ def windows(current: Source, kinds: Mapping[str, str], summaries: Summaries, tim
             window: str) -> dict[tuple[str, str], dict[Any, Any]]:
     """Per window of ``time_column``: the current data's summaries on the shared grids."""
     assert time_column is not None
-    try:
-        pd.Timedelta(window)
-    except ValueError as err:
-        raise DataError(f"The window {window!r} is not a fixed pandas frequency.",
-                        hint="Use a fixed span such as '1h', '1D' or '7D'.") from err
-    origin = current.summarize(partial(_earliest, time_column=time_column))["start"].time.floor("D")
+    check_window(window)
+    origin = origin_of(current.summarize(partial(_earliest, time_column=time_column))["start"].time)
     merged = current.summarize(partial(_by_window, kinds=dict(kinds), grids=summaries.grids,
                                        time_column=time_column, window=window, origin=origin))
     out: dict[tuple[str, str], dict[Any, Any]] = {}

@@ -20,6 +20,7 @@ from workbench.monitor._column import ColumnDrift, Options, evaluate_column
 from workbench.monitor.sources import DEFAULT_CHUNK_ROWS, connect_dask, open_source
 from workbench.monitor.stats import STATTESTS
 from workbench.monitor.summaries import DEFAULT_BINS
+from workbench.monitor.windows import check_window
 from workbench.reports.base import Report
 
 __all__ = ["ColumnDrift", "DriftReport", "WindowDrift", "drift"]
@@ -280,6 +281,8 @@ def _check_numbers(drift_share: float, bins: int, chunk_rows: int, window: str |
         raise ParameterError(f"bins must be between 16 and 1,048,576, got {bins!r}.", name="bins", value=bins)
     if chunk_rows < 1:
         raise ParameterError(f"chunk_rows must be positive, got {chunk_rows!r}.", name="chunk_rows", value=chunk_rows)
+    if window:
+        check_window(window)
     if window and not time_column:
         raise ParameterError("window needs time_column: the column that dates each current row.",
                              name="window", value=window, hint="Pass time_column='timestamp' (for example).")

@@ -21,7 +21,6 @@ most the largest bin share and Wasserstein by at most one bin width.
 from __future__ import annotations
 
 import numpy as np
-from scipy import stats as _stats
 
 __all__ = [
     "STATTESTS",
@@ -56,6 +55,9 @@ def ks(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
     n, m = int(reference.sum()), int(current.sum())
     if n == 0 or m == 0:
         return float("nan"), float("nan")
+    # scipy is imported on first use, so that `import workbench.monitor` stays light
+    from scipy import stats as _stats
+
     statistic = float(np.abs(_cdf(reference) - _cdf(current)).max())
     big, small = max(n, m), min(n, m)
     effective = np.round(big * small / (big + small))
@@ -69,6 +71,8 @@ def ks_statistics(reference: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
 def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
     """``(statistic, p-value)`` of the chi-square test of homogeneity of two count vectors."""
+    from scipy import stats as _stats
+
     table = np.vstack([reference, current]).astype(np.float64)
     table = table[:, table.sum(axis=0) > 0]
     if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
@@ -80,6 +84,8 @@ def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float
 
 def z_test(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
     """``(z, p-value)`` of the two-proportion Z-test on the first of two categories."""
+    from scipy import stats as _stats
+
     n, m = float(reference.sum()), float(current.sum())
     if n == 0 or m == 0:
         return float("nan"), float("nan")

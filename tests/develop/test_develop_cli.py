@@ -1,0 +1,22 @@
+"""`workbench check MODEL`: by phase name, with its HTML, JSON and pytest outputs."""
+
+from __future__ import annotations
+
+import json
+
+from workbench.cli import main
+
+
+def test_check_by_phase_writes_reports_and_tests(trained, tmp_path, capsys):
+    args = ["check", "evaluate", "--examples", "5", "-P", str(trained.project.root),
+            "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"), "--tests", str(tmp_path / "test_r.py")]
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "no findings" in out and "missing_columns" in out
+    assert json.loads((tmp_path / "r.json").read_text())["model"] == f"runs:/{trained.run_id}/model"
+    assert "def test_guard_missing_columns_0(robust)" in (tmp_path / "test_r.py").read_text()
+
+
+def test_check_names_an_unknown_model(trained, capsys):
+    assert main(["check", "somewhere", "-P", str(trained.project.root)]) == 2
+    assert "Cannot tell which model 'somewhere' means" in capsys.readouterr().err
