@@ -1,16 +1,15 @@
-"""``workbench demo``: build a demo project and run the six phase notebooks in order."""
+"""``workbench demo``: build a demo project and run the six phase notebooks as its ``lifecycle`` pipeline."""
 
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import time
 from pathlib import Path
 
-from tqdm.auto import tqdm
-
+from workbench.exceptions import NotebookExecutionError
 from workbench.phases import PHASES, ProjectStatus, project_status
-from workbench.pipelines.execute import execute_notebook
+from workbench.pipelines.approval import approve_notebook
+from workbench.pipelines.runner import run_pipeline
 from workbench.project import Project
 from workbench.scaffold import init_project
 
@@ -38,21 +37,29 @@ class DemoResult:
         return "\n".join(lines)
 
 
-def run_demo(directory: Path | str, *, rows: int = 5000, seed: int = 0, force: bool = False, progress: bool = True) -> DemoResult:
-    """Create a demo project in ``directory`` and run every phase notebook with papermill.
+DEMO_USER = "workbench demo"
 
-    A failing notebook stops the demo with :class:`~workbench.exceptions.NotebookExecutionError`;
-    its executed notebook is kept.
+
+def run_demo(directory: Path | str, *, rows: int = 5000, seed: int = 0, force: bool = False, progress: bool = True) -> DemoResult:
+    """Create a demo project in ``directory`` and run its ``lifecycle`` pipeline.
+
+    The six phase notebooks are approved first (as the demo user), then run through the
+    pipeline runner, which records the run in ``.workbench/runs.db``. A failing notebook stops
+    the demo with :class:`~workbench.exceptions.NotebookExecutionError`; its executed notebook
+    is kept.
     """
     started = time.perf_counter()
     project = init_project(directory, rows=rows, seed=seed, force=force)
-    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    out_dir = project.state_dir / "executed" / f"demo-{stamp}"
-    executed = []
-    steps = tqdm(PHASES, desc="demo", unit="phase", disable=not progress)
-    for phase in steps:
-        steps.set_postfix_str(phase.title)
-        executed.append(
-            execute_notebook(project, phase.notebook_path, output=out_dir / phase.notebook)
+    for phase in PHASES:
+        approve_notebook(project, phase.notebook_path, by=DEMO_USER, comment="shipped demo notebook")
+    record = run_pipeline(project, "lifecycle", trigger="demo", progress=progress)
+    if record.status != "succeeded":
+        failed = next(s for s in record.steps if s.status != "succeeded")
+        raise NotebookExecutionError(
+            f"The demo stopped: {failed.error or failed.status}",
+            notebook=failed.notebook,
+            output_path=failed.output_notebook,
+            hint=f"The executed notebook is kept at {failed.output_notebook}; see `workbench runs show {record.run_id}`.",
         )
-    return DemoResult(project, tuple(executed), time.perf_counter() - started, project_status(project))
+    executed = tuple(Path(s.output_notebook) for s in record.steps if s.output_notebook)
+    return DemoResult(project, executed, time.perf_counter() - started, project_status(project))

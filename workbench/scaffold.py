@@ -57,6 +57,68 @@ require_card_reports = true            # the model card has the metrics, fairnes
 
 [gates.monitor]
 max_drift_share = 0.5
+
+[monitor]
+window = "7D"                          # review the prediction log week by week
+calibrate = true                       # bootstrap-calibrated drift thresholds for small windows
+webhook_url = ""                       # POST alerts here as JSON (empty: log file only)
+
+[[alerts]]
+name = "drift"
+metric = "drift_share"                 # share of drifted columns over the reviewed period
+threshold = 0.25
+message = "Production inputs drifted from the training data"
+# pipeline = "retrain"                 # start this pipeline when the rule fires
+
+[[alerts]]
+name = "top-feature-drift"
+metric = "top_features_drifted"        # how many of the top_k SHAP features drifted
+top_k = 5
+op = ">="
+threshold = 1
+
+[[alerts]]
+name = "performance"
+metric = "auc_drop"                    # Evaluate's ROC AUC minus production's, once labels arrive
+threshold = 0.05
+
+[[alerts]]
+name = "latency"
+metric = "p99_latency_ms"
+threshold = 100
+"""
+
+DEMO_PIPELINES = """\
+# Notebook pipelines: `workbench run lifecycle` runs the six phases in order (what `workbench demo`
+# does); `retrain` runs weekly (`workbench scheduler`) or when a monitoring alert names it.
+# Only approved notebooks run: `workbench approve NOTEBOOK --comment WHY`.
+pipelines:
+  lifecycle:
+    description: The six phases of the lifecycle, in order.
+    steps:
+      - {name: explore, notebook: notebooks/01_explore.ipynb, timeout: 900}
+      - {name: evaluate, notebook: notebooks/02_evaluate.ipynb, depends_on: [explore], timeout: 900}
+      - {name: develop, notebook: notebooks/03_develop.ipynb, depends_on: [evaluate], timeout: 900}
+      - {name: package, notebook: notebooks/04_package.ipynb, depends_on: [develop], timeout: 900}
+      - {name: deploy, notebook: notebooks/05_deploy.ipynb, depends_on: [package], timeout: 900}
+      - {name: monitor, notebook: notebooks/06_monitor.ipynb, depends_on: [deploy], timeout: 900}
+  retrain:
+    description: Re-check the data, retrain and review the model, package it as the challenger.
+    schedule: "0 3 * * 1"       # Mondays at 03:00
+    timezone: UTC
+    parameters:
+      max_iter: {type: int, default: 200, help: boosting iterations}
+      learning_rate: {type: float, default: 0.08, help: boosting learning rate}
+    steps:
+      - {name: explore, notebook: notebooks/01_explore.ipynb, timeout: 900}
+      - name: evaluate
+        notebook: notebooks/02_evaluate.ipynb
+        depends_on: [explore]
+        parameters: {max_iter: "${max_iter}", learning_rate: "${learning_rate}"}
+        retries: 1
+        timeout: 900
+      - {name: develop, notebook: notebooks/03_develop.ipynb, depends_on: [evaluate], timeout: 900}
+      - {name: package, notebook: notebooks/04_package.ipynb, depends_on: [develop], timeout: 900}
 """
 
 GITIGNORE = ".workbench/\n.ipynb_checkpoints/\n"
@@ -98,6 +160,7 @@ def init_project(
     (root / "data").mkdir(parents=True, exist_ok=True)
     write_text(root / CONFIG_NAME, DEMO_CONFIG.format(name=name, seed=seed))
     write_text(root / ".gitignore", GITIGNORE)
+    write_text(root / "pipeline.yaml", DEMO_PIPELINES)
     _copy_notebooks(root / "notebooks")
     write_table(make_credit_risk(rows, seed=seed), root / "data" / "credit.parquet")
     production = make_credit_risk(

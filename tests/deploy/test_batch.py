@@ -35,7 +35,7 @@ def test_score_batch_chunks_and_rejects(trained, tmp_path, suffix):
     np.testing.assert_allclose(out["probability"], trained.model.predict_proba(keep)[:, 1], atol=1e-9)
     if expected_rejects:
         rejects = pd.read_csv(summary.rejects)
-        assert len(rejects) == 2 and rejects["reason"].str.contains(f"{numeric}: not a number").all()
+        assert len(rejects) == 2 and rejects["reason"].str.contains(f"{numeric}: expected a number, got text 'oops'").all()
     assert len(read_prediction_log(project, variant="batch")) == summary.scored
 
 

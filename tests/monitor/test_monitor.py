@@ -5,65 +5,19 @@ from __future__ import annotations
 import json
 import shutil
 import threading
-import types
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from typing import ClassVar
 
-import pandas as pd
 import pytest
 
 import workbench as wb
 from workbench.cli import main
 from workbench.config import load_config
-from workbench.datasets import TARGET, make_credit_risk
-from workbench.deploy.predlog import log_batch, read_requests, write_feedback
+from workbench.datasets import make_credit_risk
+from workbench.deploy.predlog import read_requests
 from workbench.exceptions import ConfigError
 from workbench.monitor import MonitorReport, alert_history, trigger_pipeline
 from workbench.reports import load_report
-
-RULES = """
-[monitor]
-window = "7D"
-calibrate = true
-n_bootstrap = 50
-
-[[alerts]]
-name = "drift"
-metric = "drift_share"
-threshold = 0.2
-pipeline = "retrain"
-
-[[alerts]]
-name = "accuracy"
-metric = "accuracy"
-op = "<"
-threshold = 0.1
-"""
-
-
-@pytest.fixture(scope="module")
-def logged(tmp_path_factory):
-    """A project with four weekly windows of logged traffic (covariate shift from week 3) and labels."""
-    from workbench.evaluate import feature_columns, split_data, train_model
-    from workbench.scaffold import init_project
-
-    project = init_project(tmp_path_factory.mktemp("monitor") / "proj", rows=1500)
-    project.config.path.write_text(project.config.path.read_text() + RULES)
-    project = wb.Project.load(project.root)
-    split = split_data(project, project.load_data())
-    model = train_model(split, seed=0, max_iter=30)
-    for week, scenario in enumerate(["none", "none", "covariate_shift", "covariate_shift"]):
-        frame = make_credit_risk(300, seed=20 + week, scenario=scenario)
-        features = frame[feature_columns(project, frame)]
-        for part in range(2):
-            rows = slice(part * 150, (part + 1) * 150)
-            result = types.SimpleNamespace(predictions=model.predict(features.iloc[rows]),
-                                           probabilities=model.predict_proba(features.iloc[rows]))
-            stamp = pd.Timestamp("2026-01-01", tz="UTC") + pd.Timedelta(days=7 * week + part)
-            request = log_batch(project, features.iloc[rows], result, model_name="credit", model_version=None,
-                                variant="champion", timestamp=stamp)
-            write_feedback(project, request, frame[TARGET].iloc[rows].tolist())
-    return project
 
 
 def _copy(project, tmp_path):
@@ -102,15 +56,17 @@ def test_since_narrows_the_review_and_dry_run_records_nothing(logged, tmp_path):
     assert alert_history(project) == []
 
 
-def test_pipeline_trigger_is_recorded(logged, tmp_path):
-    project = _copy(logged, tmp_path)
-    import workbench.pipelines as pipelines
+def test_pipeline_trigger_names_the_pipeline(logged, tmp_path):
+    from workbench.exceptions import WorkbenchError
 
-    if hasattr(pipelines, "start_pipeline"):
-        pytest.skip("the pipelines package starts pipelines: covered by its own tests")
-    alert = {"rule": "drift", "pipeline": "retrain"}
-    assert trigger_pipeline(project, alert) is None
+    project = _copy(logged, tmp_path)
     assert trigger_pipeline(project, {"rule": "drift", "pipeline": None}) is None
+    with pytest.raises(WorkbenchError, match=r"(?i)pipeline"):
+        trigger_pipeline(project, {"rule": "drift", "pipeline": "retrain"})
+    report = wb.monitor(project)
+    alert = report.alerts[0]
+    assert alert["pipeline"] == "retrain" and alert["pipeline_run"] is None
+    assert alert["pipeline_status"].startswith("failed:")
 
 
 class _Hook(BaseHTTPRequestHandler):

@@ -1,105 +1,41 @@
-"""The REST model service (FastAPI): validation, prediction log, Prometheus metrics, token auth.
+"""The REST model service (FastAPI): validation, micro-batched scoring, prediction log, metrics, auth.
 
-Input validation uses the model's stored input schema (``workbench_input_schema``). Until the
-Develop area's ``RobustModel`` is available this module validates with :func:`validate_records`.
+Every request is checked by the model's :class:`~workbench.develop.RobustModel` (a bad field is
+a 422 naming it; an oversized body or too many rows a 413), scored in a micro-batch with
+concurrent requests (:mod:`workbench.deploy.serving`) and written to the prediction log before
+it is answered. Responses are serialised with orjson.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import random
-import threading
 import time
-import uuid
 from typing import Any
 
 import numpy as np
-import pandas as pd
-from fastapi import Body, FastAPI, Request
+import orjson
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
-from workbench.deploy.predlog import (
-    connect,
-    prediction_rows,
-    write_feedback,
-    write_request,
-    write_shadow,
-)
+from workbench.deploy._payloads import records_from_invocations, request_body_schema
+from workbench.deploy.predlog import write_feedback
+from workbench.deploy.serving import Batcher, Job, Scorer, Variant
 from workbench.exceptions import DataError, ServingError
 
 MAX_ROWS = 10_000
 MAX_BYTES = 5_000_000
 
 
-def validate_records(records: list[dict[str, Any]], schema: Any) -> tuple[pd.DataFrame, list[list[str]], list[dict]]:
-    """Check records against the schema; returns (frame, per-row warnings, errors naming each bad field)."""
-    errors: list[dict] = []
-    warnings: list[list[str]] = [[] for _ in records]
-    for i, record in enumerate(records):
-        if not isinstance(record, dict):
-            errors.append({"row": i, "field": None, "error": "a record must be a JSON object"})
-            continue
-        for col in schema.columns:
-            value = record.get(col.name)
-            if value is None:
-                if col.name not in record:
-                    errors.append({"row": i, "field": col.name, "error": "missing"})
-                elif not col.nullable:
-                    warnings[i].append(f"{col.name}: null where none was seen in training")
-            elif col.kind in ("numeric", "integer"):
-                if isinstance(value, bool) or not isinstance(value, int | float):
-                    errors.append({"row": i, "field": col.name, "error": f"expected a number, got {value!r}"})
-                elif (col.minimum is not None and value < col.minimum) or (col.maximum is not None and value > col.maximum):
-                    warnings[i].append(f"{col.name}: {value} outside the training range")
-            elif col.kind == "categorical" and col.categories and str(value) not in col.categories:
-                warnings[i].append(f"{col.name}: unseen category {value!r}")
-    if errors:
-        return pd.DataFrame(), warnings, errors
-    frame = pd.DataFrame.from_records(records, columns=schema.names)
-    for col in schema.columns:
-        if col.kind in ("numeric", "integer"):
-            frame[col.name] = pd.to_numeric(frame[col.name], errors="coerce").astype(float)
-        else:
-            frame[col.name] = frame[col.name].astype(object)
-    return frame, warnings, []
+class ORJSONResponse(JSONResponse):
+    """JSON responses by orjson (numpy-aware; NaN becomes null)."""
 
+    media_type = "application/json"
 
-def _records_from_invocations(payload: Any) -> list[dict]:
-    """MLflow's ``dataframe_split``, ``dataframe_records`` and ``inputs`` payloads as records."""
-    if not isinstance(payload, dict):
-        raise DataError("the payload must be a JSON object")
-    if "dataframe_split" in payload:
-        split = payload["dataframe_split"]
-        return [dict(zip(split["columns"], row, strict=True)) for row in split["data"]]
-    if "dataframe_records" in payload:
-        return list(payload["dataframe_records"])
-    if "inputs" in payload:
-        inputs = payload["inputs"]
-        if isinstance(inputs, dict):
-            return pd.DataFrame(inputs).to_dict(orient="records")
-        return list(inputs)
-    raise DataError("expected one of dataframe_split, dataframe_records or inputs")
-
-
-class _Service:
-    def __init__(self, project: Any, model_uri: str, variant: str = "champion") -> None:
-        import mlflow.sklearn
-
-        from workbench.tracking import Tracker, model_schema
-
-        Tracker(project)  # points MLflow at the project's store
-        self.project, self.uri = project, model_uri
-        self.schema = model_schema(model_uri)
-        if self.schema is None:
-            raise ServingError(f"the model at {model_uri} has no stored input schema",
-                               hint="log it with run.log_model(..., schema=infer_schema(X))")
-        self.model = mlflow.sklearn.load_model(model_uri)
-        self.name = project.config.model_name
-        self.version = model_uri.rsplit("/", 1)[-1]
-        self.conn = connect(project)
-        self.lock = threading.Lock()
-        self.variant = variant
+    def render(self, content: Any) -> bytes:
+        return orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
 
 
 MODES = ("shadow", "canary")
@@ -134,7 +70,8 @@ def _metrics(registry: Any) -> dict[str, Any]:
 
 
 def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = None, mode: str | None = None,
-               fraction: float = 0.1, token: str | None = None) -> FastAPI:
+               fraction: float = 0.1, token: str | None = None, max_rows: int = MAX_ROWS,
+               max_wait_ms: float = 2.0) -> FastAPI:
     """Build the model service for ``model_uri``, optionally with a challenger.
 
     In ``shadow`` mode the challenger scores every valid request too; its predictions are logged
@@ -152,81 +89,77 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         The challenger model, ``"shadow"`` or ``"canary"``, and the canary's share of traffic.
     token : str, optional
         When set, every endpoint but ``/health`` needs ``Authorization: Bearer <token>``.
+    max_rows : int
+        The most rows one request may hold (more is a 413).
+    max_wait_ms : float
+        How long a micro-batch waits for more concurrent requests (never when traffic is serial).
     """
     _check_challenger(challenger_uri, mode, fraction)
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-    svc, registry = _Service(project, model_uri), CollectorRegistry()
-    challenger = _Service(project, challenger_uri, "challenger") if challenger_uri else None
+    champion = Variant(project, model_uri, "champion", max_rows=max_rows)
+    challenger = Variant(project, challenger_uri, "challenger", max_rows=max_rows) if challenger_uri else None
+    batcher = Batcher(Scorer(project, challenger if mode == "shadow" else None), max_wait_ms=max_wait_ms)
+    registry = CollectorRegistry()
     metrics = _metrics(registry)
-    app = FastAPI(title="workbench model service")
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> Any:
+        yield
+        batcher.close()
+
+    app = FastAPI(title="workbench model service", lifespan=lifespan, default_response_class=ORJSONResponse)
+    app.state.batcher = batcher
 
     @app.middleware("http")
     async def _guard(request: Request, call_next: Any) -> Any:
         if token and request.url.path != "/health":
             given = request.headers.get("authorization", "")
-            if not hmac.compare_digest(given, f"Bearer {token}"):
-                return JSONResponse({"detail": "missing or wrong bearer token"}, status_code=401)
-        if int(request.headers.get("content-length") or 0) > MAX_BYTES:
-            return JSONResponse({"detail": f"payload over {MAX_BYTES} bytes"}, status_code=413)
+            if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+                return ORJSONResponse({"detail": "missing or wrong bearer token"}, status_code=401)
+        length = request.headers.get("content-length") or "0"
+        if not length.isdigit() or int(length) > MAX_BYTES:
+            return ORJSONResponse({"detail": f"payload over {MAX_BYTES} bytes"}, status_code=413)
         return await call_next(request)
 
-    def _route(request: Request) -> _Service:
+    def _route(request: Request) -> Variant:
         if challenger is None or mode != "canary":
-            return svc
+            return champion
         key = request.headers.get(KEY_HEADER)
         share = canary_share(key) if key else random.random()
-        return challenger if share < fraction else svc
+        return challenger if share < fraction else champion
 
-    def _shadow(records: list[dict], rid: str) -> None:
-        if challenger is None or mode != "shadow":
-            return
-        status, body = _predict(challenger, records, rid, variant="shadow")
-        if status == 200:
-            with svc.lock:
-                write_shadow(svc.conn, body["_rows"])
+    async def _score(request: Request, endpoint: str, parse: Any) -> Response:
+        job = Job(records=[], variant=_route(request), started=time.perf_counter())
+        body = await request.body()
+        if len(body) > MAX_BYTES:
+            job.status, job.body = 413, {"detail": f"payload over {MAX_BYTES} bytes"}
+        else:
+            _read(job, body, parse, max_rows)
+        job = await batcher.submit(job)
+        _count(metrics, endpoint, job)
+        return ORJSONResponse({**job.body, "request_id": job.request_id}, status_code=job.status)
 
-    def _score(records: list[dict], endpoint: str, request: Request) -> JSONResponse:
-        start, rid, stamp = time.perf_counter(), uuid.uuid4().hex, pd.Timestamp.now(tz="UTC").isoformat()
-        serving = _route(request)
-        status, body = _predict(serving, records, rid)
-        latency = (time.perf_counter() - start) * 1000
-        rows = body.pop("_rows", ())
-        with svc.lock:
-            write_request(svc.conn, request_id=rid, timestamp=stamp, status_code=status, latency_ms=latency,
-                          n_rows=len(records) if isinstance(records, list) else 0, variant=serving.variant,
-                          model_name=serving.name, model_version=serving.version,
-                          error=None if status == 200 else str(body.get("detail"))[:500], rows=rows)
-        metrics["requests"].labels(endpoint, str(status)).inc()
-        metrics["latency"].observe(latency / 1000)
-        if status == 422:
-            metrics["invalid"].inc()
-        for p in body.get("predictions", []):
-            metrics["preds"].labels(str(p)).inc()
-        if status == 200:
-            _shadow(records, rid)
-        return JSONResponse(body, status_code=status)
+    @app.post("/v1/predict", openapi_extra=request_body_schema(champion.schema, "records"))
+    async def predict(request: Request) -> Response:
+        """Score JSON records (a list of objects, one per row)."""
+        return await _score(request, "/v1/predict", _records)
 
-    @app.post("/v1/predict")
-    def predict(request: Request, records: list[dict[str, Any]] = Body(...)) -> JSONResponse:  # noqa: B008
-        return _score(records, "/v1/predict", request)
+    @app.post("/invocations", openapi_extra=request_body_schema(champion.schema, "invocations"))
+    async def invocations(request: Request) -> Response:
+        """MLflow's scoring protocol: ``dataframe_split``, ``dataframe_records`` or ``inputs``."""
+        return await _score(request, "/invocations", records_from_invocations)
 
-    @app.post("/invocations")
-    def invocations(request: Request, payload: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
+    @app.post("/v1/feedback", openapi_extra=_FEEDBACK_SCHEMA)
+    def feedback(request: Request, payload: dict[str, Any] | None = None) -> Response:
+        """Labels that arrived later, by request id."""
         try:
-            records = _records_from_invocations(payload)
-        except (DataError, KeyError, TypeError, ValueError) as err:
-            return JSONResponse({"detail": str(err)}, status_code=422)
-        return _score(records, "/invocations", request)
-
-    @app.post("/v1/feedback")
-    def feedback(payload: dict[str, Any] = Body(...)) -> JSONResponse:  # noqa: B008
-        try:
+            payload = payload if isinstance(payload, dict) else {}
             labels = payload["labels"]
             n = write_feedback(project, str(payload["request_id"]), labels if isinstance(labels, list) else [labels])
         except (DataError, KeyError, TypeError, ValueError) as err:
-            return JSONResponse({"detail": str(err)}, status_code=422)
-        return JSONResponse({"labelled": n})
+            return ORJSONResponse({"detail": str(err) or "expected request_id and labels"}, status_code=422)
+        return ORJSONResponse({"labelled": n})
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -234,14 +167,16 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
 
     @app.get("/ready")
     def ready() -> dict[str, Any]:
-        found = {"ready": True, "model": svc.name, "version": svc.version}
+        found: dict[str, Any] = {"ready": True, "model": champion.name, "version": champion.version}
         if challenger is not None:
             found["challenger"] = {"version": challenger.version, "mode": mode, "fraction": fraction}
         return found
 
     @app.get("/v1/model")
     def model_info() -> dict[str, Any]:
-        return {"name": svc.name, "version": svc.version, "uri": svc.uri, "schema": svc.schema.to_dict()}
+        return {"name": champion.name, "version": champion.version, "uri": champion.uri, "alias": _alias(champion.uri),
+                "schema": champion.schema.to_dict(), "policy": vars(champion.robust.policy) | {"max_rows": max_rows},
+                "lineage": _lineage(project, champion.uri)}
 
     @app.get("/metrics")
     def prometheus() -> Response:
@@ -250,21 +185,64 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
     return app
 
 
-def _predict(svc: _Service, records: list[dict], rid: str, variant: str | None = None) -> tuple[int, dict[str, Any]]:
-    if not records:
-        return 422, {"detail": "no records", "request_id": rid}
-    if len(records) > MAX_ROWS:
-        return 413, {"detail": f"{len(records)} rows; at most {MAX_ROWS} per request", "request_id": rid}
-    frame, warnings, errors = validate_records(records, svc.schema)
-    if errors:
-        return 422, {"detail": errors, "request_id": rid}
-    preds = svc.model.predict(frame)
-    proba = svc.model.predict_proba(frame) if hasattr(svc.model, "predict_proba") else None
-    result = type("R", (), {"predictions": preds, "probabilities": proba})
-    rows = prediction_rows(frame, result, request_id=rid, timestamp=pd.Timestamp.now(tz="UTC").isoformat(),
-                           model_name=svc.name, model_version=svc.version, variant=variant or svc.variant)
-    body = {"request_id": rid, "model": svc.name, "version": svc.version,
-            "predictions": np.asarray(preds).tolist(), "warnings": warnings, "_rows": rows}
-    if proba is not None:
-        body["probabilities"] = np.asarray(proba)[:, -1].round(6).tolist()
-    return 200, body
+_FEEDBACK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
+    "type": "object", "required": ["request_id", "labels"],
+    "properties": {"request_id": {"type": "string"}, "labels": {"type": "array", "items": {}}}}}}}}
+
+
+def _records(payload: Any) -> list[Any]:
+    if not isinstance(payload, list):
+        raise DataError("the body must be a JSON array of records (objects)")
+    return payload
+
+
+def _read(job: Job, body: bytes, parse: Any, max_rows: int) -> None:
+    """Parse the body into ``job.records``, or set a 4xx status that only needs logging."""
+    try:
+        job.records = parse(orjson.loads(body))
+    except orjson.JSONDecodeError as err:
+        job.status, job.body = 422, {"detail": f"the body is not valid JSON: {err}"}
+        return
+    except (DataError, KeyError, TypeError, ValueError) as err:
+        job.status, job.body = 422, {"detail": str(err)}
+        return
+    if len(job.records) > max_rows:
+        job.status, job.body = 413, {"detail": f"{len(job.records)} rows; at most {max_rows} per request"}
+    elif not job.records:
+        job.status, job.body = 422, {"detail": "no records"}
+    else:
+        job.missing = job.variant.robust.missing_columns(_keys(job.records))
+
+
+def _keys(records: list[Any]) -> set[str]:
+    if len(records) == 1:
+        return set(records[0]) if isinstance(records[0], dict) else set()
+    return set().union(*(r for r in records if isinstance(r, dict)))
+
+
+def _count(metrics: dict[str, Any], endpoint: str, job: Job) -> None:
+    metrics["requests"].labels(endpoint, str(job.status)).inc()
+    metrics["latency"].observe(time.perf_counter() - job.started)
+    if job.status == 422:
+        metrics["invalid"].inc()
+    if job.status == 200:
+        labels, counts = np.unique(np.asarray(job.body["predictions"]).astype(str), return_counts=True)
+        for label, count in zip(labels.tolist(), counts.tolist(), strict=True):
+            metrics["preds"].labels(label).inc(count)
+
+
+def _alias(uri: str) -> str | None:
+    return uri.split("@", 1)[1] if uri.startswith("models:/") and "@" in uri else None
+
+
+def _lineage(project: Any, uri: str) -> dict[str, Any]:
+    """Run id, phase, notebook, git commit and data fingerprint of the served model's run."""
+    import mlflow.models
+
+    try:
+        run_id = mlflow.models.get_model_info(uri).run_id
+        tags = mlflow.MlflowClient().get_run(run_id).data.tags if run_id else {}
+    except Exception:
+        return {}
+    keys = ("phase", "notebook", "notebook_hash", "git_commit", "data_fingerprint")
+    return {"run_id": run_id, **{k: tags.get(f"workbench.{k}") for k in keys}}

@@ -1,4 +1,4 @@
-"""Batch scoring: stream CSV or Parquet in chunks (constant memory) with the service's validation."""
+"""Batch scoring: stream CSV or Parquet in chunks (constant memory) through the robust inference pipeline."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 import pandas as pd
 
 from workbench.deploy.predlog import log_batch
-from workbench.exceptions import DataError, SchemaValidationError
+from workbench.exceptions import DataError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,20 +37,17 @@ def _chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         raise DataError(f"cannot score {path.name}: expected .csv or .parquet", path=str(path))
 
 
-def _check(chunk: pd.DataFrame, schema: Any) -> tuple[pd.DataFrame, pd.Series]:
-    """Coerce the chunk to the schema; returns (frame, reason per row, empty when valid)."""
-    missing = [c for c in schema.names if c not in chunk.columns]
-    if missing:
-        raise SchemaValidationError(f"input lacks columns: {', '.join(missing)}", failures=missing)
-    frame = chunk[schema.names].copy()
-    reasons = pd.Series("", index=frame.index, dtype=object)
-    for col in schema.columns:
-        if col.kind in ("numeric", "integer"):
-            coerced = pd.to_numeric(frame[col.name], errors="coerce")
-            bad = coerced.isna() & frame[col.name].notna()
-            reasons[bad] += f"{col.name}: not a number; "
-            frame[col.name] = coerced.astype(float)
-    return frame, reasons.str.rstrip("; ")
+def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Prepare the chunk with the robust pipeline; returns (frame, reason per row, empty when valid)."""
+    screened = robust.screen(chunk)
+    reasons = pd.Series("", index=chunk.index, dtype=object)
+    if screened.problem_count:
+        found = pd.DataFrame(screened.problems)
+        text = found["field"].fillna("record").astype(str) + ": " + found["error"].astype(str)
+        joined = text.groupby(found["row"]).agg("; ".join)
+        reasons.iloc[joined.index.to_numpy()] = joined.to_numpy()
+    frame = screened.frame.set_axis(chunk.index)
+    return frame, reasons
 
 
 class _Writer:
@@ -84,26 +81,28 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     """
     import mlflow.sklearn
 
+    from workbench.develop import wrap_model
     from workbench.tracking import Tracker, model_schema
 
     Tracker(project)
     schema, model = model_schema(model_uri), mlflow.sklearn.load_model(model_uri)
     if schema is None:
         raise DataError(f"the model at {model_uri} has no stored input schema")
+    robust = wrap_model(model, schema, max_rows=chunk_size)
     out, rejects_path = Path(output), Path(output).with_suffix(".rejects.csv")
     writer, rejects = _Writer(out), _Writer(rejects_path)
     rows = scored = rejected = chunks = 0
     try:
         for chunk in _chunks(Path(input), chunk_size):
-            frame, reasons = _check(chunk, schema)
+            frame, reasons = _check(robust, chunk)
             ok = reasons == ""
             if (~ok).any():
                 rejects.write(chunk[~ok].assign(reason=reasons[~ok]))
             good = frame[ok]
             if len(good):
-                proba = model.predict_proba(good)
-                preds = model.predict(good)
-                writer.write(chunk[ok].assign(prediction=preds, probability=proba[:, -1]))
+                preds, proba = robust.predict_frame(good)
+                out_rows = chunk[ok].assign(prediction=preds)
+                writer.write(out_rows if proba is None else out_rows.assign(probability=proba[:, -1]))
                 if log:
                     result = type("R", (), {"predictions": preds, "probabilities": proba})
                     log_batch(project, good, result, model_name=project.config.model_name,

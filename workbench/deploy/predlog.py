@@ -69,28 +69,47 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-def _positive_probability(probabilities: Any, i: int) -> float | None:
+def _positive_probability(probabilities: Any, n: int) -> list[float | None]:
     if probabilities is None:
-        return None
-    row = np.asarray(probabilities)[i]
-    value = row[-1] if np.ndim(row) else row
-    return float(value)
+        return [None] * n
+    values = np.asarray(probabilities, dtype=float)
+    return (values[:, -1] if values.ndim == 2 else values).tolist()
+
+
+def json_lines(frame: pd.DataFrame) -> list[str]:
+    """One JSON object per row of ``frame`` (missing values as null, times as ISO 8601), vectorised."""
+    if frame.empty:
+        return ["{}"] * len(frame)
+    text = frame.to_json(orient="records", lines=True, date_format="iso", date_unit="us", double_precision=15)
+    return text.splitlines()
+
+
+def _json_values(values: Any) -> list[str]:
+    series = pd.Series(np.asarray(values))
+    if series.empty:
+        return []
+    return series.to_json(orient="records", lines=True, double_precision=15).splitlines()
+
+
+def log_rows(frame: pd.DataFrame, predictions: Any, probabilities: Any, *, request_ids: Sequence[str],
+             rows: Sequence[int], timestamps: Sequence[str], model_name: str | None, model_version: str | None,
+             variant: str) -> list[tuple]:
+    """Rows for the ``predictions`` table, one per row of ``frame`` (several requests at once)."""
+    n = len(frame)
+    if len(predictions) != n:
+        raise DataError(f"{n} input rows but {len(predictions)} predictions")
+    version = None if model_version is None else str(model_version)
+    return list(zip(request_ids, rows, timestamps, [model_name] * n, [version] * n, [variant] * n,
+                    _json_values(predictions), _positive_probability(probabilities, n), json_lines(frame), strict=True))
 
 
 def prediction_rows(frame: pd.DataFrame, result: Any, *, request_id: str, timestamp: str,
                     model_name: str | None, model_version: str | None, variant: str) -> list[tuple]:
     """Rows for the ``predictions`` table from an input frame and a prediction result."""
-    predictions = np.asarray(result.predictions)
-    probabilities = getattr(result, "probabilities", None)
-    records = frame.to_dict(orient="records")
-    if len(records) != len(predictions):
-        raise DataError(f"{len(records)} input rows but {len(predictions)} predictions")
-    rows = []
-    for i, record in enumerate(records):
-        inputs = json.dumps({str(k): _jsonable(v) for k, v in record.items()})
-        rows.append((request_id, i, timestamp, model_name, None if model_version is None else str(model_version),
-                     variant, json.dumps(_jsonable(predictions[i])), _positive_probability(probabilities, i), inputs))
-    return rows
+    n = len(frame)
+    return log_rows(frame, np.asarray(result.predictions), getattr(result, "probabilities", None),
+                    request_ids=[request_id] * n, rows=range(n), timestamps=[timestamp] * n,
+                    model_name=model_name, model_version=model_version, variant=variant)
 
 
 def write_request(conn: sqlite3.Connection, *, request_id: str, timestamp: str, status_code: int,
@@ -98,11 +117,15 @@ def write_request(conn: sqlite3.Connection, *, request_id: str, timestamp: str, 
                   model_version: str | None = None, error: str | None = None,
                   rows: Sequence[tuple] = ()) -> None:
     """Write one request and its prediction rows in a single transaction (all or nothing)."""
+    write_requests(conn, [(request_id, timestamp, status_code, latency_ms, n_rows, variant, model_name,
+                           None if model_version is None else str(model_version), error)], rows)
+
+
+def write_requests(conn: sqlite3.Connection, requests: Sequence[tuple], rows: Sequence[tuple] = ()) -> None:
+    """Write many requests (tuples in ``requests`` column order) and their rows in one transaction."""
     conn.execute("BEGIN IMMEDIATE")
     try:
-        conn.execute("INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?)",
-                     (request_id, timestamp, status_code, latency_ms, n_rows, variant, model_name,
-                      None if model_version is None else str(model_version), error))
+        conn.executemany("INSERT INTO requests VALUES (?,?,?,?,?,?,?,?,?)", requests)
         if rows:
             conn.executemany("INSERT INTO predictions VALUES (?,?,?,?,?,?,?,?,?)", rows)
     except BaseException:

@@ -1,0 +1,1 @@
+"""Tests of the JupyterLab extension: the REST handlers, the packaging and the panel in Chromium."""

@@ -1,0 +1,65 @@
+"""The embedded scheduler: cron in a time zone, coalesced missed runs, no overlap."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+
+import pytest
+
+from workbench.pipelines import RunStore, get_pipeline, scheduler_tick
+from workbench.pipelines.scheduler import due_times, next_due
+
+UTC = dt.UTC
+
+
+def _project(tiny, schedule="0 3 * * *", timezone="Europe/Paris", approve=True):
+    return tiny({"nightly": {"schedule": schedule, "timezone": timezone,
+                             "steps": [{"name": "a", "notebook": "notebooks/a.ipynb"}]},
+                 "manual": {"steps": [{"name": "a", "notebook": "notebooks/a.ipynb"}]}},
+                {"a.ipynb": ("print('scheduled')",)}, approve=approve)
+
+
+def test_cron_follows_the_time_zone_across_daylight_saving(tiny):
+    spec = get_pipeline(_project(tiny), "nightly")
+    times = due_times(spec, dt.datetime(2026, 3, 27, 12, tzinfo=UTC), dt.datetime(2026, 3, 30, 12, tzinfo=UTC))
+    # 03:00 in Paris is 02:00 UTC before the switch to summer time (29 March), 01:00 UTC after.
+    assert [t.isoformat() for t in times] == [
+        "2026-03-28T02:00:00+00:00", "2026-03-29T01:00:00+00:00", "2026-03-30T01:00:00+00:00"]
+    assert next_due(spec, dt.datetime(2026, 3, 30, 12, tzinfo=UTC)).isoformat() == "2026-03-31T01:00:00+00:00"
+
+
+@pytest.mark.slow
+def test_missed_runs_are_coalesced_and_never_overlap(tiny):
+    project = _project(tiny)
+    t0 = dt.datetime(2026, 3, 27, 12, tzinfo=UTC)
+    assert [d["action"] for d in scheduler_tick(project, now=t0)] == ["remembered"]
+    assert scheduler_tick(project, now=t0 + dt.timedelta(hours=1))[0]["action"] == "not due"
+    decision = scheduler_tick(project, now=t0 + dt.timedelta(days=3))[0]
+    assert decision["action"] == "started" and decision["missed"] == 2
+    assert decision["due"] == "2026-03-30T01:00:00+00:00"
+    store = RunStore(project)
+    again = scheduler_tick(project, now=t0 + dt.timedelta(days=4))[0]
+    assert again["action"] == "still running" and again["run_id"] is None
+    deadline = time.monotonic() + 90
+    while not store.get_run(decision["run_id"]).finished:
+        assert time.monotonic() < deadline
+        time.sleep(0.3)
+    record = store.get_run(decision["run_id"])
+    assert record.status == "succeeded" and record.trigger == "schedule:2026-03-30T01:00:00+00:00"
+    assert [r.pipeline for r in store.list_runs()] == ["nightly"]
+    state = json.loads((project.state_dir / "scheduler.json").read_text())
+    assert state["pipelines"]["nightly"]["last_decision"]["action"] == "still running"
+
+
+def test_unapproved_pipeline_is_refused_and_the_cli_reports_it(tiny):
+    project = _project(tiny, schedule="* * * * *", approve=False)
+    scheduler_tick(project, now=dt.datetime.now(UTC) - dt.timedelta(minutes=3))
+    done = subprocess.run([sys.executable, "-m", "workbench", "scheduler", "--once", "-P", str(project.root)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert "nightly" in done.stdout and "refused" in done.stdout and "never approved" in done.stdout
+    assert RunStore(project).list_runs() == []

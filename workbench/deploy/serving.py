@@ -1,0 +1,257 @@
+"""Scoring for the model service: loaded variants and the micro-batcher.
+
+Concurrent requests are queued and scored together: the batcher takes whatever is queued
+(waiting at most ``max_wait_ms`` once traffic is concurrent), prepares all their records with
+one :meth:`RobustModel.screen`, predicts the valid rows with one model call, writes every
+request and its rows to the prediction log in one transaction, and only then answers each
+request. A request with a bad row gets its own 422; the others in the batch are unaffected.
+All scoring and logging runs on one worker thread, the log's only writer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import dataclasses
+import time
+import uuid
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from workbench.deploy.predlog import connect, log_rows, write_requests
+from workbench.exceptions import InputError, ServingError, WorkbenchError
+
+
+class Variant:
+    """One served model: the robust pipeline, its name, version and variant label."""
+
+    def __init__(self, project: Any, model_uri: str, variant: str, *, max_rows: int) -> None:
+        import mlflow.sklearn
+
+        from workbench.develop import wrap_model
+        from workbench.tracking import Tracker, model_schema
+
+        Tracker(project)  # points MLflow at the project's store
+        self.uri, self.variant = model_uri, variant
+        self.schema = model_schema(model_uri)
+        if self.schema is None:
+            raise ServingError(f"the model at {model_uri} has no stored input schema",
+                               hint="log it with run.log_model(..., schema=infer_schema(X))")
+        self.robust = wrap_model(mlflow.sklearn.load_model(model_uri), self.schema, max_rows=max_rows)
+        self.name = project.config.model_name
+        self.version = model_uri.rsplit("/", 1)[-1]
+
+
+@dataclasses.dataclass
+class Job:
+    """One request waiting to be scored (or, with ``status`` set, only to be logged)."""
+
+    records: list[Any]
+    variant: Variant
+    started: float
+    request_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
+    timestamp: str = dataclasses.field(default_factory=lambda: pd.Timestamp.now(tz="UTC").isoformat())
+    status: int | None = None
+    body: dict[str, Any] | None = None
+    future: Any = None
+    missing: list[str] = dataclasses.field(default_factory=list)  # columns absent from every record
+
+
+class Scorer:
+    """Scores batches of jobs on the worker thread and logs them (champion, plus an optional shadow)."""
+
+    def __init__(self, project: Any, shadow: Variant | None = None) -> None:
+        self.project, self.shadow = project, shadow
+        self.conn: Any = None
+
+    def __call__(self, jobs: list[Job]) -> None:
+        if self.conn is None:
+            self.conn = connect(self.project)
+        for variant in {id(j.variant): j.variant for j in jobs if j.status is None}.values():
+            self._score(variant, [j for j in jobs if j.status is None and j.variant is variant])
+        requests, rows = [], []
+        for job in jobs:
+            requests.append(_request_row(job))
+            rows += job.body.pop("_rows", ())
+        write_requests(self.conn, requests, rows)
+        if self.shadow is not None:
+            self._shadow([j for j in jobs if j.status == 200])
+
+    def _score(self, variant: Variant, jobs: list[Job]) -> None:
+        try:
+            _score_together(variant, jobs)
+        except Exception:
+            if len(jobs) == 1:
+                _fail(jobs[0], variant)
+                return
+            for job in jobs:  # find the one that breaks the batch; the others still get answers
+                try:
+                    _score_together(variant, [job])
+                except Exception:
+                    _fail(job, variant)
+
+    def _shadow(self, jobs: list[Job]) -> None:
+        if not jobs:
+            return
+        try:
+            screened, spans = _screen(self.shadow, jobs)
+            good = ~screened.bad
+            predictions, probabilities = self.shadow.robust.predict_frame(screened.frame[good])
+        except (WorkbenchError, ValueError):
+            return  # a shadow that cannot score is logged by its absence, never answered
+        ids, rows, stamps = _row_keys(jobs, spans, good)
+        write_requests(self.conn, [], log_rows(
+            screened.frame[good], predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
+            model_name=self.shadow.name, model_version=self.shadow.version, variant="shadow"))
+
+
+def _request_row(job: Job) -> tuple:
+    variant = job.variant
+    error = None if job.status == 200 else str(job.body.get("detail"))[:500]
+    latency = (time.perf_counter() - job.started) * 1000
+    return (job.request_id, job.timestamp, job.status, latency, len(job.records), variant.variant,
+            variant.name, variant.version, error)
+
+
+def _screen(variant: Variant, jobs: list[Job]) -> tuple[Any, list[tuple[int, int]]]:
+    records: list[Any] = []
+    spans = []
+    for job in jobs:
+        spans.append((len(records), len(records) + len(job.records)))
+        if job.missing:  # screen the columns that are there, so every bad field is named at once
+            blank = dict.fromkeys(job.missing)
+            records += [{**blank, **r} if isinstance(r, dict) else r for r in job.records]
+        else:
+            records += job.records
+    return variant.robust.screen(records), spans
+
+
+def _row_keys(jobs: list[Job], spans: list[tuple[int, int]], keep: np.ndarray) -> tuple[list, list, list]:
+    """Request id, row within its request and timestamp of every kept row."""
+    ids, rows, stamps = [], [], []
+    for job, (start, end) in zip(jobs, spans, strict=True):
+        positions = np.flatnonzero(keep[start:end])
+        ids += [job.request_id] * positions.size
+        rows += positions.tolist()
+        stamps += [job.timestamp] * positions.size
+    return ids, rows, stamps
+
+
+def _score_together(variant: Variant, jobs: list[Job]) -> None:
+    screened, spans = _screen(variant, jobs)
+    by_row = _problems_by_request(screened.problems, spans)
+    ok = np.ones(len(screened.frame), dtype=bool)
+    for job, (start, end), problems in zip(jobs, spans, by_row, strict=True):
+        if job.missing or screened.bad[start:end].any():
+            ok[start:end] = False
+            missing = [{"row": None, "field": m, "error": "missing column"} for m in job.missing]
+            job.status, job.body = 422, {"detail": missing + problems, "request_id": job.request_id}
+    if not ok.any():
+        return
+    frame = screened.frame[ok]
+    predictions, probabilities = variant.robust.predict_frame(frame)
+    good_jobs = [(job, span) for job, span in zip(jobs, spans, strict=True) if job.status is None]
+    ids, rows, stamps = _row_keys(jobs, spans, ok)
+    logged = log_rows(frame, predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
+                      model_name=variant.name, model_version=variant.version, variant=variant.variant)
+    positive = None if probabilities is None else np.round(probabilities[:, -1], 6)
+    offset = 0
+    for job, (start, end) in good_jobs:
+        n = end - start
+        body = {"request_id": job.request_id, "model": variant.name, "version": variant.version,
+                "predictions": predictions[offset:offset + n].tolist(),
+                "warnings": screened.warnings[start:end], "_rows": logged[offset:offset + n]}
+        if positive is not None:
+            body["probabilities"] = positive[offset:offset + n].tolist()
+        job.status, job.body = 200, body
+        offset += n
+
+
+def _problems_by_request(problems: list[dict], spans: list[tuple[int, int]]) -> list[list[dict]]:
+    starts = np.array([s for s, _ in spans])
+    found: list[list[dict]] = [[] for _ in spans]
+    for problem in problems:
+        i = int(np.searchsorted(starts, problem["row"], side="right") - 1)
+        found[i].append({**problem, "row": problem["row"] - spans[i][0]})
+    return found
+
+
+def _fail(job: Job, variant: Variant) -> None:
+    try:
+        _score_together(variant, [job])
+    except InputError as err:
+        job.status = 413 if err.reason == "too_many_rows" else 422
+        job.body = {"detail": err.problems or err.message, "request_id": job.request_id}
+    except Exception as err:
+        job.status = 500
+        job.body = {"detail": f"the model failed: {type(err).__name__}: {err}"[:500], "request_id": job.request_id}
+
+
+class Batcher:
+    """Collects concurrent jobs into micro-batches and runs them on one worker thread."""
+
+    def __init__(self, scorer: Scorer, *, max_rows: int = 512, max_wait_ms: float = 2.0) -> None:
+        self.scorer, self.max_rows, self.max_wait = scorer, max_rows, max_wait_ms / 1000
+        self.queue: asyncio.Queue[Job] | None = None
+        self.task: asyncio.Task | None = None
+        self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-scorer",
+                                                              initializer=_one_thread)
+        self.last_batch = 1
+
+    async def submit(self, job: Job) -> Job:
+        """Queue ``job`` and wait until it is scored and logged."""
+        if self.task is None:
+            self.queue = asyncio.Queue()
+            self.task = asyncio.create_task(self._run())
+        job.future = asyncio.get_running_loop().create_future()
+        self.queue.put_nowait(job)
+        return await job.future
+
+    async def _collect(self) -> list[Job]:
+        assert self.queue is not None
+        jobs = [await self.queue.get()]
+        rows = len(jobs[0].records)
+        wait = self.max_wait if self.last_batch > 1 else 0.0  # a lone client never waits
+        deadline = time.perf_counter() + wait
+        while rows < self.max_rows:
+            if self.queue.empty():
+                remaining = deadline - time.perf_counter()
+                if remaining <= 0:
+                    break
+                await asyncio.sleep(min(remaining, 0.0005))
+                continue
+            job = self.queue.get_nowait()
+            jobs.append(job)
+            rows += len(job.records)
+        self.last_batch = len(jobs)
+        return jobs
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            jobs = await self._collect()
+            try:
+                await loop.run_in_executor(self.executor, self.scorer, jobs)
+            except Exception as err:  # the log could not be written: answer 503, never hang
+                for job in jobs:
+                    job.status, job.body = 503, {"detail": f"the prediction log failed: {err}"[:500],
+                                                 "request_id": job.request_id}
+            for job in jobs:
+                if not job.future.done():
+                    job.future.set_result(job)
+
+    def close(self) -> None:
+        if self.task is not None:
+            self.task.cancel()
+        self.executor.shutdown(wait=True)
+        if self.scorer.conn is not None:
+            self.scorer.conn.close()
+
+
+def _one_thread() -> None:
+    """Small batches: OpenMP thread start-up would cost more than it saves."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)

@@ -1,0 +1,217 @@
+"""What the REST handlers answer: plain JSON-ready dictionaries from the package's own functions.
+
+:class:`WorkbenchAPI` is bound to the Jupyter server's root folder. Each method validates its
+input (paths confined to the root, types, sizes), calls the same package functions as the
+command line, and returns a dictionary; problems are :class:`~workbench.exceptions.WorkbenchError`
+subclasses that the handlers turn into 4xx answers with the message and its fix.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from workbench.config import CONFIG_NAME
+from workbench.jupyter import _runs
+from workbench.jupyter._paths import (
+    RequestError,
+    confine,
+    find_projects,
+    project_folder,
+    server_path,
+)
+
+if TYPE_CHECKING:
+    from workbench.project import Project
+
+__all__ = ["WorkbenchAPI"]
+
+REPORT_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
+MAX_COMMENT = 2000
+
+
+class WorkbenchAPI:
+    """The panel's view of the projects under ``root`` (the Jupyter server's root folder)."""
+
+    def __init__(self, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+
+    # -- projects -------------------------------------------------------------------------
+    def projects(self) -> dict[str, Any]:
+        """Every project folder at the root or up to two levels below it."""
+        from workbench.config import load_config
+        from workbench.exceptions import WorkbenchError
+
+        listed = []
+        for folder in find_projects(self.root):
+            entry: dict[str, Any] = {"path": server_path(self.root, folder), "name": folder.name}
+            try:
+                entry["name"] = load_config(folder / CONFIG_NAME).name
+            except WorkbenchError as err:
+                entry["error"] = str(err)
+            listed.append(entry)
+        return {"root": self.root.name, "projects": listed}
+
+    def open_project(self, path: object) -> Project:
+        """The project in the folder ``path`` (relative to the root); 404 when there is none."""
+        from workbench.project import Project
+
+        folder = confine(self.root, "" if path is None else path, name="project")
+        if not (folder / CONFIG_NAME).is_file():
+            raise RequestError(
+                f"No Workbench project in '{server_path(self.root, folder) or '.'}': it has no {CONFIG_NAME}.",
+                status=404,
+                hint="Open a folder made by `workbench init` or `workbench demo`.",
+            )
+        return Project.load(folder, check_data=False)
+
+    def status(self, project_path: object) -> dict[str, Any]:
+        """The lifecycle status: each phase's state, its gates with reasons, the next step."""
+        from workbench.phases import PHASES, project_status
+
+        project = self.open_project(project_path)
+        status = project_status(project).to_dict()
+        purposes = {phase.name: phase.purpose for phase in PHASES}
+        for phase in status["phases"]:
+            phase["purpose"] = purposes.get(phase["phase"], "")
+            phase["path"] = self._server_path(project, phase["notebook"])
+        return {"project_path": server_path(self.root, project.root), **status}
+
+    # -- notebooks and approvals ---------------------------------------------------------------
+    def notebooks(self, project_path: object) -> dict[str, Any]:
+        """The project's notebooks with their phase and approval state (approved|changed|none)."""
+        from workbench.pipelines import approval_states
+
+        project = self.open_project(project_path)
+        states = [self._state_dict(project, s) for s in approval_states(project)]
+        return {"project_path": server_path(self.root, project.root), "notebooks": states}
+
+    def notebook(self, path: object) -> dict[str, Any]:
+        """One notebook's project, phase and approval state (``project_path`` null outside projects)."""
+        from workbench.pipelines import approval_states
+
+        target = self._notebook_file(path)
+        folder = project_folder(self.root, target)
+        if folder is None:
+            return {"path": server_path(self.root, target), "project_path": None, "phase": None, "state": None}
+        project = self.open_project(server_path(self.root, folder))
+        [state] = approval_states(project, [project.relative(target)])
+        return self._state_dict(project, state)
+
+    def approve(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Approve the notebook at ``body["path"]`` as it is now, with ``body["comment"]``."""
+        from workbench.pipelines import approval_states, approve_notebook
+
+        project, target = self._project_notebook(body)
+        comment = _text(body.get("comment", ""), name="comment", limit=MAX_COMMENT)
+        by = body.get("by")
+        if by is not None:
+            by = _text(by, name="by", limit=200) or None
+        approval = approve_notebook(project, target, by=by, comment=comment)
+        [state] = approval_states(project, [approval.notebook])
+        return {"approval": vars(approval), **self._state_dict(project, state)}
+
+    def revoke(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Remove the approval of the notebook at ``body["path"]``."""
+        from workbench.pipelines import approval_states, revoke_approval
+
+        project, target = self._project_notebook(body)
+        revoked = revoke_approval(project, project.relative(target))
+        [state] = approval_states(project, [project.relative(target)])
+        return {"revoked": revoked, **self._state_dict(project, state)}
+
+    # -- pipelines and runs -------------------------------------------------------------------------
+    def pipelines(self, project_path: object) -> dict[str, Any]:
+        """The project's pipelines with their typed parameters (for the Run pipeline form)."""
+        project = self.open_project(project_path)
+        return {"project_path": server_path(self.root, project.root), "pipelines": _runs.list_pipelines(project)}
+
+    def runs(self, project_path: object, limit: object = 20) -> dict[str, Any]:
+        """The project's newest runs with status, duration and cost."""
+        project = self.open_project(project_path)
+        runs = _runs.list_runs(self.root, project, limit)
+        return {"project_path": server_path(self.root, project.root), "runs": runs}
+
+    def run(self, project_path: object, run_id: str) -> dict[str, Any]:
+        """One run with its steps."""
+        return _runs.run_detail(self.root, self.open_project(project_path), run_id)
+
+    def start_run(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Start ``body["pipeline"]`` with ``body["parameters"]`` in the background; its run id."""
+        return _runs.start_run(self.open_project(body.get("project", "")), body)
+
+    # -- reports ----------------------------------------------------------------------------
+    def reports(self, project_path: object) -> dict[str, Any]:
+        """The latest report of each name in ``.workbench/reports/`` (name, time, size)."""
+        project = self.open_project(project_path)
+        folder = project.root / ".workbench" / "reports"
+        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        listed = [
+            {
+                "name": path.stem,
+                "modified": datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds"),
+                "bytes": path.stat().st_size,
+                "html": self._server_path(project, path.with_suffix(".html"))
+                if path.with_suffix(".html").is_file()
+                else None,
+            }
+            for path in files
+        ]
+        return {"project_path": server_path(self.root, project.root), "reports": listed}
+
+    def report(self, project_path: object, name: str) -> dict[str, Any]:
+        """The JSON of the latest report called ``name``."""
+        if not REPORT_NAME.match(name) or ".." in name:
+            raise RequestError(f"{name!r} is not a report name (letters, digits, '_', '-', '.').")
+        project = self.open_project(project_path)
+        path = project.root / ".workbench" / "reports" / f"{name}.json"
+        if not path.is_file():
+            raise RequestError(
+                f"No report called {name!r} in this project yet.",
+                status=404,
+                hint="Run the phase notebook that logs it.",
+            )
+        try:
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        except (json.JSONDecodeError, ValueError) as err:
+            raise RequestError(f"The report file {name}.json is not valid JSON: {err}.", status=500) from err
+
+    # -- helpers ----------------------------------------------------------------------------
+    def _server_path(self, project: Project, relative: Path | str) -> str:
+        return server_path(self.root, project.root / relative)
+
+    def _state_dict(self, project: Project, state: Any) -> dict[str, Any]:
+        return {
+            **state.to_dict(),
+            "path": self._server_path(project, state.notebook),
+            "project_path": server_path(self.root, project.root),
+        }
+
+    def _notebook_file(self, path: object) -> Path:
+        target = confine(self.root, path)
+        if target.suffix != ".ipynb":
+            raise RequestError(f"'{path}' is not a notebook (.ipynb).")
+        if not target.is_file():
+            raise RequestError(f"No notebook at '{path}'.", status=404)
+        return target
+
+    def _project_notebook(self, body: dict[str, Any]) -> tuple[Project, Path]:
+        target = self._notebook_file(body.get("path"))
+        folder = project_folder(self.root, target)
+        if folder is None:
+            raise RequestError(
+                f"'{body.get('path')}' is not inside a Workbench project (no {CONFIG_NAME} above it).",
+                hint="Approvals belong to a project: open the notebook from a project folder.",
+            )
+        return self.open_project(server_path(self.root, folder)), target
+
+
+def _text(value: object, *, name: str, limit: int) -> str:
+    if not isinstance(value, str):
+        raise RequestError(f"'{name}' must be a string, got {type(value).__name__}.")
+    if len(value) > limit:
+        raise RequestError(f"'{name}' is {len(value)} characters long; at most {limit} are allowed.")
+    return value.strip()

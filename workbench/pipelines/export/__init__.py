@@ -1,0 +1,1 @@
+"""Exports of a pipeline spec to other engines (Airflow)."""

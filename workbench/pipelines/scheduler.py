@@ -1,0 +1,145 @@
+"""The embedded scheduler: start pipelines on their cron schedule, in their time zone.
+
+``workbench scheduler`` runs in the foreground and checks the schedules every ``poll`` seconds
+(``--once``: one check, then exit, for a system cron or a CI job). Each due pipeline is started
+with :func:`~workbench.pipelines.runner.start_pipeline` (a detached runner), trigger
+``schedule:<due time>``.
+
+Missed-run policy (stated, and tested):
+
+* runs missed while the scheduler was not running are **coalesced**: at the next check the
+  pipeline starts **once**, for the most recent missed time; the older ones are counted as
+  ``missed`` in the decision and never run as a backlog;
+* a pipeline whose previous run is still queued or running is **not started again** (no
+  overlap); that due time counts as missed;
+* the very first check only remembers the moment: nothing from before it is started.
+
+The last check per pipeline is kept in ``.workbench/scheduler.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from workbench._io import write_json
+from workbench.exceptions import WorkbenchError
+from workbench.pipelines.spec import PipelineSpec, load_pipelines
+
+__all__ = ["due_times", "next_due", "run_scheduler", "scheduler_tick"]
+
+STATE_FILE = "scheduler.json"
+
+
+def due_times(spec: PipelineSpec, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
+    """The schedule's times in ``(since, until]`` (aware datetimes, in UTC)."""
+    from croniter import croniter
+
+    if not spec.schedule:
+        return []
+    zone = ZoneInfo(spec.timezone)
+    times = croniter(spec.schedule, since.astimezone(zone))
+    out = []
+    while True:
+        moment = times.get_next(dt.datetime)
+        if moment > until:
+            return out
+        out.append(moment.astimezone(dt.UTC))
+
+
+def next_due(spec: PipelineSpec, after: dt.datetime) -> dt.datetime | None:
+    """The first scheduled time after ``after`` (UTC), or None without a schedule."""
+    from croniter import croniter
+
+    if not spec.schedule:
+        return None
+    moment = croniter(spec.schedule, after.astimezone(ZoneInfo(spec.timezone))).get_next(dt.datetime)
+    return moment.astimezone(dt.UTC)
+
+
+def _read_state(project: Any) -> dict[str, Any]:
+    path = project.state_dir / STATE_FILE
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")).get("pipelines", {}))
+    except (FileNotFoundError, json.JSONDecodeError):
+        return {}
+
+
+def scheduler_tick(
+    project: Any,
+    *,
+    now: dt.datetime | None = None,
+) -> list[dict[str, Any]]:
+    """Check every scheduled pipeline once and start those due; returns one decision each.
+
+    A decision is ``{pipeline, action, due, missed, run_id, next, error}`` with ``action`` one of
+    ``remembered`` (first check), ``not due``, ``started``, ``still running``, ``refused``.
+    """
+    from workbench.pipelines.store import RunStore
+
+    now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
+    state = _read_state(project)
+    store = RunStore(project)
+    decisions = []
+    for spec in load_pipelines(project).values():
+        if not spec.schedule:
+            continue
+        last = state.get(spec.name, {}).get("last_checked")
+        decision = _decide(project, spec, store, now, dt.datetime.fromisoformat(last) if last else None)
+        decisions.append(decision)
+        state[spec.name] = {"last_checked": now.isoformat(), "schedule": spec.schedule,
+                            "timezone": spec.timezone, "last_decision": decision}
+    write_json(project.state_dir / STATE_FILE, {"pipelines": state})
+    return decisions
+
+
+def _decide(project: Any, spec: PipelineSpec, store: Any, now: dt.datetime,
+            last: dt.datetime | None) -> dict[str, Any]:
+    from workbench.pipelines.runner import start_pipeline
+
+    upcoming = next_due(spec, now)
+    decision: dict[str, Any] = {"pipeline": spec.name, "action": "not due", "due": None, "missed": 0,
+                                "run_id": None, "next": upcoming.isoformat() if upcoming else None,
+                                "error": None, "checked": now.isoformat()}
+    if last is None:
+        decision["action"] = "remembered"
+        return decision
+    due = due_times(spec, last, now)
+    if not due:
+        return decision
+    decision["due"] = due[-1].isoformat()
+    decision["missed"] = len(due) - 1
+    if store.active_runs(spec.name):
+        decision.update(action="still running", missed=len(due))
+        return decision
+    try:
+        decision["run_id"] = start_pipeline(project, spec.name, trigger=f"schedule:{due[-1].isoformat()}")
+        decision["action"] = "started"
+    except WorkbenchError as err:
+        decision.update(action="refused", error=str(err))
+    return decision
+
+
+def run_scheduler(
+    project: Any, *, once: bool = False, poll: float = 30.0, out: Callable[[str], None] = print
+) -> None:
+    """Run the scheduler in the foreground (Ctrl-C stops it); ``once``: one check, then return."""
+    while True:
+        decisions = scheduler_tick(project)
+        for d in decisions:
+            detail = d["run_id"] or d["error"] or ""
+            missed = f", {d['missed']} missed" if d["missed"] else ""
+            out(f"{d['checked'][:19]}  {d['pipeline']:<14} {d['action']}{missed}  {detail}  next {d['next']}")
+        if not decisions:
+            out("No pipeline has a schedule (add `schedule:` and `timezone:` to one).")
+        if once:
+            return
+        upcoming = [dt.datetime.fromisoformat(d["next"]) for d in decisions if d["next"]]
+        wait = poll
+        if upcoming:
+            wait = min(poll, max(1.0, (min(upcoming) - dt.datetime.now(dt.UTC)).total_seconds() + 0.5))
+        time.sleep(wait)
