@@ -39,8 +39,9 @@ def _signature(schema: Any, classes: list[Any] | None) -> Any:
     from mlflow.types import Schema as MlflowSchema
     from mlflow.types.schema import AnyType
 
-    inputs = MlflowSchema([ColSpec(AnyType(), column.name, required=False) for column in schema.columns])
-    outputs = []
+    columns: list[Any] = [ColSpec(AnyType(), column.name, required=False) for column in schema.columns]
+    inputs = MlflowSchema(columns)
+    outputs: list[Any] = []
     for name in output_columns(classes):
         kind = "string" if name == "warnings" else "double" if name.startswith("probability") else None
         outputs.append(ColSpec(kind or _prediction_type(classes), name))
