@@ -59,6 +59,7 @@ class KernelWatch:
 
     ``cpu_seconds`` sums user and system time of the kernel and its children (the last value
     seen of each process); ``peak_memory_mb`` is the largest resident size of the whole tree.
+    The ``timeout`` clock starts when the first cell starts (kernel start-up has its own limit).
     """
 
     def __init__(self, *, timeout: float | None = None, interval: float = 0.2) -> None:
@@ -69,7 +70,7 @@ class KernelWatch:
         self._cpu: dict[int, float] = {}
         self._peak_bytes = 0
         self._client: Any = None
-        self._started = time.monotonic()
+        self._started: float | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -85,9 +86,13 @@ class KernelWatch:
     def attach(self, client: Any) -> None:
         """Start watching the kernel that ``client`` (an nbclient NotebookClient) starts."""
         self._client = client
-        self._started = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="workbench-kernel-watch", daemon=True)
         self._thread.start()
+
+    def cells_started(self) -> None:
+        """The kernel is up and runs the first cell: the timeout clock starts now."""
+        if self._started is None:
+            self._started = time.monotonic()
 
     def stop(self) -> None:
         self.sample()
@@ -128,7 +133,8 @@ class KernelWatch:
     def _loop(self) -> None:
         while not self._done.wait(self.interval):
             self.sample()
-            if self.timeout is not None and time.monotonic() - self._started > self.timeout:
+            started = self._started
+            if self.timeout is not None and started is not None and time.monotonic() - started > self.timeout:
                 self._stop_kernel()
                 return
 
@@ -160,6 +166,11 @@ class _Manager(NotebookExecutionManager):
     def save(self, **kwargs: Any) -> None:
         redact_notebook(self.nb, self.secrets)
         super().save(**kwargs)
+
+    def cell_start(self, cell: Any, cell_index: Any = None, **kwargs: Any) -> None:
+        if self.watch is not None:
+            self.watch.cells_started()
+        super().cell_start(cell, cell_index=cell_index, **kwargs)
 
     def cell_complete(self, cell: Any, cell_index: Any = None, **kwargs: Any) -> None:
         if self.watch is not None:
