@@ -62,7 +62,7 @@ class KernelWatch:
     The ``timeout`` clock starts when the first cell starts (kernel start-up has its own limit).
     """
 
-    def __init__(self, *, timeout: float | None = None, interval: float = 0.2) -> None:
+    def __init__(self, *, timeout: float | None = None, interval: float = 0.5) -> None:
         self.timeout = timeout
         self.interval = interval
         self.timed_out = False
@@ -74,6 +74,8 @@ class KernelWatch:
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._members: list[psutil.Process] = []
+        self._scanned = 0.0
 
     @property
     def cpu_seconds(self) -> float:
@@ -107,15 +109,20 @@ class KernelWatch:
             self.kernel_pid = int(pid) if pid else None
         return self.kernel_pid
 
-    def _tree(self) -> list[psutil.Process]:
+    def _tree(self, *, fresh: bool = False) -> list[psutil.Process]:
+        """The kernel and its children; the children are looked up again every 2 s at most
+        (finding them scans every process of the machine)."""
         pid = self._find_pid()
         if pid is None:
             return []
-        try:
-            root = psutil.Process(pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
+        if fresh or not self._members or time.monotonic() - self._scanned > 2.0:
+            try:
+                root = psutil.Process(pid)
+                self._members = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return []
+            self._scanned = time.monotonic()
+        return self._members
 
     def sample(self) -> None:
         """Read CPU times and memory of the kernel's process tree now."""
@@ -150,7 +157,7 @@ class KernelWatch:
             return
         if self._done.wait(KILL_GRACE_SECONDS):
             return
-        for process in reversed(self._tree()):
+        for process in reversed(self._tree(fresh=True)):
             try:
                 process.kill()
             except psutil.Error:
