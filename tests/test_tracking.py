@@ -81,7 +81,7 @@ def mlflow_server(tmp_path: Path) -> Iterator[str]:
             process.wait()
 
 
-def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 90) -> None:
+def _wait_healthy(url: str, process: subprocess.Popen, timeout: float = 240) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:

@@ -62,6 +62,8 @@ _EXPORTS: dict[str, str] = {
     # pipelines
     "approve_notebook": "workbench.pipelines",
     "run_pipeline": "workbench.pipelines",
+    "start_pipeline": "workbench.pipelines",
+    "load_pipelines": "workbench.pipelines",
 }
 
 __all__ = sorted(_EXPORTS)

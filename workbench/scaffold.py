@@ -57,6 +57,35 @@ require_card_reports = true            # the model card has the metrics, fairnes
 
 [gates.monitor]
 max_drift_share = 0.5
+
+[monitor]
+window = "7D"                          # review the prediction log week by week
+calibrate = true                       # bootstrap-calibrated drift thresholds for small windows
+webhook_url = ""                       # POST alerts here as JSON (empty: log file only)
+
+[[alerts]]
+name = "drift"
+metric = "drift_share"                 # share of drifted columns over the reviewed period
+threshold = 0.25
+message = "Production inputs drifted from the training data"
+# pipeline = "retrain"                 # start this pipeline when the rule fires
+
+[[alerts]]
+name = "top-feature-drift"
+metric = "top_features_drifted"        # how many of the top_k SHAP features drifted
+top_k = 5
+op = ">="
+threshold = 1
+
+[[alerts]]
+name = "performance"
+metric = "latest_auc_drop"             # Evaluate's ROC AUC minus the latest week's, once labels arrive
+threshold = 0.05
+
+[[alerts]]
+name = "latency"
+metric = "p99_latency_ms"
+threshold = 100
 """
 
 DEMO_PIPELINES = """\

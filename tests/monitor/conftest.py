@@ -31,6 +31,17 @@ threshold = 0.1
 """
 
 
+def without_monitor_tables(config: str) -> str:
+    """``config`` without its ``[monitor]`` and ``[[alerts]]`` tables (the demo's own)."""
+    kept, dropping = [], False
+    for line in config.splitlines(keepends=True):
+        if line.startswith("["):
+            dropping = line.split("#")[0].strip() in ("[monitor]", "[[alerts]]")
+        if not dropping:
+            kept.append(line)
+    return "".join(kept)
+
+
 @pytest.fixture(scope="session")
 def logged(tmp_path_factory):
     """A project with four weekly windows of logged traffic (covariate shift from week 3) and labels."""
@@ -38,7 +49,7 @@ def logged(tmp_path_factory):
     from workbench.scaffold import init_project
 
     project = init_project(tmp_path_factory.mktemp("monitor") / "proj", rows=1500)
-    project.config.path.write_text(project.config.path.read_text() + RULES)
+    project.config.path.write_text(without_monitor_tables(project.config.path.read_text()) + RULES)
     project = wb.Project.load(project.root)
     split = split_data(project, project.load_data())
     model = train_model(split, seed=0, max_iter=30)

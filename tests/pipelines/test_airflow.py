@@ -24,9 +24,10 @@ VENV = os.environ.get("WORKBENCH_AIRFLOW_VENV")
 
 SCRIPT = r'''
 import json, sys
+import nbformat
 from airflow.dag_processing.dagbag import DagBag
 
-dags, dag_id, conf = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
+dags, dag_id, conf, edit = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
 bag = DagBag(dag_folder=dags)
 dag = bag.get_dag(dag_id)
 out = {"errors": {k: str(v) for k, v in bag.import_errors.items()}}
@@ -39,6 +40,13 @@ if dag is not None:
     run = dag.test(run_conf=conf)
     out["state"] = str(run.state)
     out["task_states"] = {ti.task_id: str(ti.state) for ti in run.get_task_instances()}
+    # Then edit the first notebook after its approval: the next run must refuse it.
+    nb = nbformat.read(edit, as_version=4)
+    nb.cells[-1].source = "print('edited after approval')"
+    nbformat.write(nb, edit)
+    refused = dag.test(run_conf={})
+    out["refused_state"] = str(refused.state)
+    out["refused_task_states"] = {ti.task_id: str(ti.state) for ti in refused.get_task_instances()}
 print("RESULT " + json.dumps(out, default=str))
 '''
 
@@ -66,7 +74,7 @@ def test_export_writes_a_valid_dag_file(tiny, tmp_path):
     assert source == render_dag(project, get_pipeline(project, "p"))
 
 
-def _airflow(tmp_path: Path, dags: Path, conf: dict) -> dict:
+def _airflow(tmp_path: Path, dags: Path, conf: dict, edit: Path) -> dict:
     home = tmp_path / "airflow-home"
     env = {**os.environ, "AIRFLOW_HOME": str(home), "HOME": str(home),
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
@@ -76,7 +84,7 @@ def _airflow(tmp_path: Path, dags: Path, conf: dict) -> dict:
     if not (home / "airflow.db").exists():
         subprocess.run([python, "-m", "airflow", "db", "migrate"], env=env, check=True,
                        capture_output=True, timeout=300)
-    done = subprocess.run([python, "-c", SCRIPT, str(dags), "workbench__tiny__p", json.dumps(conf)],
+    done = subprocess.run([python, "-c", SCRIPT, str(dags), "workbench__tiny__p", json.dumps(conf), str(edit)],
                           env=env, capture_output=True, text=True, timeout=600)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]
     assert lines, done.stdout[-3000:] + done.stderr[-5000:]
@@ -90,7 +98,7 @@ def test_dag_runs_in_real_airflow_and_checks_approvals(tiny, tmp_path):
     project = tiny(_pipeline(), _notebooks())
     dags = tmp_path / "dags"
     export_airflow(project, "p", out=dags)
-    result = _airflow(tmp_path, dags, {"n": 7, "mode": "b"})
+    result = _airflow(tmp_path, dags, {"n": 7, "mode": "b"}, project.root / "notebooks" / "one.ipynb")
     assert result["errors"] == {}
     assert result["tasks"] == {"first": {"retries": 0, "timeout": None, "upstream": []},
                                "second": {"retries": 2, "timeout": 120.0, "upstream": ["first"]}}
@@ -101,13 +109,7 @@ def test_dag_runs_in_real_airflow_and_checks_approvals(tiny, tmp_path):
     outputs = nbformat.read(executed[0], as_version=4).cells[-1].outputs
     assert outputs[0]["text"].strip() == "one 7 m-b"
 
-    path = project.root / "notebooks" / "one.ipynb"
-    nb = nbformat.read(path, as_version=4)
-    nb.cells[-1].source = "print('edited after approval')"
-    nbformat.write(nb, path)
-    refused = _airflow(tmp_path, dags, {})
-    assert refused["state"].endswith("failed")
-    assert refused["task_states"]["first"].endswith("failed")
+    assert result["refused_state"].endswith("failed")
+    assert result["refused_task_states"]["first"].endswith("failed")
     assert len(sorted((project.root / ".workbench" / "airflow" / "p").rglob("first.ipynb"))) == 1
-    assert sys.executable  # the test process itself never imported airflow
-    assert "airflow" not in sys.modules
+    assert "airflow" not in sys.modules  # the test process itself never imported Airflow

@@ -58,15 +58,18 @@ class Moments:
     @classmethod
     def of(cls, values: np.ndarray) -> Moments:
         """The moments of one partition's values (NaN counted as missing)."""
-        finite = values[~np.isnan(values)] if values.dtype.kind == "f" else values
+        total = values.sum(dtype=np.float64)
+        finite = values[~np.isnan(values)] if values.dtype.kind == "f" and np.isnan(total) else values
         missing = len(values) - len(finite)
         if len(finite) == 0:
             return cls(missing=missing)
-        mean = float(finite.mean())
-        integral = values.dtype.kind in "iub" or bool(np.array_equal(finite, np.floor(finite)))
+        if finite is not values:
+            total = finite.sum(dtype=np.float64)
+        mean = float(total / len(finite))
+        deviations = finite - mean
         return cls(
-            n=len(finite), missing=missing, mean=mean, m2=float(np.square(finite - mean).sum()),
-            minimum=float(finite.min()), maximum=float(finite.max()), integral=integral,
+            n=len(finite), missing=missing, mean=mean, m2=float(np.dot(deviations, deviations)),
+            minimum=float(finite.min()), maximum=float(finite.max()), integral=_integral(finite),
         )
 
     def merge(self, other: Moments) -> Moments:
@@ -91,6 +94,14 @@ class Moments:
         return float(np.sqrt(self.m2 / self.n)) if self.n else float("nan")
 
 
+def _integral(values: np.ndarray) -> bool:
+    """Whether every value is a whole number (a sample is checked first: most float columns fail fast)."""
+    if values.dtype.kind in "iub":
+        return True
+    head = values[:1000]
+    return bool(np.array_equal(head, np.floor(head))) and bool(np.array_equal(values, np.floor(values)))
+
+
 @dataclasses.dataclass
 class Categories:
     """Exact counts per category (as strings) and the number of missing values."""
@@ -101,6 +112,7 @@ class Categories:
     @classmethod
     def of(cls, values: pd.Series) -> Categories:
         counts = values.value_counts(dropna=True, sort=False)
+        counts = counts[counts > 0]  # a pandas Categorical also lists its unseen categories
         keys = [str(k) for k in counts.index]
         return cls(dict(zip(keys, counts.to_numpy().tolist(), strict=True)), int(values.isna().sum()))
 
@@ -158,7 +170,8 @@ class Grid:
             width = (self.high - self.low) / self.bins
             position = (self._scaled(values) - self.low) * (1.0 / width if width > 0 else 0.0)
         index = position.astype(np.int64)
-        return np.clip(index, 0, self.bins - 1, out=index)
+        return np.clip(index, 0, self.bins - 1, out=index) if self.kind == "asinh" else \
+            np.minimum(index, self.bins - 1, out=index)
 
     def edges(self) -> np.ndarray:
         """Bin edges on the original scale (``bins + 1`` values)."""

@@ -152,6 +152,7 @@ class RunStore:
             conn.row_factory = sqlite3.Row
             conn.execute("PRAGMA journal_mode=WAL")
             conn.execute("PRAGMA busy_timeout=60000")
+            conn.execute("PRAGMA synchronous=NORMAL")  # WAL: safe, one fsync per checkpoint
             with conn:
                 yield conn
 
@@ -219,6 +220,11 @@ class RunStore:
                 "UPDATE runs SET status = ?, ended = ?, error = ?, heartbeat = ? WHERE run_id = ?",
                 (status, now_iso(), error, time.time(), run_id),
             )
+            if status == "interrupted":
+                conn.execute(
+                    "UPDATE steps SET status = 'interrupted', ended = ? WHERE run_id = ? AND status = 'running'",
+                    (now_iso(), run_id),
+                )
 
     # -- reading -------------------------------------------------------------------------------
     def list_runs(self, limit: int = 50, *, pipeline: str | None = None) -> list[RunRecord]:
