@@ -41,7 +41,21 @@ class Variant:
                                hint="log it with run.log_model(..., schema=infer_schema(X))")
         self.robust = wrap_model(mlflow.sklearn.load_model(model_uri), self.schema, max_rows=max_rows)
         self.name = project.config.model_name
-        self.version = model_uri.rsplit("/", 1)[-1]
+        self.version = _version(model_uri)
+
+
+def _version(model_uri: str) -> str:
+    """The registry version a ``models:/name@alias`` URI points at now (else the URI's last part)."""
+    tail = model_uri.rsplit("/", 1)[-1]
+    if model_uri.startswith("models:/") and "@" in tail:
+        import mlflow
+
+        name, alias = tail.split("@", 1)
+        try:
+            return str(mlflow.MlflowClient().get_model_version_by_alias(name, alias).version)
+        except Exception:
+            return tail
+    return tail
 
 
 @dataclasses.dataclass
