@@ -143,5 +143,7 @@ def test_inputs_are_checked(reference):
         drift(reference, reference, window="7D")
     with pytest.raises(DataError, match="numeric in the reference but categorical"):
         drift(reference, reference.assign(age=reference["age"].astype(str)))
+    with pytest.raises(DataError, match="prediction column 'score' is not in both"):
+        drift(reference, reference, prediction="score")
     with pytest.raises(DataError, match=r"use a \.csv or \.parquet"):
         drift(reference, "current.xlsx")
