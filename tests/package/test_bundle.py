@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.deploy import alias_history
 from workbench.evaluate import split_data
 from workbench.exceptions import (
     EnvironmentMismatchError,
@@ -70,6 +71,8 @@ def test_load_bundle_checks_then_predicts(demo_bundle):
     name = demo_bundle.project.config.model_name
     challenger = demo_bundle.tracker.client.get_model_version_by_alias(name, "challenger")
     assert str(challenger.version) == bundle.version
+    moves = [e for e in alias_history(demo_bundle.project) if e["alias"] == "challenger"]
+    assert moves[-1]["version"] == bundle.version and "packaged into" in moves[-1]["reason"]
     manifest_sha = hashlib.sha256((demo_bundle.path / MANIFEST_NAME).read_bytes()).hexdigest()
     assert challenger.tags["workbench.bundle_manifest_sha256"] == manifest_sha
 

@@ -75,7 +75,10 @@ class Built:
             name, self.version, TAG + "bundle_manifest_sha256", file_sha256(bundle.path / MANIFEST_NAME)
         )
         if self.gates.passed and not self.source.is_registered:
-            self.tracker.client.set_registered_model_alias(name, CHALLENGER, self.version)
+            from workbench.deploy.registry import promote
+
+            # Through the registry's promote, so the move lands in `workbench history`.
+            promote(project, self.version, alias=CHALLENGER, reason=f"packaged into {bundle.path}")
 
 
 def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, wheels: tuple[Path, ...]) -> Built:
