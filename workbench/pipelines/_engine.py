@@ -145,6 +145,16 @@ class KernelWatch:
                 self._stop_kernel()
                 return
 
+    def kill_kernel(self) -> None:
+        """Kill the kernel's process tree now (the run is being stopped)."""
+        if self._find_pid() is None:
+            return
+        for process in reversed(self._tree(fresh=True)):
+            try:
+                process.kill()
+            except psutil.Error:
+                continue
+
     def _stop_kernel(self) -> None:
         """Interrupt the running cell; kill the kernel's tree if it does not end in time."""
         self.timed_out = True
@@ -155,13 +165,8 @@ class KernelWatch:
             os.kill(pid, signal.SIGINT)
         except OSError:
             return
-        if self._done.wait(KILL_GRACE_SECONDS):
-            return
-        for process in reversed(self._tree(fresh=True)):
-            try:
-                process.kill()
-            except psutil.Error:
-                continue
+        if not self._done.wait(KILL_GRACE_SECONDS):
+            self.kill_kernel()
 
 
 class _Manager(NotebookExecutionManager):
