@@ -77,32 +77,20 @@ def stop(proc: subprocess.Popen) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
-async def load(url: str, payload: dict, concurrency: int, seconds: float) -> dict[str, float]:
-    latencies: list[float] = []
-    failures = 0
-    end = time.perf_counter() + seconds
+def load(port: int, payload: dict, concurrency: int, seconds: float) -> dict[str, float]:
+    """Single-row POSTs to /invocations over ``concurrency`` keep-alive connections for ``seconds``."""
+    from workbench.deploy._loadgen import drive
 
-    async def worker(client: httpx.AsyncClient) -> None:
-        nonlocal failures
-        while time.perf_counter() < end:
-            start = time.perf_counter()
-            response = await client.post(url, json=payload)
-            if response.status_code == 200:
-                latencies.append(time.perf_counter() - start)
-            else:
-                failures += 1
-
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        begin = time.perf_counter()
-        await asyncio.gather(*(worker(client) for _ in range(concurrency)))
-        elapsed = time.perf_counter() - begin
-    ms = np.array(latencies) * 1000
+    begin = time.perf_counter()
+    results = asyncio.run(drive("127.0.0.1", port, "/invocations", [payload], concurrency=concurrency,
+                                seconds=seconds, parse=False))
+    elapsed = time.perf_counter() - begin
+    ms = np.array([latency for status, _, latency in results if status == 200]) * 1000
     return {
         "rps": len(ms) / elapsed,
-        "p50": float(np.percentile(ms, 50)),
-        "p99": float(np.percentile(ms, 99)),
-        "failures": failures,
+        "p50": float(np.percentile(ms, 50)) if ms.size else float("nan"),
+        "p99": float(np.percentile(ms, 99)) if ms.size else float("nan"),
+        "failures": sum(1 for status, _, _ in results if status != 200),
     }
 
 
@@ -149,11 +137,8 @@ def main() -> None:
         for name, cmd in commands.items():
             proc = start(cmd, ports[name], env)
             try:
-                url = f"http://127.0.0.1:{ports[name]}/invocations"
-                asyncio.run(load(url, payload, 1, 2))  # warm-up
-                results[name] = {
-                    c: asyncio.run(load(url, payload, c, args.seconds)) for c in args.concurrency
-                }
+                load(ports[name], payload, 1, 2)  # warm-up
+                results[name] = {c: load(ports[name], payload, c, args.seconds) for c in args.concurrency}
             finally:
                 stop(proc)
     print(

@@ -79,7 +79,7 @@ threshold = 1
 
 [[alerts]]
 name = "performance"
-metric = "auc_drop"                    # Evaluate's ROC AUC minus production's, once labels arrive
+metric = "latest_auc_drop"             # Evaluate's ROC AUC minus the latest week's, once labels arrive
 threshold = 0.05
 
 [[alerts]]

@@ -8,17 +8,22 @@ from sklearn.dummy import DummyClassifier
 
 from workbench.deploy import alias_history, promote, rollback
 from workbench.exceptions import ModelError
+from workbench.reports.gates import GateReport, check_min
 from workbench.tracking import Tracker
 
 
-def _register_versions(project, count: int) -> Tracker:
+def _register_versions(project, count: int, *, passed: bool | None = True) -> Tracker:
+    """``count`` registered versions whose runs logged passing (or failing, or no) gates."""
     tracker = Tracker(project)
     X, y = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0]}), [0, 1, 0, 1]
     name = project.config.model_name
-    tracker.client.create_registered_model(name)
+    if not tracker.client.search_registered_models(f"name = '{name}'"):
+        tracker.client.create_registered_model(name)
     for _ in range(count):
-        with tracker.start_run("package") as run:
+        with tracker.start_run("evaluate") as run:
             uri = run.log_model(DummyClassifier().fit(X, y), input_example=X.head(2))
+            if passed is not None:
+                run.log_gates(GateReport(phase="evaluate", results=(check_min("roc_auc", 0.8 if passed else 0.6, 0.7),)))
         tracker.client.create_model_version(name, uri, run_id=run.run_id)
     return tracker
 
@@ -62,3 +67,26 @@ def test_cli_promote_and_history(project, capsys):
     assert main(["history", "-P", str(project.root)]) == 0
     out = capsys.readouterr().out
     assert "promote  champion: None -> 1" in out and "gates passed" in out
+
+
+def test_failed_or_missing_gates_refuse_unless_forced_with_a_reason(project, capsys):
+    from workbench.cli import main
+
+    tracker = _register_versions(project, 1, passed=False)
+    _register_versions(project, 1, passed=None)
+    name = project.config.model_name
+    with pytest.raises(ModelError, match=r"version 1 did not pass its gates: roc_auc 0\.6 < 0\.7"):
+        promote(project, 1)
+    with pytest.raises(ModelError, match="no gate results were logged"):
+        promote(project, 2)
+    with pytest.raises(ModelError, match="a forced promotion needs a reason"):
+        promote(project, 1, force=True)
+    assert alias_history(project) == []
+    assert main(["promote", "1", "-P", str(project.root)]) == 2
+    assert "--force --reason" in capsys.readouterr().err
+    assert main(["promote", "1", "--force", "--reason", "hotfix approved by risk", "-P", str(project.root)]) == 0
+    assert str(tracker.client.get_model_version_by_alias(name, "champion").version) == "1"
+    entry = alias_history(project)[-1]
+    assert entry["forced"] is True and entry["gates"] == {"passed": False, "failures": ["roc_auc 0.6 < 0.7"]}
+    assert main(["history", "-P", str(project.root)]) == 0
+    assert "hotfix approved by risk  FORCED past failed gates" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from workbench.cli import main
 from workbench.datasets import DRIFT_SCENARIOS, TARGET, TIME_COLUMN, make_credit_risk
 from workbench.exceptions import DataError, ParameterError
 from workbench.monitor import DriftReport, drift
@@ -127,9 +128,12 @@ def test_dask_cluster_matches_memory(tmp_path, reference):
         on_files = drift(tmp_path / "ref.parquet", tmp_path / "cur.parquet", dask=cluster.scheduler_address)
         with distributed.Client(cluster) as client:
             on_frames = drift(reference, current, dask=client, chunk_rows=1000)
+        code = main(["drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet"),
+                     "--dask", cluster.scheduler_address, "--json", str(tmp_path / "drift.json")])
     assert on_files.engine == on_frames.engine == "dask"
     _compare(in_memory, on_files)
     _compare(in_memory, on_frames)
+    assert code == 0 and load_report(tmp_path / "drift.json").engine == "dask"
 
 
 def test_inputs_are_checked(reference):
@@ -143,5 +147,7 @@ def test_inputs_are_checked(reference):
         drift(reference, reference, window="7D")
     with pytest.raises(DataError, match="numeric in the reference but categorical"):
         drift(reference, reference.assign(age=reference["age"].astype(str)))
+    with pytest.raises(DataError, match="prediction column 'score' is not in both"):
+        drift(reference, reference, prediction="score")
     with pytest.raises(DataError, match=r"use a \.csv or \.parquet"):
         drift(reference, "current.xlsx")

@@ -152,3 +152,15 @@ def test_duplicate_rule_names_are_refused(tmp_path):
 def test_requests_log_feeds_service_figures(logged):
     requests = read_requests(logged)
     assert len(requests) == 8 and (requests["status_code"] == 200).all()
+
+
+def test_performance_figures_compare_with_evaluate():
+    from workbench.monitor._figures import figures
+    from workbench.monitor.performance import WindowPerformance
+
+    windows = [WindowPerformance("a", "b", 100, 0.8, (0.7, 0.9), auc, (0.6, 0.9)) for auc in (0.82, 0.61)]
+    found = figures(None, {"accuracy": 0.75, "roc_auc": 0.78}, {"p99_latency_ms": 12.0}, {"roc_auc": 0.83}, windows)
+    assert found["auc_drop"] == pytest.approx(0.05)
+    assert found["latest_auc_drop"] == pytest.approx(0.22)
+    assert found["p99_latency_ms"] == 12.0 and found["drift_share"] is None
+    assert figures(None, {}, {}, {}, windows)["latest_auc_drop"] is None

@@ -30,7 +30,7 @@ def test_drift_html_shows_badges_distributions_and_windows(reports, tmp_path):
 def test_monitor_html_has_timelines_and_alert_history(reports, tmp_path):
     monitor, _ = reports
     page = monitor.save(tmp_path / "monitor.html").read_text()
-    for text in ("Performance per window", "Service per window", "Alert history", "drift_share = "):
+    for text in ("Performance per window", "Service per window", "Alert history", "ALERT drift", "drift_share = "):
         assert text in page
 
 

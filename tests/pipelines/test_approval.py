@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import nbformat
 
+from workbench.cli import main
 from workbench.pipelines import approval_states, approve_notebook, revoke_approval
 
 NB = "notebooks/01_explore.ipynb"
@@ -52,20 +51,9 @@ def test_kernel_change_invalidates(project):
     assert _state(project).state == "changed"
 
 
-def test_cli_approve_and_list(project):
-    run = [sys.executable, "-m", "workbench"]
-    out = subprocess.run(
-        [*run, "approve", NB, "--by", "bob", "--comment", "ok", "-P", str(project.root)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert "approved notebooks/01_explore.ipynb" in out
-    listed = subprocess.run(
-        [*run, "approvals", "--json", "-P", str(project.root)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    states = {s["notebook"]: s["state"] for s in json.loads(listed)}
+def test_cli_approve_and_list(project, capsys):
+    assert main(["approve", NB, "--by", "bob", "--comment", "ok", "-P", str(project.root)]) == 0
+    assert "approved notebooks/01_explore.ipynb" in capsys.readouterr().out
+    assert main(["approvals", "--json", "-P", str(project.root)]) == 0
+    states = {s["notebook"]: s["state"] for s in json.loads(capsys.readouterr().out)}
     assert states[NB] == "approved" and states["notebooks/02_evaluate.ipynb"] == "none"

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 
 import psutil
@@ -69,3 +71,28 @@ def test_killed_runner_leaves_the_run_interrupted(tiny):
     finally:
         if psutil.pid_exists(kernel):
             psutil.Process(kernel).kill()
+
+
+def test_ctrl_c_stops_the_kernels_and_marks_the_run_interrupted(tiny):
+    project = tiny(
+        {"p": {"steps": [{"name": "sleep", "notebook": "notebooks/s.ipynb", "retries": 2}]}},
+        {"s.ipynb": ("import os, time\nopen(os.path.join(project_dir, 'pid'), 'w').write(str(os.getpid()))",
+                     "time.sleep(120)")},
+    )
+    runner = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--no-progress", "-P", str(project.root)],
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 90
+        while not (project.root / "pid").exists():
+            assert time.monotonic() < deadline and runner.poll() is None, runner.communicate()
+            time.sleep(0.2)
+        runner.send_signal(signal.SIGINT)
+        _, err = runner.communicate(timeout=30)
+    finally:
+        runner.kill()
+    assert runner.returncode == 130 and "interrupted" in err
+    record = RunStore(project).list_runs()[0]
+    assert record.status == "interrupted" and record.steps[0].status == "interrupted"
+    assert record.steps[0].attempts == 1, "no new attempt after Ctrl-C"
+    kernel = int((project.root / "pid").read_text())
+    assert not psutil.pid_exists(kernel) or psutil.Process(kernel).status() == psutil.STATUS_ZOMBIE

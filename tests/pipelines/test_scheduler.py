@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import subprocess
-import sys
 import time
 
 import pytest
 
+from workbench.cli import main
 from workbench.pipelines import RunStore, get_pipeline, scheduler_tick
 from workbench.pipelines.scheduler import due_times, next_due
 
@@ -55,11 +54,10 @@ def test_missed_runs_are_coalesced_and_never_overlap(tiny):
     assert state["pipelines"]["nightly"]["last_decision"]["action"] == "still running"
 
 
-def test_unapproved_pipeline_is_refused_and_the_cli_reports_it(tiny):
+def test_unapproved_pipeline_is_refused_and_the_cli_reports_it(tiny, capsys):
     project = _project(tiny, schedule="* * * * *", approve=False)
     scheduler_tick(project, now=dt.datetime.now(UTC) - dt.timedelta(minutes=3))
-    done = subprocess.run([sys.executable, "-m", "workbench", "scheduler", "--once", "-P", str(project.root)],
-                          capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr
-    assert "nightly" in done.stdout and "refused" in done.stdout and "never approved" in done.stdout
+    assert main(["scheduler", "--once", "-P", str(project.root)]) == 0
+    out = capsys.readouterr().out
+    assert "nightly" in out and "refused" in out and "never approved" in out
     assert RunStore(project).list_runs() == []

@@ -31,7 +31,8 @@ def register(commands: argparse._SubParsersAction) -> None:
 
     promote = commands.add_parser("promote", help="point the champion alias at a version (default: the challenger)")
     promote.add_argument("version", nargs="?", help="model version (default: the challenger)")
-    promote.add_argument("--reason", default="")
+    promote.add_argument("--reason", default="", help="why (required with --force)")
+    promote.add_argument("--force", action="store_true", help="promote although its gates failed (recorded)")
     add_project_option(promote)
     promote.set_defaults(handler=_promote)
 
@@ -72,7 +73,7 @@ def _score(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from workbench.deploy import promote
 
-    print_json(promote(open_project(args, check_data=False), args.version, reason=args.reason))
+    print_json(promote(open_project(args, check_data=False), args.version, reason=args.reason, force=args.force))
     return 0
 
 
@@ -87,6 +88,7 @@ def _history(args: argparse.Namespace) -> int:
     from workbench.deploy import alias_history
 
     for entry in alias_history(open_project(args, check_data=False)):
+        forced = "  FORCED past failed gates" if entry.get("forced") else ""
         print(f"{entry['time']}  {entry['action']:<8} {entry['alias']}: {entry['previous']} -> "
-              f"{entry['version']}  by {entry['user']}  {entry['reason']}")
+              f"{entry['version']}  by {entry['user']}  {entry['reason']}{forced}")
     return 0

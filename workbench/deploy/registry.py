@@ -54,7 +54,41 @@ def alias_history(project: Any) -> list[dict[str, Any]]:
     return entries
 
 
-def _move(project: Any, version: str, *, alias: str, reason: str, action: str) -> dict[str, Any]:
+def version_gates(project: Any, version: str) -> Any:
+    """The gate report logged with the run that produced ``version`` (None when it logged none)."""
+    from workbench.tracking import Tracker
+
+    tracker = Tracker(project)
+    try:
+        run_id = tracker.client.get_model_version(project.config.model_name, str(version)).run_id
+    except Exception as exc:
+        raise ModelError(f"model {project.config.model_name!r} has no version {version}",
+                         hint="register it first (notebook 04 / package_model)") from exc
+    return tracker.load_gates(run_id) if run_id else None
+
+
+def _check_gates(project: Any, version: str, *, force: bool, reason: str) -> dict[str, Any]:
+    """Refuse a version whose gates failed or are missing, unless forced with a reason."""
+    gates = version_gates(project, version)
+    if gates is None:
+        failed = ["no gate results were logged with its run"]
+    elif not gates.results:
+        failed = ["its run logged an empty gate report"]
+    else:
+        failed = [r.reason for r in gates.failures]
+    summary = {"passed": not failed, "failures": failed}
+    if failed and not force:
+        raise ModelError(
+            f"version {version} did not pass its gates: {'; '.join(failed)}",
+            hint="fix the model, or override with --force --reason '<why>' (the override is recorded)",
+        )
+    if failed and not reason.strip():
+        raise ModelError("a forced promotion needs a reason", hint="pass --reason '<why>' with --force")
+    return summary
+
+
+def _move(project: Any, version: str, *, alias: str, reason: str, action: str,
+          extra: dict[str, Any] | None = None) -> dict[str, Any]:
     client = _client(project)
     name = project.config.model_name
     try:
@@ -65,23 +99,29 @@ def _move(project: Any, version: str, *, alias: str, reason: str, action: str) -
     previous = _alias_version(client, name, alias)
     client.set_registered_model_alias(name, alias, str(version))
     entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "alias": alias, "version": str(version),
-             "previous": previous, "user": getpass.getuser(), "reason": reason, "action": action, "model": name}
+             "previous": previous, "user": getpass.getuser(), "reason": reason, "action": action, "model": name,
+             **(extra or {})}
     _append(project, entry)
     return entry
 
 
 def promote(project: Any, version: str | int | None = None, *, alias: str = "champion",
-            reason: str = "") -> dict[str, Any]:
+            reason: str = "", force: bool = False) -> dict[str, Any]:
     """Point ``alias`` (default ``champion``) at ``version`` (default: the ``challenger``).
 
-    Returns the history entry that was recorded.
+    For ``champion``, the version's run must have passed its gates; ``force=True`` (with a ``reason``) overrides
+    a failed or missing gate and the override is recorded in the history. Returns the entry.
     """
     if version is None:
         version = _alias_version(_client(project), project.config.model_name, "challenger")
         if version is None:
             raise ModelError(f"model {project.config.model_name!r} has no 'challenger' alias",
                              hint="pass a version, or register one with notebook 04")
-    return _move(project, str(version), alias=alias, reason=reason, action="promote")
+    if alias != "champion":  # e.g. packaging names a challenger: only the champion is gated
+        return _move(project, str(version), alias=alias, reason=reason, action="promote")
+    gates = _check_gates(project, str(version), force=force, reason=reason)
+    return _move(project, str(version), alias=alias, reason=reason, action="promote",
+                 extra={"gates": gates, "forced": bool(force and not gates["passed"])})
 
 
 def rollback(project: Any, *, alias: str = "champion", reason: str = "") -> dict[str, Any]:

@@ -15,10 +15,10 @@ import concurrent.futures
 import dataclasses
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from workbench.deploy.predlog import connect, log_rows, write_requests
 from workbench.exceptions import InputError, ServingError, WorkbenchError
@@ -41,7 +41,21 @@ class Variant:
                                hint="log it with run.log_model(..., schema=infer_schema(X))")
         self.robust = wrap_model(mlflow.sklearn.load_model(model_uri), self.schema, max_rows=max_rows)
         self.name = project.config.model_name
-        self.version = model_uri.rsplit("/", 1)[-1]
+        self.version = _version(model_uri)
+
+
+def _version(model_uri: str) -> str:
+    """The registry version a ``models:/name@alias`` URI points at now (else the URI's last part)."""
+    tail = model_uri.rsplit("/", 1)[-1]
+    if model_uri.startswith("models:/") and "@" in tail:
+        import mlflow
+
+        name, alias = tail.split("@", 1)
+        try:
+            return str(mlflow.MlflowClient().get_model_version_by_alias(name, alias).version)
+        except Exception:
+            return tail
+    return tail
 
 
 @dataclasses.dataclass
@@ -52,7 +66,7 @@ class Job:
     variant: Variant
     started: float
     request_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
-    timestamp: str = dataclasses.field(default_factory=lambda: pd.Timestamp.now(tz="UTC").isoformat())
+    timestamp: str = dataclasses.field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
     status: int | None = None
     body: dict[str, Any] | None = None
     future: Any = None
@@ -251,7 +265,14 @@ class Batcher:
 
 
 def _one_thread() -> None:
-    """Small batches: OpenMP thread start-up would cost more than it saves."""
+    """Set up the scoring thread: one OpenMP thread, no repeated input checks.
+
+    Small batches: OpenMP thread start-up would cost more than it saves. The robust pipeline
+    has already checked every value, so scikit-learn's own finiteness and parameter checks
+    are skipped (scikit-learn's configuration is per thread: this one only).
+    """
+    import sklearn
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    sklearn.set_config(assume_finite=True, skip_parameter_validation=True)

@@ -148,7 +148,7 @@ def _calibrated(name: str, counts: _Counts, threshold: float, options: Options) 
         reference = stats.regroup(counts.reference, mapping)
         centers = stats.regroup(counts.reference * counts.grid.centers(), mapping) / np.maximum(reference, 1)
         draws = rng.multinomial(m, reference / reference.sum(), size=options.n_bootstrap)
-        null = stats.wasserstein(centers, reference, draws, scale=counts.scale)
+        null: Any = stats.wasserstein(centers, reference, draws, scale=counts.scale)
     else:
         reference, _ = _grouped(counts, 10 if name == "psi" else 20)
         draws = rng.multinomial(m, reference / reference.sum(), size=options.n_bootstrap)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -23,8 +23,8 @@ def _finite(value: Any) -> float | None:
 
 
 def figures(drift: Any, performance: Mapping[str, Any], service: Mapping[str, Any],
-            reference: Mapping[str, float]) -> dict[str, Any]:
-    """Every metric a rule may name (None when unknown)."""
+            reference: Mapping[str, float], windows: Sequence[Any] = ()) -> dict[str, Any]:
+    """Every metric a rule may name (None when unknown); ``windows`` is the performance per window."""
     found: dict[str, Any] = dict.fromkeys(
         ("drift_share", "latest_drift_share", "n_drifted", "dataset_drift", "prediction_drift"))
     if drift is not None:
@@ -38,6 +38,8 @@ def figures(drift: Any, performance: Mapping[str, Any], service: Mapping[str, An
     found["auc_drop"] = reference["roc_auc"] - auc if auc is not None and "roc_auc" in reference else None
     found["accuracy_drop"] = (reference["accuracy"] - accuracy
                               if accuracy is not None and "accuracy" in reference else None)
+    latest = _finite(windows[-1].roc_auc) if windows else None
+    found["latest_auc_drop"] = reference["roc_auc"] - latest if latest is not None and "roc_auc" in reference else None
     for key in ("p50_latency_ms", "p99_latency_ms", "failure_rate", "reject_rate", "requests"):
         found[key] = _finite(service.get(key))
     return found

@@ -138,7 +138,7 @@ def windows(current: Source, kinds: Mapping[str, str], summaries: Summaries, tim
     assert time_column is not None
     check_window(window)
     origin = origin_of(current.summarize(partial(_earliest, time_column=time_column))["start"].time)
-    merged = current.summarize(partial(_by_window, kinds=dict(kinds), grids=summaries.grids,
+    merged: dict[Any, Any] = current.summarize(partial(_by_window, kinds=dict(kinds), grids=summaries.grids,
                                        time_column=time_column, window=window, origin=origin))
     out: dict[tuple[str, str], dict[Any, Any]] = {}
     for (key, name), summary in merged.items():

@@ -111,7 +111,7 @@ def trigger_pipeline(project: Any, alert: Mapping[str, Any]) -> str | None:
     if not name:
         return None
     try:
-        from workbench.pipelines import start_pipeline  # type: ignore[attr-defined]
+        from workbench.pipelines import start_pipeline
     except ImportError:
         return None
     return str(start_pipeline(project, name, trigger=f"alert:{alert['rule']}"))

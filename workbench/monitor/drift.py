@@ -172,6 +172,9 @@ def drift(
         ref = open_source(reference, name="reference", chunk_rows=chunk_rows, client=client)
         cur = open_source(current, name="current", chunk_rows=chunk_rows, client=client)
         kinds = _passes.choose_columns(ref.head(), cur.head(), columns, exclude, time_column)
+        if prediction is not None and prediction not in kinds:
+            raise DataError(f"The prediction column '{prediction}' is not in both datasets.", column=prediction,
+                            hint="Name a column of model outputs that the reference and current data both hold.")
         summaries = _passes.summarize(ref, cur, kinds, bins=bins)
         windows = _passes.windows(cur, kinds, summaries, time_column, window) if window else {}
     finally:
@@ -201,8 +204,8 @@ def drift(
 
 
 def _evaluate(name: str, kind: str, *, summaries: _passes.Summaries, options: Options,
-              current: Mapping[str, Any] | None = None) -> ColumnDrift:
-    cur = current if current is not None else summaries.current
+              current: Mapping[Any, Any] | None = None) -> ColumnDrift:
+    cur: Mapping[Any, Any] = current if current is not None else summaries.current
     return evaluate_column(
         name, kind,
         {"first": summaries.reference[name], "hist": summaries.reference_hist.get(name)},
@@ -212,7 +215,7 @@ def _evaluate(name: str, kind: str, *, summaries: _passes.Summaries, options: Op
     )
 
 
-def _window_drift(windows: Mapping[str, dict[Any, Any]], kinds: Mapping[str, str], summaries: _passes.Summaries,
+def _window_drift(windows: Mapping[tuple[str, str], dict[Any, Any]], kinds: Mapping[str, str], summaries: _passes.Summaries,
                   options: Options, prediction: str | None, threshold: float) -> list[WindowDrift]:
     out = []
     for (start, end), current in sorted(windows.items()):

@@ -146,7 +146,7 @@ def monitor(
     service = service_by_window(requests, window=span, origin=origin) if span else []
     reference = reference_metrics(project)
     found = figures(drift_report, overall(labelled, positive_label=positive, n_bootstrap=n_boot),
-                    service_totals(requests), reference)
+                    service_totals(requests), reference, performance)
     rules = _alerts.load_rules(project)
     fired = _alerts.evaluate_rules(rules, found)
     context = {"since": _text(since), "until": _text(until), "predictions": len(log)}

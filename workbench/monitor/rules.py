@@ -39,6 +39,7 @@ METRICS: dict[str, str] = {
     "accuracy": "accuracy of the labelled predictions",
     "roc_auc": "ROC AUC of the labelled predictions",
     "auc_drop": "Evaluate's ROC AUC minus the labelled predictions' ROC AUC",
+    "latest_auc_drop": "Evaluate's ROC AUC minus the latest window's ROC AUC",
     "accuracy_drop": "Evaluate's accuracy minus the labelled predictions' accuracy",
     "p50_latency_ms": "median request latency (ms)",
     "p99_latency_ms": "99th percentile request latency (ms)",

@@ -112,6 +112,7 @@ class Categories:
     @classmethod
     def of(cls, values: pd.Series) -> Categories:
         counts = values.value_counts(dropna=True, sort=False)
+        counts = counts[counts > 0]  # a pandas Categorical also lists its unseen categories
         keys = [str(k) for k in counts.index]
         return cls(dict(zip(keys, counts.to_numpy().tolist(), strict=True)), int(values.isna().sum()))
 

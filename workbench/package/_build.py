@@ -74,8 +74,11 @@ class Built:
         self.tracker.client.set_model_version_tag(
             name, self.version, TAG + "bundle_manifest_sha256", file_sha256(bundle.path / MANIFEST_NAME)
         )
-        if self.gates.passed and self.new_version:
-            self.tracker.client.set_registered_model_alias(name, CHALLENGER, self.version)
+        if self.gates.passed and not self.source.is_registered:
+            from workbench.deploy.registry import promote
+
+            # Through the registry's promote, so the move lands in `workbench history`.
+            promote(project, self.version, alias=CHALLENGER, reason=f"packaged into {bundle.path}")
 
 
 def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, wheels: tuple[Path, ...]) -> Built:
@@ -106,16 +109,29 @@ def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, whe
 
 
 def _register(tracker: Tracker, source: ModelSource) -> tuple[str | None, bool]:
-    """The model's registered version: its own when it has one, else a new version."""
+    """The model's registered version: its own, the one already made from its run, or a new one."""
     import mlflow
 
     if source.is_registered:
         return source.registered_version, False
+    name = tracker.project.config.model_name
+    existing = _version_of_run(tracker, name, source.run_id)
+    if existing is not None:
+        return existing, False
     try:
-        version = mlflow.register_model(source.uri, tracker.project.config.model_name)
+        version = mlflow.register_model(source.uri, name)
     except Exception as err:
         raise ModelError(f"Cannot register {source.uri} as {tracker.project.config.model_name}: {err}") from err
     return str(version.version), True
+
+
+def _version_of_run(tracker: Tracker, name: str, run_id: str) -> str | None:
+    """The registered version of ``name`` already made from ``run_id`` (packaging twice reuses it)."""
+    try:
+        found = tracker.client.search_model_versions(f"name = '{name}' and run_id = '{run_id}'")
+    except Exception:
+        return None
+    return str(max(int(v.version) for v in found)) if found else None
 
 
 def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schema: Any, source: ModelSource,

@@ -3,7 +3,7 @@
 A bundle's ``model/MLmodel`` keeps the ``sklearn`` flavor (``mlflow.sklearn.load_model`` and
 ``workbench serve`` load the estimator) and points ``python_function`` here, so stock
 ``mlflow.pyfunc.load_model`` returns the estimator wrapped by the robust inference pipeline
-(``workbench.develop.wrap_model``) with the input schema recorded at training time. When the
+(:func:`workbench.develop.wrap_model`) with the input schema recorded at training time. When the
 model folder sits in a bundle, its files are checked against the bundle's manifest first.
 """
 
@@ -23,6 +23,7 @@ def _load_pyfunc(path: str) -> BundledModel:
     import mlflow.sklearn
     from mlflow.models import Model
 
+    from workbench.exceptions import ModelError
     from workbench.explore.schema import Schema
     from workbench.package.manifest import MANIFEST_NAME, verify_manifest
     from workbench.tracking import SCHEMA_METADATA_KEY
@@ -34,7 +35,12 @@ def _load_pyfunc(path: str) -> BundledModel:
     estimator = mlflow.sklearn.load_model(str(model_dir))
     metadata = Model.load(str(model_dir / "MLmodel")).metadata or {}
     stored = metadata.get(SCHEMA_METADATA_KEY)
-    return BundledModel(estimator, Schema.from_dict(stored) if stored else None)
+    if not stored:
+        raise ModelError(
+            f"The model at {model_dir} has no stored input schema, which its robust inference needs.",
+            hint="Package models logged with run.log_model(..., schema=infer_schema(X_train)).",
+        )
+    return BundledModel(estimator, Schema.from_dict(stored))
 
 
 def output_columns(classes: list[Any] | None) -> list[str]:
@@ -47,42 +53,25 @@ def output_columns(classes: list[Any] | None) -> list[str]:
 
 
 class BundledModel:
-    """The bundle's pyfunc: robust inference when the schema is known, a frame of results out."""
+    """The bundle's pyfunc: the robust inference pipeline in, a frame of results out."""
+
+    inference = "robust"
 
     def __init__(self, estimator: Any, schema: Any) -> None:
+        from workbench.develop import wrap_model
+
         self.estimator = estimator
         self.schema = schema
-        self.robust = _wrap(estimator, schema)
-
-    @property
-    def inference(self) -> str:
-        """``robust`` when predictions go through ``wrap_model``, else ``plain``."""
-        return "robust" if self.robust is not None else "plain"
+        self.robust = wrap_model(estimator, schema)
 
     def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Predictions, class probabilities and each row's warnings (joined by ``; ``)."""
-        if self.robust is not None:
-            result = self.robust.predict(model_input)
-            predictions, probabilities = result.predictions, result.probabilities
-            classes, warnings = result.classes, result.warnings
-        else:
-            frame = pd.DataFrame(model_input)
-            predictions = self.estimator.predict(frame)
-            has_proba = hasattr(self.estimator, "predict_proba")
-            probabilities = self.estimator.predict_proba(frame) if has_proba else None
-            classes = getattr(self.estimator, "classes_", None)
-            warnings = [[] for _ in range(len(frame))]
-        return _frame(predictions, probabilities, classes, warnings)
+        """Predictions, class probabilities and each row's warnings (joined by ``; ``).
 
-
-def _wrap(estimator: Any, schema: Any) -> Any:
-    if schema is None:
-        return None
-    try:
-        from workbench.develop import wrap_model
-    except ImportError:
-        return None
-    return wrap_model(estimator, schema)
+        Input the pipeline cannot repair raises :class:`~workbench.exceptions.InputError`
+        naming each bad row and field.
+        """
+        result = self.robust.predict(model_input)
+        return _frame(result.predictions, result.probabilities, result.classes, result.warnings)
 
 
 def _frame(predictions: Any, probabilities: Any, classes: Any, warnings: Any) -> pd.DataFrame:

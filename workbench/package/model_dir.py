@@ -6,7 +6,8 @@ rebuilt from the Explore schema with the pyfunc's output columns (every input co
 optional and of MLflow's ``any`` type: MLflow's own enforcement refuses an integer where it
 expects a double and NaN where it expects an integer, so the robust pipeline, which coerces and
 reports per row, does the checking; the typed schema is ``schema/input_schema.json``), and its
-``requirements.txt`` gains the workbench itself, whose loader it needs.
+``requirements.txt`` gains the workbench itself, whose loader it needs. The logged-model id is
+moved into the metadata so the folder loads against any tracking store.
 """
 
 from __future__ import annotations
@@ -38,8 +39,9 @@ def _signature(schema: Any, classes: list[Any] | None) -> Any:
     from mlflow.types import Schema as MlflowSchema
     from mlflow.types.schema import AnyType
 
-    inputs = MlflowSchema([ColSpec(AnyType(), column.name, required=False) for column in schema.columns])
-    outputs = []
+    columns: list[Any] = [ColSpec(AnyType(), column.name, required=False) for column in schema.columns]
+    inputs = MlflowSchema(columns)
+    outputs: list[Any] = []
     for name in output_columns(classes):
         kind = "string" if name == "warnings" else "double" if name.startswith("probability") else None
         outputs.append(ColSpec(kind or _prediction_type(classes), name))
@@ -73,6 +75,11 @@ def write_model_dir(source_dir: Path, target: Path, *, schema: Any, estimator: A
     mlmodel.flavors["python_function"] = pyfunc
     classes = [_plain(c) for c in estimator.classes_] if hasattr(estimator, "classes_") else None
     mlmodel.signature = _signature(schema, classes)
+    # A portable folder: MLflow 3 looks a model_id up in the tracking store it runs against
+    # (get_model_info would fail in the container's fresh store); the id stays in the metadata.
+    if mlmodel.model_id:
+        mlmodel.metadata = {**(mlmodel.metadata or {}), "workbench_logged_model_id": mlmodel.model_id}
+        mlmodel.model_id = None
     mlmodel.save(str(target / "MLmodel"))
     _add_requirement(target / "requirements.txt", workbench_pin)
     return {"columns": [

@@ -169,7 +169,7 @@ def _run_in_scratch(project: Any, notebook: str, phase: str, parameters: dict[st
     from workbench.project import Project
 
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S")
-    output = project.state_dir / "executed" / f"reproduce-{stamp}" / Path(notebook).name
+    output = project.state_dir / "reproduced" / stamp / Path(notebook).name
     with tempfile.TemporaryDirectory(prefix="workbench-reproduce-") as tmp:
         scratch = Project.load(_scratch_project(project, Path(tmp)), check_data=False)
         execute_notebook(scratch, notebook, output=output, parameters=parameters, timeout=timeout,

@@ -48,23 +48,32 @@ def resolve_model(tracker: Tracker, model_uri: str) -> ModelSource:
     uri = model_uri.strip()
     client = tracker.client
     try:
-        if match := _RUNS.match(uri):
-            client.get_run(match["run"])
-            return ModelSource(uri, match["run"])
-        if match := _ALIAS.match(uri):
-            version = client.get_model_version_by_alias(match["name"], match["alias"])
-            return ModelSource(uri, version.run_id, match["name"], str(version.version))
-        if match := _VERSION.match(uri):
-            version = client.get_model_version(match["name"], match["version"])
-            return ModelSource(uri, version.run_id, match["name"], str(version.version))
-        if match := _LOGGED.match(uri):
-            return ModelSource(uri, client.get_logged_model(match["id"]).source_run_id)
+        found = _lookup(client, uri)
     except Exception as err:
         raise ModelError(
             f"The model {uri} is not in the tracking store at {tracker.uri}: {err}",
             hint="Check the run id, the registered name and the alias (`workbench history`).",
         ) from err
-    raise ModelError(f"{uri!r} is not a model URI this command understands.", hint=f"Use {_FORMS}.")
+    if found is None:
+        raise ModelError(f"{uri!r} is not a model URI this command understands.", hint=f"Use {_FORMS}.")
+    if not found.run_id:
+        raise ModelError(f"The model {uri} was not logged by a run, so it has no lineage to package.")
+    return found
+
+
+def _lookup(client: Any, uri: str) -> ModelSource | None:
+    if match := _RUNS.match(uri):
+        client.get_run(match["run"])
+        return ModelSource(uri, match["run"])
+    if match := _ALIAS.match(uri):
+        version = client.get_model_version_by_alias(match["name"], match["alias"])
+        return ModelSource(uri, version.run_id or "", match["name"], str(version.version))
+    if match := _VERSION.match(uri):
+        version = client.get_model_version(match["name"], match["version"])
+        return ModelSource(uri, version.run_id or "", match["name"], str(version.version))
+    if match := _LOGGED.match(uri):
+        return ModelSource(uri, client.get_logged_model(match["id"]).source_run_id or "")
+    return None
 
 
 def download_model(source: ModelSource, target: Path) -> Path:

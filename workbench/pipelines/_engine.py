@@ -59,9 +59,10 @@ class KernelWatch:
 
     ``cpu_seconds`` sums user and system time of the kernel and its children (the last value
     seen of each process); ``peak_memory_mb`` is the largest resident size of the whole tree.
+    The ``timeout`` clock starts when the first cell starts (kernel start-up has its own limit).
     """
 
-    def __init__(self, *, timeout: float | None = None, interval: float = 0.2) -> None:
+    def __init__(self, *, timeout: float | None = None, interval: float = 0.5) -> None:
         self.timeout = timeout
         self.interval = interval
         self.timed_out = False
@@ -69,10 +70,12 @@ class KernelWatch:
         self._cpu: dict[int, float] = {}
         self._peak_bytes = 0
         self._client: Any = None
-        self._started = time.monotonic()
+        self._started: float | None = None
         self._done = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
+        self._members: list[psutil.Process] = []
+        self._scanned = 0.0
 
     @property
     def cpu_seconds(self) -> float:
@@ -85,9 +88,13 @@ class KernelWatch:
     def attach(self, client: Any) -> None:
         """Start watching the kernel that ``client`` (an nbclient NotebookClient) starts."""
         self._client = client
-        self._started = time.monotonic()
         self._thread = threading.Thread(target=self._loop, name="workbench-kernel-watch", daemon=True)
         self._thread.start()
+
+    def cells_started(self) -> None:
+        """The kernel is up and runs the first cell: the timeout clock starts now."""
+        if self._started is None:
+            self._started = time.monotonic()
 
     def stop(self) -> None:
         self.sample()
@@ -102,15 +109,20 @@ class KernelWatch:
             self.kernel_pid = int(pid) if pid else None
         return self.kernel_pid
 
-    def _tree(self) -> list[psutil.Process]:
+    def _tree(self, *, fresh: bool = False) -> list[psutil.Process]:
+        """The kernel and its children; the children are looked up again every 2 s at most
+        (finding them scans every process of the machine)."""
         pid = self._find_pid()
         if pid is None:
             return []
-        try:
-            root = psutil.Process(pid)
-            return [root, *root.children(recursive=True)]
-        except psutil.Error:
-            return []
+        if fresh or not self._members or time.monotonic() - self._scanned > 2.0:
+            try:
+                root = psutil.Process(pid)
+                self._members = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                return []
+            self._scanned = time.monotonic()
+        return self._members
 
     def sample(self) -> None:
         """Read CPU times and memory of the kernel's process tree now."""
@@ -128,9 +140,20 @@ class KernelWatch:
     def _loop(self) -> None:
         while not self._done.wait(self.interval):
             self.sample()
-            if self.timeout is not None and time.monotonic() - self._started > self.timeout:
+            started = self._started
+            if self.timeout is not None and started is not None and time.monotonic() - started > self.timeout:
                 self._stop_kernel()
                 return
+
+    def kill_kernel(self) -> None:
+        """Kill the kernel's process tree now (the run is being stopped)."""
+        if self._find_pid() is None:
+            return
+        for process in reversed(self._tree(fresh=True)):
+            try:
+                process.kill()
+            except psutil.Error:
+                continue
 
     def _stop_kernel(self) -> None:
         """Interrupt the running cell; kill the kernel's tree if it does not end in time."""
@@ -142,13 +165,8 @@ class KernelWatch:
             os.kill(pid, signal.SIGINT)
         except OSError:
             return
-        if self._done.wait(KILL_GRACE_SECONDS):
-            return
-        for process in reversed(self._tree()):
-            try:
-                process.kill()
-            except psutil.Error:
-                continue
+        if not self._done.wait(KILL_GRACE_SECONDS):
+            self.kill_kernel()
 
 
 class _Manager(NotebookExecutionManager):
@@ -160,6 +178,11 @@ class _Manager(NotebookExecutionManager):
     def save(self, **kwargs: Any) -> None:
         redact_notebook(self.nb, self.secrets)
         super().save(**kwargs)
+
+    def cell_start(self, cell: Any, cell_index: Any = None, **kwargs: Any) -> None:
+        if self.watch is not None:
+            self.watch.cells_started()
+        super().cell_start(cell, cell_index=cell_index, **kwargs)
 
     def cell_complete(self, cell: Any, cell_index: Any = None, **kwargs: Any) -> None:
         if self.watch is not None:

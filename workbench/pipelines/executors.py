@@ -14,7 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from workbench.exceptions import ParameterError
-from workbench.pipelines.step import run_step, skip_step
+from workbench.pipelines.step import cancel_run, run_step, skip_step
 
 __all__ = ["EXECUTORS", "DaskExecutor", "ThreadExecutor", "make_executor"]
 
@@ -38,28 +38,37 @@ class ThreadExecutor:
         self.workers = max(1, int(workers))
 
     def run(self, tasks: list[dict[str, Any]], on_update: Update) -> dict[str, str]:
+        with ThreadPoolExecutor(self.workers, thread_name_prefix="workbench-step") as pool:
+            try:
+                return self._loop(pool, tasks, on_update)
+            except KeyboardInterrupt:
+                if tasks:  # stop the kernels, so the step threads end now
+                    cancel_run(tasks[0]["run_id"])
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+    def _loop(self, pool: ThreadPoolExecutor, tasks: list[dict[str, Any]], on_update: Update) -> dict[str, str]:
         statuses: dict[str, str] = {}
         pending = {t["name"]: t for t in tasks}
         running: dict[Future[dict[str, Any]], str] = {}
-        with ThreadPoolExecutor(self.workers, thread_name_prefix="workbench-step") as pool:
-            while pending or running:
-                self._skip_blocked(pending, statuses, on_update)
-                for name, task in list(pending.items()):
-                    if len(running) >= self.workers:
-                        break
-                    if all(statuses.get(d) == "succeeded" for d in task["depends_on"]):
-                        running[pool.submit(_guarded, task)] = name
-                        del pending[name]
-                        on_update(name, "running")
-                if not running:
-                    if pending:
-                        raise RuntimeError(f"Steps cannot start: {', '.join(pending)}")
-                    continue
-                done, _ = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    name = running.pop(future)
-                    statuses[name] = future.result()["status"]
-                    on_update(name, statuses[name])
+        while pending or running:
+            self._skip_blocked(pending, statuses, on_update)
+            for name, task in list(pending.items()):
+                if len(running) >= self.workers:
+                    break
+                if all(statuses.get(d) == "succeeded" for d in task["depends_on"]):
+                    running[pool.submit(_guarded, task)] = name
+                    del pending[name]
+                    on_update(name, "running")
+            if not running:
+                if pending:
+                    raise RuntimeError(f"Steps cannot start: {', '.join(pending)}")
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                name = running.pop(future)
+                statuses[name] = future.result()["status"]
+                on_update(name, statuses[name])
         return statuses
 
     @staticmethod

@@ -16,11 +16,24 @@ from typing import Any
 
 from workbench.exceptions import NotebookExecutionError, WorkbenchError
 
-__all__ = ["export_html", "run_step", "skip_step"]
+__all__ = ["cancel_run", "export_html", "run_step", "skip_step"]
 
 ERROR_LIMIT = 600
 _EXPORT_LOCK = threading.Lock()
 _EXPORTER: Any = None
+# Runs stopped in this process (Ctrl-C), and the kernels their steps are running.
+_CANCELLED: set[str] = set()
+_ACTIVE: dict[str, set[Any]] = {}
+_ACTIVE_LOCK = threading.Lock()
+
+
+def cancel_run(run_id: str) -> None:
+    """Stop a run's steps in this process: no new attempt starts, running kernels are killed."""
+    with _ACTIVE_LOCK:
+        _CANCELLED.add(run_id)
+        watches = list(_ACTIVE.get(run_id, ()))
+    for watch in watches:
+        watch.kill_kernel()
 
 
 def _store(task: dict[str, Any]) -> tuple[Any, Any]:
@@ -55,6 +68,8 @@ def run_step(task: dict[str, Any]) -> dict[str, Any]:
         error = f"{task['notebook']} changed after the run started; its approval no longer matches."
     else:
         for attempt in range(1, task["retries"] + 2):
+            if run_id in _CANCELLED:
+                break
             store.update_step(run_id, name, attempts=attempt)
             error = _attempt(project, task, attempt, cost)
             if error is None:
@@ -63,6 +78,8 @@ def run_step(task: dict[str, Any]) -> dict[str, Any]:
                 output.replace(output.with_suffix(f".attempt-{attempt}.ipynb"))
     html = export_html(output) if output.exists() else None
     status = "succeeded" if error is None else "failed"
+    if run_id in _CANCELLED:
+        status, error = "interrupted", "The run was stopped (interrupted) while this step ran."
     store.update_step(
         run_id, name, status=status, ended=now_iso(), seconds=round(time.monotonic() - clock, 3),
         cpu_seconds=round(cost["cpu_seconds"], 3), peak_memory_mb=cost["peak_memory_mb"],
@@ -81,6 +98,8 @@ def _attempt(project: Any, task: dict[str, Any], attempt: int, cost: dict[str, f
     env = {"WORKBENCH_RUN_ID": task["run_id"], "WORKBENCH_STEP": task["name"],
            "WORKBENCH_ATTEMPT": str(attempt)}
     error: str | None = None
+    with _ACTIVE_LOCK:
+        _ACTIVE.setdefault(task["run_id"], set()).add(watch)
     try:
         execute_notebook(
             project, task["notebook"], output=task["output"], parameters=task["parameters"],
@@ -92,6 +111,9 @@ def _attempt(project: Any, task: dict[str, Any], attempt: int, cost: dict[str, f
         error = str(err)
     except Exception as err:  # a dead kernel, a kernel that would not start ...
         error = f"{type(err).__name__}: {err}"
+    finally:
+        with _ACTIVE_LOCK:
+            _ACTIVE.get(task["run_id"], set()).discard(watch)
     cost["cpu_seconds"] += watch.cpu_seconds
     cost["peak_memory_mb"] = max(cost["peak_memory_mb"], watch.peak_memory_mb)
     if watch.timed_out:

@@ -41,23 +41,26 @@ def impact_figure(report: DriftReport, *, top: int = 20) -> go.Figure:
 
 
 def distribution_figure(column: ColumnDrift) -> go.Figure:
-    """Reference and current distributions of ``column`` overlaid (shares)."""
+    """Reference and current distributions of ``column`` overlaid (densities, or shares of categories)."""
     display = column.display
     fig = go.Figure()
     if display.get("type") == "bins":
         edges = display["edges"]
         middles = [(a + b) / 2 for a, b in itertools.pairwise(edges)]
         widths = [b - a for a, b in itertools.pairwise(edges)]
-        for name in ("reference", "current"):
-            fig.add_trace(go.Bar(x=middles, y=display[name], width=widths, name=name, opacity=0.55,
-                                 marker_color=PALETTE[name]))
+        for name in ("reference", "current"):  # bins differ in width: heights are densities
+            density = [share / width if width > 0 else 0.0 for share, width in zip(display[name], widths, strict=True)]
+            fig.add_trace(go.Bar(x=middles, y=density, width=widths, name=name, opacity=0.55,
+                                 marker_color=PALETTE[name], customdata=display[name],
+                                 hovertemplate="%{x:.4g}: %{customdata:.1%} of rows<extra>" + name + "</extra>"))
         fig.update_layout(barmode="overlay", bargap=0)
+        fig.update_yaxes(title="density (share of rows per unit)")
     elif display:
         for name in ("reference", "current"):
             fig.add_trace(go.Bar(x=display["labels"], y=display[name], name=name, marker_color=PALETTE[name]))
         fig.update_layout(barmode="group")
+        fig.update_yaxes(title="share of rows")
     verdict = "drifted" if column.drifted else "no drift"
-    fig.update_yaxes(title="share of rows")
     title = f"{column.column}: {column.stattest} {column.drift_score:.3g} (threshold {column.threshold:.3g}, {verdict})"
     return style(fig, title=title, height=320)
 

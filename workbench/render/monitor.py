@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as _html
 import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
@@ -72,6 +73,18 @@ def alert_rows(alerts: Any) -> list[dict[str, Any]]:
     ]
 
 
+def _alert_lights(alerts: Any) -> str:
+    """A red light per fired alert, naming the rule and its message."""
+    if not alerts:
+        return ""
+    lines = "".join(
+        f'<div class="wb-gate"><span class="wb-light wb-fail"></span><strong>ALERT {_html.escape(a["rule"])}</strong> '
+        f'{_html.escape(a["message"])}</div>'
+        for a in alerts
+    )
+    return f'<div class="wb-card">{lines}</div>'
+
+
 def _overview(report: MonitorReport) -> dict[str, Any]:
     figures = report.figures
     return {
@@ -86,7 +99,7 @@ def _overview(report: MonitorReport) -> dict[str, Any]:
 
 def blocks(report: MonitorReport) -> Iterator[str]:
     """Overview and fired alerts, then drift, performance, service and the alert history."""
-    lights = html.gates([{"passed": False, "reason": a["message"]} for a in report.alerts]) if report.alerts else ""
+    lights = _alert_lights(report.alerts)
     yield html.section("Overview", html.key_values(_overview(report)), lights, html.warnings(report.notes))
     if report.drift is not None:
         parts = [drift_render.badges(report.drift)]

@@ -1,0 +1,1 @@
+"""Package tests (a package, so its conftest and modules do not shadow other test folders)."""

@@ -1,0 +1,78 @@
+"""A lean HTTP/1.1 load driver (asyncio streams, keep-alive) for the serving benchmark and tests.
+
+A general-purpose client spends more CPU per request than a fast server; this one sends
+pre-encoded JSON POSTs and reads just the status line, headers and body, so the measured
+figures are the server's, not the client's.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+
+def _request(host: str, port: int, path: str, body: bytes, headers: dict[str, str]) -> bytes:
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}:{port}", "Content-Type: application/json",
+             f"Content-Length: {len(body)}", *(f"{k}: {v}" for k, v in headers.items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
+    head = await reader.readuntil(b"\r\n\r\n")
+    status = int(head[9:12])
+    length = 0
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    return status, await reader.readexactly(length) if length else b""
+
+
+async def drive(host: str, port: int, path: str, bodies: Sequence[Any], *, headers: dict[str, str] | None = None,
+                concurrency: int = 32, seconds: float | None = None, parse: bool = True,
+                results: list | None = None) -> list[tuple[int, Any, float]]:
+    """POST each body as JSON (cycling when ``seconds`` is set) over ``concurrency`` connections.
+
+    Returns ``(status, parsed JSON or None, latency seconds)`` per request; a broken connection
+    (a killed server) ends that connection's loop with status 0. Pass ``results`` to watch
+    them arrive from another thread.
+    """
+    encoded = [_request(host, port, path, orjson.dumps(b), headers or {}) for b in bodies]
+    results = [] if results is None else results
+    state = {"next": 0}
+    end = None if seconds is None else time.perf_counter() + seconds
+
+    def take() -> bytes | None:
+        i = state["next"]
+        if end is None and i >= len(encoded):
+            return None
+        if end is not None and time.perf_counter() >= end:
+            return None
+        state["next"] = i + 1
+        return encoded[i % len(encoded)]
+
+    async def connection() -> None:
+        try:
+            reader, writer = await asyncio.open_connection(host, port)
+        except OSError:
+            results.append((0, None, 0.0))
+            return
+        try:
+            while (request := take()) is not None:
+                started = time.perf_counter()
+                writer.write(request)
+                try:
+                    status, body = await _read_response(reader)
+                except (asyncio.IncompleteReadError, ConnectionError):
+                    results.append((0, None, time.perf_counter() - started))
+                    return
+                results.append((status, orjson.loads(body) if parse and body else None, time.perf_counter() - started))
+        finally:
+            writer.close()
+
+    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    return results
