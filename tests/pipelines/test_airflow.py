@@ -74,12 +74,26 @@ def test_export_writes_a_valid_dag_file(tiny, tmp_path):
     assert source == render_dag(project, get_pipeline(project, "p"))
 
 
+def _package_only(tmp_path: Path) -> Path:
+    """A folder holding only the workbench package (a link), for Airflow's path.
+
+    Putting the folder the package was installed into on the path would also put every other
+    package of the test environment there, shadowing Airflow's own pinned versions.
+    """
+    folder = tmp_path / "code-under-test"
+    folder.mkdir(exist_ok=True)
+    link = folder / "workbench"
+    if not link.exists():
+        link.symlink_to(Path(workbench.__file__).resolve().parent, target_is_directory=True)
+    return folder
+
+
 def _airflow(tmp_path: Path, dags: Path, conf: dict, edit: Path) -> dict:
     home = tmp_path / "airflow-home"
     env = {**os.environ, "AIRFLOW_HOME": str(home), "HOME": str(home),
            "AIRFLOW__CORE__LOAD_EXAMPLES": "False", "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
            "AIRFLOW__CORE__UNIT_TEST_MODE": "False",
-           "PYTHONPATH": str(Path(workbench.__file__).resolve().parent.parent)}
+           "PYTHONPATH": str(_package_only(tmp_path))}
     python = str(Path(VENV) / "bin" / "python")
     if not (home / "airflow.db").exists():
         subprocess.run([python, "-m", "airflow", "db", "migrate"], env=env, check=True,
