@@ -55,6 +55,19 @@ def test_unknown_phase_is_refused(project: Project) -> None:
         pass
 
 
+def test_users_tracking_uri_stays_theirs_after_a_tracker_points_mlflow_at_it(
+    project: Project, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pipeline's later steps must still see the user's MLFLOW_TRACKING_URI (and log there)."""
+    from workbench.tracking import user_tracking_uri
+
+    uri = f"sqlite:///{tmp_path / 'shared.db'}"
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", uri)
+    Tracker(project)
+    assert user_tracking_uri() == uri
+    assert Tracker(project).uri == uri
+
+
 @pytest.fixture
 def mlflow_server(tmp_path: Path) -> Iterator[str]:
     """A real `mlflow server` on 127.0.0.1, stopped (with its workers) at the end."""

@@ -61,7 +61,8 @@ def tracking_uri(project: Project) -> str:
 def _point_mlflow_at(uri: str) -> None:
     import mlflow
 
-    _URIS_SET_HERE.add(uri)
+    if os.environ.get("MLFLOW_TRACKING_URI") != uri:  # the user's own choice stays theirs
+        _URIS_SET_HERE.add(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
 

@@ -65,7 +65,7 @@ def test_card_summary_and_gate_lights(project, tmp_path):
     page = index.read_text(encoding="utf-8")
     assert "Rank loan applications for manual review." in page
     assert "Top drivers: income, debt_ratio." in page
-    assert "Limitation: Trained on synthetic data." in page
+    assert "<li>Trained on synthetic data.</li>" in page
     assert "<a href='model_card.html'>" in page
     assert (tmp_path / "pack" / "model_card.html").read_text(encoding="utf-8") == "<html>card</html>"
     # No phase has run: one amber light per phase, and the next step.

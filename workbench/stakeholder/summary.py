@@ -56,8 +56,10 @@ def card_summary_html(project: Any, *, link: str | None = None) -> str:
     drivers = summary.get("top_drivers") or []
     if drivers:
         parts.append(text("Top drivers: " + ", ".join(_driver_name(d) for d in drivers[:5]) + "."))
-    for limitation in summary.get("limitations") or []:
-        parts.append(text(f"Limitation: {limitation}"))
+    limitations = summary.get("limitations") or []
+    if limitations:
+        items = "".join(f"<li>{_html.escape(str(x))}</li>" for x in limitations)
+        parts.append(f"<p>Limitations:</p><ul class='wb-limitations'>{items}</ul>")
     if link:
         parts.append(f"<p><a href='{link}'>Read the full model card</a></p>")
     return "".join(parts)
