@@ -32,12 +32,12 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from _rss import PeakRss  # benchmarks/_rss.py (the script's folder is on sys.path)
 
 NUMERIC, CATEGORICAL, SHIFTED = 20, 5, 5
 
@@ -61,35 +61,6 @@ def make_frames(n_rows: int, seed: int = 0) -> tuple[pd.DataFrame, pd.DataFrame]
             data[f"cat_{i}"] = pd.Categorical.from_codes(codes, levels)  # no million-string garbage
         frames.append(pd.DataFrame(data))
     return frames[0], frames[1]
-
-
-class PeakRss:
-    """Samples this process's RSS every 5 ms; ``growth`` is the peak above the start."""
-
-    def __init__(self) -> None:
-        import psutil
-
-        self.process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.005)
-
-    def __enter__(self) -> PeakRss:
-        self.start = self.process.memory_info().rss
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self.process.memory_info().rss)
-
-    @property
-    def growth(self) -> int:
-        return self.peak - self.start
 
 
 def _ours(reference: pd.DataFrame, current: pd.DataFrame) -> list[str]:

@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import argparse
 import resource
-import threading
 import time
 
 import numpy as np
 import pandas as pd
-import psutil
+from _rss import PeakRss  # benchmarks/_rss.py (the script's folder is on sys.path)
 
 from workbench.explore import profile
 
@@ -34,32 +33,6 @@ def make_frame(n_rows: int, seed: int = 0) -> pd.DataFrame:
         data[f"cat_{i}"] = pd.Categorical(levels[rng.integers(0, len(levels), n_rows)])
     data["target"] = (base + rng.normal(size=n_rows) > 0).astype(int)
     return pd.DataFrame(data)
-
-
-class PeakRss:
-    """Samples this process's RSS every 10 ms; ``peak`` is the highest seen."""
-
-    def __init__(self) -> None:
-        self.process, self.peak, self._stop = psutil.Process(), 0, threading.Event()
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self.process.memory_info().rss)
-            time.sleep(0.01)
-
-    def __enter__(self) -> PeakRss:
-        self.start = self.process.memory_info().rss
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-
-    @property
-    def growth(self) -> int:
-        return max(0, self.peak - self.start)
 
 
 def floor(frame: pd.DataFrame) -> None:
