@@ -1,4 +1,4 @@
-"""File helpers shared by every phase: atomic writes and reading tabular data."""
+"""File helpers shared by every phase: atomic writes, locked line appends and reading tabular data."""
 
 from __future__ import annotations
 
@@ -35,6 +35,39 @@ def atomic_open(path: Path | str, mode: str = "w", **kwargs: Any) -> Iterator[IO
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
         raise
+
+
+def append_line(path: Path | str, text: str) -> None:
+    """Append ``text`` as one line to ``path`` in a single locked ``O_APPEND`` write.
+
+    Concurrent writers never interleave. When the file does not end with a newline (a crash
+    cut its last line short), the new line starts on a line of its own, so only the torn line
+    is lost, never the new one.
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    data = (text.rstrip("\n") + "\n").encode("utf-8")
+    fd = os.open(target, os.O_RDWR | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        _lock(fd)
+        if os.fstat(fd).st_size:
+            os.lseek(fd, -1, os.SEEK_END)
+            if os.read(fd, 1) != b"\n":
+                data = b"\n" + data
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view):]
+        os.fsync(fd)
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _lock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: O_APPEND alone
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def write_text(path: Path | str, text: str) -> Path:

@@ -78,7 +78,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card."),
         "image": Key(str, "", doc="Container image name; defaults to <model name>:v<version>."),
         "port": Key(int, 8000, doc="Port the container's service listens on."),
-        "replicas": Key(int, 2),
+        "replicas": Key(int, 1, doc="Pods of the Deployment; the prediction log is per pod (one replica keeps it on a volume claim)."),
         "cpu_request": Key(str, "250m"),
         "memory_request": Key(str, "512Mi"),
         "cpu_limit": Key(str, "1"),

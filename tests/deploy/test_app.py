@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
 import shutil
 
 import httpx
+import pandas as pd
 import pytest
 from conftest import json_records, plain_values, serving
+from fastapi.testclient import TestClient
 
-from workbench.deploy import create_app, read_prediction_log, read_requests
+from workbench.deploy import create_app, read_feedback, read_prediction_log, read_requests
 from workbench.project import Project
 
 
@@ -71,3 +75,111 @@ def test_auth_health_metrics_and_feedback(served):
     text = client.get("/metrics").text
     assert 'workbench_requests_total{endpoint="/v1/predict",status="200"}' in text
     assert "workbench_validation_failures_total" in text
+
+
+@pytest.fixture(scope="module")
+def local(trained, tmp_path_factory):
+    """An app without auth on a copy of the trained project, for TestClient and direct ASGI calls."""
+    root = tmp_path_factory.mktemp("local") / "proj"
+    shutil.copytree(trained.project.root, root)
+    project = Project.load(root)
+    return project, create_app(project, trained.model_uri), trained
+
+
+async def _post(app, path: str, chunks: list[bytes]) -> tuple[int, int]:
+    """POST ``chunks`` as a chunked body (no Content-Length) straight through ASGI: (status, chunks read)."""
+    read, sent = 0, []
+
+    async def receive() -> dict:
+        nonlocal read
+        if read == len(chunks):
+            await asyncio.sleep(3600)  # the client waits for its answer
+        read += 1
+        return {"type": "http.request", "body": chunks[read - 1], "more_body": read < len(chunks)}
+
+    async def send(message: dict) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST", "scheme": "http",
+             "path": path, "raw_path": path.encode(), "root_path": "", "query_string": b"",
+             "headers": [(b"content-type", b"application/json"), (b"transfer-encoding", b"chunked")],
+             "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80)}
+    await asyncio.wait_for(app(scope, receive, send), 30)
+    return sent[0]["status"], read
+
+
+def test_a_chunked_body_gets_413_as_soon_as_it_passes_the_cap(local):
+    from workbench.deploy.app import MAX_BYTES
+
+    _, app, trained = local
+    chunk = b" " * 1_000_000
+    over = MAX_BYTES // len(chunk) + 1
+    try:
+        for path in ("/v1/predict", "/v1/feedback"):
+            assert asyncio.run(_post(app, path, [chunk] * (over + 10))) == (413, over), path
+        with TestClient(app) as client:  # a chunked body under the cap is still served
+            body = json.dumps(_records(trained, 2)).encode()
+            assert client.post("/v1/predict", content=iter([body[:50], body[50:]])).status_code == 200
+    finally:
+        app.state.batcher.close()
+
+
+def test_feedback_takes_a_row_dict_and_refuses_what_it_cannot_label(local):
+    project, app, trained = local
+    with TestClient(app) as client:
+        rid = client.post("/v1/predict", json=_records(trained, 2)).json()["request_id"]
+        assert client.post("/v1/feedback", json={"request_id": rid, "labels": {"1": 1}}).json() == {"labelled": 1}
+        mine = read_feedback(project).query("request_id == @rid")
+        assert mine[["row", "label"]].values.tolist() == [[1, 1]]
+        bad = client.post("/v1/predict", json=[{"nonsense": 1}]).json()["request_id"]
+        refused = client.post("/v1/feedback", json={"request_id": bad, "labels": [1]})
+        assert refused.status_code == 422 and f"request {bad} was answered 422, not 200" in refused.json()["detail"]
+        for payload, key in (({"request_id": rid}, "'labels'"), ({"labels": [1]}, "'request_id'")):
+            missing = client.post("/v1/feedback", json=payload)
+            assert missing.status_code == 422 and f"the feedback has no {key}" in missing.json()["detail"]
+            assert '"labels": [<label of row 0>, ...] or {"<row>": <label>}' in missing.json()["detail"]
+        wrong_key = client.post("/v1/feedback", json={"request_id": rid, "labels": {"first": 1}})
+        assert wrong_key.status_code == 422 and "label key 'first' is not a row number" in wrong_key.json()["detail"]
+    assert len(read_feedback(project).query("request_id in [@rid, @bad]")) == 1
+
+
+def test_the_app_serves_again_after_a_second_start_up(local):
+    _, app, trained = local
+    body = json.dumps(_records(trained, 1)).encode()
+
+    async def one_life() -> int:
+        """Start the app (ASGI lifespan), score one request, shut it down."""
+        events: asyncio.Queue = asyncio.Queue()
+        events.put_nowait({"type": "lifespan.startup"})
+
+        async def ignore(message: dict) -> None:
+            return None
+
+        life = asyncio.create_task(app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, events.get, ignore))
+        try:
+            status, _ = await asyncio.wait_for(_post(app, "/v1/predict", [body]), 20)
+        finally:
+            events.put_nowait({"type": "lifespan.shutdown"})
+            await asyncio.wait_for(life, 20)
+        return status
+
+    assert [asyncio.run(one_life()) for _ in range(2)] == [200, 200]  # TestClient used twice does the same
+
+
+def test_a_regressor_does_not_count_predictions_by_value(local, tmp_path):
+    from workbench.evaluate.training import build_pipeline
+    from workbench.explore.schema import infer_schema
+    from workbench.tracking import Tracker
+
+    project, _, trained = local
+    X = trained.split.X_train
+    numeric = next(c for c in X.columns if pd.api.types.is_float_dtype(X[c]))
+    regressor = build_pipeline(X, task="regression", seed=0, max_iter=5).fit(X, X[numeric].fillna(0.0) * 0.5)
+    with Tracker(project).start_run("evaluate") as run:
+        uri = run.log_model(regressor, input_example=X.head(3), schema=infer_schema(X))
+    app = create_app(project, uri)
+    with TestClient(app) as client:
+        predictions = client.post("/v1/predict", json=_records(trained, 5)).json()["predictions"]
+        text = client.get("/metrics").text
+    assert len(set(predictions)) > 1 and "workbench_predictions_total{" not in text
+    assert 'workbench_requests_total{endpoint="/v1/predict",status="200"} 1.0' in text

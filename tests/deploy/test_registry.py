@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from sklearn.dummy import DummyClassifier
@@ -90,3 +92,37 @@ def test_failed_or_missing_gates_refuse_unless_forced_with_a_reason(project, cap
     assert entry["forced"] is True and entry["gates"] == {"passed": False, "failures": ["roc_auc 0.6 < 0.7"]}
     assert main(["history", "-P", str(project.root)]) == 0
     assert "hotfix approved by risk  FORCED past failed gates" in capsys.readouterr().out
+
+
+def test_promoting_the_champion_again_is_a_no_op_and_rollback_skips_self_moves(project):
+    from workbench.deploy.registry import _history_path
+
+    tracker = _register_versions(project, 2)
+    name = project.config.model_name
+    promote(project, 1, reason="first")
+    promote(project, 2, reason="second")
+    again = promote(project, 2, reason="twice")
+    assert again["action"] == "unchanged" and "version 2 is already champion" in again["message"]
+    assert [h["version"] for h in alias_history(project)] == ["1", "2"]
+    # a self-move an older version recorded must not trap rollback on 2 -> 2
+    with _history_path(project).open("a", encoding="utf-8") as handle:
+        handle.write(json.dumps({"alias": "champion", "version": "2", "previous": "2", "action": "promote",
+                                 "time": "t", "user": "u", "reason": ""}) + "\n")
+    back = rollback(project)
+    assert (back["previous"], back["version"]) == ("2", "1")
+    assert str(tracker.client.get_model_version_by_alias(name, "champion").version) == "1"
+
+
+def test_a_torn_history_line_is_skipped_with_a_warning_and_never_swallows_the_next(project):
+    from workbench.deploy.registry import _history_path
+    from workbench.exceptions import WorkbenchWarning
+
+    _register_versions(project, 2)
+    promote(project, 1, reason="first")
+    path = _history_path(project)
+    with path.open("a", encoding="utf-8") as handle:
+        handle.write('{"alias": "champion", "vers')  # a crash cut this line short
+    promote(project, 2, reason="after the crash")
+    with pytest.warns(WorkbenchWarning, match="line 2 is not a JSON object"):
+        history = alias_history(project)
+    assert [(h["version"], h["reason"]) for h in history] == [("1", "first"), ("2", "after the crash")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shlex
 
 import pytest
@@ -90,8 +91,8 @@ def test_deployment_and_service_have_the_required_fields(recipe):
     for kind in ("requests", "limits"):
         assert set(container["resources"][kind]) == {"cpu", "memory"}
     assert container["securityContext"]["runAsNonRoot"] is True
-    for probe in ("readinessProbe", "livenessProbe"):
-        assert container[probe]["httpGet"]["port"] in ports
+    assert container["livenessProbe"]["httpGet"]["port"] in ports
+    assert f"127.0.0.1:{ports['http']}/ready" in " ".join(container["readinessProbe"]["exec"]["command"])
 
 
 def test_probes_hit_real_endpoints_of_the_service(recipe, tmp_path):
@@ -102,7 +103,8 @@ def test_probes_hit_real_endpoints_of_the_service(recipe, tmp_path):
     app = create_app(project, str(bundle / command[2].removeprefix("/srv/bundle/")))
     routes = {route.path for route in app.routes}
     (container,) = manifests["deployment.yaml"]["spec"]["template"]["spec"]["containers"]
-    paths = {container[p]["httpGet"]["path"] for p in ("readinessProbe", "livenessProbe")}
+    ready = re.search(r"127\.0\.0\.1:\d+(/\w+)", " ".join(container["readinessProbe"]["exec"]["command"]))
+    paths = {container["livenessProbe"]["httpGet"]["path"], ready.group(1)}
     assert paths == {"/ready", "/health"} and paths <= routes
     with TestClient(app) as client:
         for path in paths:

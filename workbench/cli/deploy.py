@@ -12,9 +12,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     """Add ``serve``, ``score``, ``promote``, ``rollback`` and ``history``."""
     serve = commands.add_parser("serve", help="serve a model over REST (FastAPI + uvicorn)")
     serve.add_argument("model", help="MLflow model URI, e.g. models:/credit@champion or runs:/<id>/model")
-    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to bind (default 127.0.0.1); others need --token-file or --insecure")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
+    serve.add_argument("--insecure", action="store_true",
+                       help="allow a non-loopback --host without a token (another layer guards the port)")
     serve.add_argument("--challenger", metavar="MODEL", help="a challenger model URI")
     serve.add_argument("--mode", choices=("shadow", "canary"), help="shadow: scored and logged; canary: serves a share")
     serve.add_argument("--fraction", type=float, default=0.1, help="the canary's share of traffic (default 0.1)")
@@ -50,9 +53,11 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from workbench.deploy import create_app
+    from workbench.deploy._auth import check_exposure, read_token_file
 
+    token = read_token_file(args.token_file) if args.token_file else None
+    check_exposure(args.host, token=token, insecure=args.insecure)
     project = open_project(args, check_data=False)
-    token = args.token_file.read_text(encoding="utf-8").strip() if args.token_file else None
     uvicorn.run(create_app(
         project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token
     ), host=args.host, port=args.port, log_level="warning")

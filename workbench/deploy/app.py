@@ -49,7 +49,10 @@ def canary_share(key: str) -> float:
 
 
 class _Guard:
-    """Bearer-token auth (all but ``/health``) and the declared body-size cap, as plain ASGI.
+    """Bearer-token auth (all but ``/health``) and the body-size cap, as plain ASGI.
+
+    The cap holds for the declared ``Content-Length`` and, for a chunked body that declares
+    none, for the bytes actually received: the answer is a 413 as soon as they pass it.
 
     Plain ASGI rather than ``@app.middleware("http")``: that wrapper costs more per request
     than scoring a row in a micro-batch does.
@@ -68,24 +71,51 @@ class _Guard:
                 return await ORJSONResponse({"detail": "missing or wrong bearer token"}, status_code=401)(scope, receive, send)
         length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > MAX_BYTES:
-            return await ORJSONResponse({"detail": f"payload over {MAX_BYTES} bytes"}, status_code=413)(scope, receive, send)
-        if scope["method"] == "POST" and scope["path"] in _PARSERS:
-            return await _fast_score(self.score, scope, receive, send, headers)
-        return await self.app(scope, receive, send)
+            return await _too_large(scope, receive, send)
+        if scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        body = await _read_body(receive)
+        if body is None:  # over the cap, or the client left
+            return await _too_large(scope, receive, send)
+        if scope["path"] in _PARSERS:
+            return await _fast_score(self.score, scope, body, send, headers)
+        return await self.app(scope, _replay(body, receive), send)
 
 
-async def _fast_score(score: Any, scope: dict, receive: Any, send: Any, headers: dict) -> None:
-    """Scoring requests straight to the batcher: the documented FastAPI routes do the same, slower."""
-    chunks = []
+async def _too_large(scope: dict, receive: Any, send: Any) -> None:
+    await ORJSONResponse({"detail": f"payload over {MAX_BYTES} bytes"}, status_code=413)(scope, receive, send)
+
+
+async def _read_body(receive: Any) -> bytes | None:
+    """The whole request body, or None once it passes ``MAX_BYTES`` (or the client disconnects)."""
+    chunks, size = [], 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
-            return
-        chunks.append(message.get("body", b""))
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BYTES:
+            return None
+        chunks.append(chunk)
         if not message.get("more_body"):
-            break
+            return b"".join(chunks)
+
+
+def _replay(body: bytes, receive: Any) -> Any:
+    """A ``receive`` that hands the already read ``body`` to the app, then defers to the server."""
+    pending = [{"type": "http.request", "body": body, "more_body": False}]
+
+    async def replayed() -> dict:
+        return pending.pop() if pending else await receive()
+
+    return replayed
+
+
+async def _fast_score(score: Any, scope: dict, body: bytes, send: Any, headers: dict) -> None:
+    """Scoring requests straight to the batcher: the documented FastAPI routes do the same, slower."""
     key = headers.get(KEY_HEADER.encode())
-    status, content = await score(b"".join(chunks), key.decode("latin-1") if key else None, scope["path"])
+    status, content = await score(body, key.decode("latin-1") if key else None, scope["path"])
     payload = orjson.dumps(content, option=orjson.OPT_SERIALIZE_NUMPY)
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
@@ -109,7 +139,8 @@ def _metrics(registry: Any) -> dict[str, Any]:
     return {
         "requests": Counter("workbench_requests", "Requests by endpoint and status", ["endpoint", "status"], registry=registry),
         "latency": Histogram("workbench_latency_seconds", "Request latency", registry=registry),
-        "preds": Counter("workbench_predictions", "Predictions by class", ["prediction"], registry=registry),
+        "preds": Counter("workbench_predictions", "Predictions by class (classifiers only)", ["prediction"],
+                         registry=registry),
         "invalid": Counter("workbench_validation_failures", "Rejected requests", registry=registry),
     }
 
@@ -133,13 +164,17 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
     challenger_uri, mode, fraction : optional
         The challenger model, ``"shadow"`` or ``"canary"``, and the canary's share of traffic.
     token : str, optional
-        When set, every endpoint but ``/health`` needs ``Authorization: Bearer <token>``.
+        When set, every endpoint but ``/health`` needs ``Authorization: Bearer <token>``; an empty
+        token is refused (it would switch auth off).
     max_rows : int
         The most rows one request may hold (more is a 413).
     max_wait_ms : float
         How long a micro-batch waits for more concurrent requests (never when traffic is serial).
     """
     _check_challenger(challenger_uri, mode, fraction)
+    if token is not None and not token.strip():
+        raise ServingError("an empty bearer token would switch auth off",
+                           hint="pass a non-empty token, or token=None to serve without auth")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
     champion = Variant(project, model_uri, "champion", max_rows=max_rows)
@@ -189,14 +224,12 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         return await _score(request, "/invocations")
 
     @app.post("/v1/feedback", openapi_extra=_FEEDBACK_SCHEMA)
-    def feedback(request: Request, payload: dict[str, Any] | None = None) -> Response:
-        """Labels that arrived later, by request id."""
+    def feedback(payload: dict[str, Any] | None = None) -> Response:
+        """Labels that arrived later, by request id: a list (one per row) or ``{row: label}``."""
         try:
-            payload = payload if isinstance(payload, dict) else {}
-            labels = payload["labels"]
-            n = write_feedback(project, str(payload["request_id"]), labels if isinstance(labels, list) else [labels])
-        except (DataError, KeyError, TypeError, ValueError) as err:
-            return ORJSONResponse({"detail": str(err) or "expected request_id and labels"}, status_code=422)
+            n = write_feedback(project, *_feedback_fields(payload))
+        except DataError as err:
+            return ORJSONResponse({"detail": str(err)}, status_code=422)
         return ORJSONResponse({"labelled": n})
 
     @app.get("/health")
@@ -225,7 +258,23 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
 
 _FEEDBACK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["request_id", "labels"],
-    "properties": {"request_id": {"type": "string"}, "labels": {"type": "array", "items": {}}}}}}}}
+    "properties": {"request_id": {"type": "string"},
+                   "labels": {"anyOf": [{"type": "array", "items": {}}, {"type": "object"}]}}}}}}}
+_FEEDBACK_SHAPE = '{"request_id": "<request_id of a 200 answer>", "labels": [<label of row 0>, ...] or {"<row>": <label>}}'
+
+
+def _feedback_fields(payload: Any) -> tuple[str, list[Any] | dict[str, Any]]:
+    """``(request_id, labels)`` of a feedback body; a missing or mistyped key is a DataError naming it."""
+    payload = payload if isinstance(payload, dict) else {}
+    for key in ("request_id", "labels"):
+        if key not in payload:
+            raise DataError(f"the feedback has no {key!r}; expected {_FEEDBACK_SHAPE}")
+    request_id, labels = payload["request_id"], payload["labels"]
+    if not isinstance(request_id, str):
+        raise DataError(f"'request_id' must be a string, not {type(request_id).__name__}; expected {_FEEDBACK_SHAPE}")
+    if isinstance(labels, list | dict):
+        return request_id, labels
+    return request_id, [labels]  # one label: the request's only row
 
 
 def _records(payload: Any) -> list[Any]:
@@ -266,9 +315,11 @@ def _count(metrics: dict[str, Any], endpoint: str, job: Job) -> None:
     metrics["latency"].observe(time.perf_counter() - job.started)
     if job.status == 422:
         metrics["invalid"].inc()
-    if job.status == 200 and len(job.body["predictions"]) == 1:
+    if job.status != 200 or not job.variant.classifier:  # a regressor's floats would each become a series
+        return
+    if len(job.body["predictions"]) == 1:
         metrics["preds"].labels(str(job.body["predictions"][0])).inc()
-    elif job.status == 200:
+    else:
         labels, counts = np.unique(np.asarray(job.body["predictions"]).astype(str), return_counts=True)
         for label, count in zip(labels.tolist(), counts.tolist(), strict=True):
             metrics["preds"].labels(label).inc(count)

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import dataclasses
+import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
+from workbench._io import TABLE_SUFFIXES
 from workbench.deploy.predlog import log_batch
-from workbench.exceptions import DataError
+from workbench.deploy.serving import _version
+from workbench.exceptions import DataError, InputError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -25,16 +30,22 @@ class BatchSummary:
     rejects: str | None
 
 
+def _suffix(path: Path, role: str) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in TABLE_SUFFIXES:
+        raise DataError(f"cannot use {path.name} as the {role}: expected one of {', '.join(TABLE_SUFFIXES)}",
+                        path=str(path))
+    return suffix
+
+
 def _chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    if path.suffix == ".parquet":
+    if _suffix(path, "input") == ".csv":
+        yield from pd.read_csv(path, chunksize=chunk_size)
+    else:
         import pyarrow.parquet as pq
 
         for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
             yield batch.to_pandas()
-    elif path.suffix == ".csv":
-        yield from pd.read_csv(path, chunksize=chunk_size)
-    else:
-        raise DataError(f"cannot score {path.name}: expected .csv or .parquet", path=str(path))
 
 
 def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -51,25 +62,50 @@ def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
 
 
 class _Writer:
+    """Chunks appended to a temporary file beside ``path``; :meth:`commit` renames it over ``path``.
+
+    A run that fails or is killed half-way leaves the previous ``path`` intact and no partial file.
+    """
+
     def __init__(self, path: Path) -> None:
-        self.path, self.first, self.parquet = path, True, None
+        self.path, self.parquet, self.written = path, path.suffix.lower() != ".csv", False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        self.tmp = Path(name)
+        self.handle = os.fdopen(fd, "wb") if self.parquet else os.fdopen(fd, "w", encoding="utf-8", newline="")
+        self.table_writer: Any = None
 
     def write(self, frame: pd.DataFrame) -> None:
-        if self.path.suffix == ".parquet":
+        if self.parquet:
             import pyarrow as pa
             import pyarrow.parquet as pq
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
-            if self.parquet is None:
-                self.parquet = pq.ParquetWriter(self.path, table.schema)
-            self.parquet.write_table(table.cast(self.parquet.schema))
+            if self.table_writer is None:
+                self.table_writer = pq.ParquetWriter(self.handle, table.schema)
+            self.table_writer.write_table(table.cast(self.table_writer.schema))
         else:
-            frame.to_csv(self.path, mode="w" if self.first else "a", header=self.first, index=False)
-        self.first = False
+            frame.to_csv(self.handle, header=not self.written, index=False)
+        self.written = True
 
-    def close(self) -> None:
-        if self.parquet is not None:
-            self.parquet.close()
+    def commit(self) -> None:
+        if self.table_writer is not None:
+            self.table_writer.close()
+        self.handle.flush()
+        os.fsync(self.handle.fileno())
+        self.handle.close()
+        os.replace(self.tmp, self.path)
+
+    def discard(self) -> None:
+        self.handle.close()
+        self.tmp.unlink(missing_ok=True)
+
+
+def _empty_output(columns: pd.DataFrame, robust: Any) -> pd.DataFrame:
+    """The output's header (and Parquet schema) when every row was rejected."""
+    classes = getattr(robust, "classes", None)
+    frame = columns.iloc[:0].assign(prediction=pd.Series(np.asarray(classes if classes else [0.0])[:0]))
+    return frame.assign(probability=pd.Series(dtype=float)) if classes else frame
 
 
 def score_batch(project: Any, model_uri: str, input: str | Path, output: str | Path, *,
@@ -77,41 +113,66 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     """Score ``input`` chunk by chunk into ``output``; invalid rows go to ``<output>.rejects.csv``.
 
     Each chunk is validated against the model's input schema, scored, appended to ``output``
-    (CSV or Parquet, by suffix) and, when ``log``, to the prediction log as variant ``batch``.
+    (CSV or Parquet, by suffix) and, when ``log``, to the prediction log as variant ``batch``
+    with the model's registry version. Both files are written beside their targets and renamed
+    into place at the end; ``output`` always has its header (even when every row is rejected),
+    and a run without rejects removes a rejects file an earlier run left.
     """
     import mlflow.sklearn
 
     from workbench.develop import wrap_model
     from workbench.tracking import Tracker, model_schema
 
+    source, out = Path(input), Path(output)
+    _suffix(source, "input")
+    _suffix(out, "output")
+    if not source.is_file():
+        raise InputError(f"the input file {source} does not exist", hint="check the path to the file to score")
     Tracker(project)
     schema, model = model_schema(model_uri), mlflow.sklearn.load_model(model_uri)
     if schema is None:
         raise DataError(f"the model at {model_uri} has no stored input schema")
     robust = wrap_model(model, schema, max_rows=chunk_size)
-    out, rejects_path = Path(output), Path(output).with_suffix(".rejects.csv")
+    rejects_path = out.with_suffix(".rejects.csv")
     writer, rejects = _Writer(out), _Writer(rejects_path)
-    rows = scored = rejected = chunks = 0
     try:
-        for chunk in _chunks(Path(input), chunk_size):
-            frame, reasons = _check(robust, chunk)
-            ok = reasons == ""
-            if (~ok).any():
-                rejects.write(chunk[~ok].assign(reason=reasons[~ok]))
-            good = frame[ok]
-            if len(good):
-                preds, proba = robust.predict_frame(good)
-                out_rows = chunk[ok].assign(prediction=preds)
-                writer.write(out_rows if proba is None else out_rows.assign(probability=proba[:, -1]))
-                if log:
-                    result = type("R", (), {"predictions": preds, "probabilities": proba})
-                    log_batch(project, good, result, model_name=project.config.model_name,
-                              model_version=model_uri.rsplit("/", 1)[-1])
-            rows, scored, rejected, chunks = rows + len(chunk), scored + int(ok.sum()), rejected + int((~ok).sum()), chunks + 1
-    finally:
-        writer.close()
-        rejects.close()
-    return BatchSummary(rows=rows, scored=scored, rejected=rejected, chunks=chunks, output=str(out),
-                        rejects=str(rejects_path) if rejected else None)
+        counts = _score_chunks(project, robust, _chunks(source, chunk_size), writer, rejects,
+                               version=_version(model_uri) if log else None, header=pd.DataFrame(columns=schema.names))
+        writer.commit()
+        if counts["rejected"]:
+            rejects.commit()
+        else:
+            rejects.discard()
+            rejects_path.unlink(missing_ok=True)
+    except BaseException:
+        writer.discard()
+        rejects.discard()
+        raise
+    return BatchSummary(**counts, output=str(out), rejects=str(rejects_path) if counts["rejected"] else None)
 
 
+def _score_chunks(project: Any, robust: Any, chunks: Iterator[pd.DataFrame], writer: _Writer, rejects: _Writer, *,
+                  version: str | None, header: pd.DataFrame) -> dict[str, int]:
+    """Validate, score and write every chunk; logs the scored rows when ``version`` is given."""
+    counts = dict.fromkeys(("rows", "scored", "rejected", "chunks"), 0)
+    for chunk in chunks:
+        header = chunk.iloc[:0]
+        frame, reasons = _check(robust, chunk)
+        ok = reasons == ""
+        if (~ok).any():
+            rejects.write(chunk[~ok].assign(reason=reasons[~ok]))
+        good = frame[ok]
+        if len(good):
+            preds, proba = robust.predict_frame(good)
+            out_rows = chunk[ok].assign(prediction=preds)
+            writer.write(out_rows if proba is None else out_rows.assign(probability=proba[:, -1]))
+            if version is not None:
+                result = type("R", (), {"predictions": preds, "probabilities": proba})
+                log_batch(project, good, result, model_name=project.config.model_name, model_version=version)
+        counts["rows"] += len(chunk)
+        counts["scored"] += int(ok.sum())
+        counts["rejected"] += int((~ok).sum())
+        counts["chunks"] += 1
+    if not writer.written:
+        writer.write(_empty_output(header, robust))
+    return counts

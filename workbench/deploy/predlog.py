@@ -11,7 +11,7 @@ import json
 import math
 import sqlite3
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -178,15 +178,22 @@ def log_batch(project: Any, frame: pd.DataFrame, result: Any, *, model_name: str
     return request_id
 
 
-def write_feedback(project: Any, request_id: str, labels: Sequence[Any] | dict[int, Any]) -> int:
-    """Record labels that arrived later for a logged request; returns the number of rows labelled."""
+def write_feedback(project: Any, request_id: str, labels: Sequence[Any] | Mapping[Any, Any]) -> int:
+    """Record labels that arrived later for a request answered 200; returns the number of rows labelled.
+
+    ``labels`` is one label per row in order, or ``{row: label}`` (row keys may be digit strings,
+    as JSON objects send them).
+    """
     conn = connect(project)
     try:
-        known = conn.execute("SELECT n_rows FROM requests WHERE request_id = ?", (request_id,)).fetchone()
+        known = conn.execute("SELECT n_rows, status_code FROM requests WHERE request_id = ?", (request_id,)).fetchone()
         if known is None:
             raise DataError(f"unknown request id {request_id!r}", hint="use the request_id of a logged response")
-        items = labels.items() if isinstance(labels, dict) else enumerate(labels)
-        pairs = [(request_id, int(row), json.dumps(_jsonable(label)), _now()) for row, label in items]
+        if known[1] != 200:
+            raise DataError(f"request {request_id} was answered {known[1]}, not 200: it has no predictions to label",
+                            hint="post labels only for the request_id of a successful (200) answer")
+        items = labels.items() if isinstance(labels, Mapping) else enumerate(labels)
+        pairs = [(request_id, _row_number(row), json.dumps(_jsonable(label)), _now()) for row, label in items]
         bad = [row for _, row, _, _ in pairs if not 0 <= row < known[0]]
         if bad:
             raise DataError(f"rows {bad} out of range for request {request_id} ({known[0]} rows)")
@@ -196,6 +203,15 @@ def write_feedback(project: Any, request_id: str, labels: Sequence[Any] | dict[i
     finally:
         conn.close()
     return len(pairs)
+
+
+def _row_number(row: Any) -> int:
+    """A row index from a labels list position or a ``{row: label}`` key (JSON keys are text)."""
+    try:
+        return int(row)
+    except (TypeError, ValueError) as err:
+        raise DataError(f"label key {row!r} is not a row number",
+                        hint='key labels by row index, e.g. {"0": 1, "2": 0}, or send a list') from err
 
 
 def _where(since: Any, until: Any, variant: str | None) -> tuple[str, list[Any]]:

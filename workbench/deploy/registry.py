@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import getpass
 import json
+import warnings
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench.exceptions import ModelError
+from workbench._io import append_line
+from workbench.exceptions import ModelError, WorkbenchWarning
 
 
 def _history_path(project: Any) -> Path:
@@ -32,25 +34,22 @@ def _alias_version(client: Any, name: str, alias: str) -> str | None:
         return None
 
 
-def _append(project: Any, entry: dict[str, Any]) -> None:
-    path = _history_path(project)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("a", encoding="utf-8") as handle:
-        handle.write(json.dumps(entry) + "\n")
-        handle.flush()
-
-
 def alias_history(project: Any) -> list[dict[str, Any]]:
     """Every alias move, oldest first: ``time, alias, version, previous, user, reason, action``."""
     path = _history_path(project)
     if not path.exists():
         return []
     entries = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
         try:
-            entries.append(json.loads(line))
+            entry = json.loads(line)
         except json.JSONDecodeError:
-            continue  # a torn last line from a crash is skipped, never fatal
+            entry = None
+        if isinstance(entry, dict):
+            entries.append(entry)
+        elif line.strip():  # a line a crash cut short: skipped, never fatal
+            warnings.warn(WorkbenchWarning(f"{path} line {number} is not a JSON object and was skipped: {line[:80]!r}"),
+                          stacklevel=2)
     return entries
 
 
@@ -101,7 +100,7 @@ def _move(project: Any, version: str, *, alias: str, reason: str, action: str,
     entry = {"time": datetime.now(UTC).isoformat(timespec="seconds"), "alias": alias, "version": str(version),
              "previous": previous, "user": getpass.getuser(), "reason": reason, "action": action, "model": name,
              **(extra or {})}
-    _append(project, entry)
+    append_line(_history_path(project), json.dumps(entry))
     return entry
 
 
@@ -110,13 +109,20 @@ def promote(project: Any, version: str | int | None = None, *, alias: str = "cha
     """Point ``alias`` (default ``champion``) at ``version`` (default: the ``challenger``).
 
     For ``champion``, the version's run must have passed its gates; ``force=True`` (with a ``reason``) overrides
-    a failed or missing gate and the override is recorded in the history. Returns the entry.
+    a failed or missing gate and the override is recorded in the history. Returns the entry; when
+    ``version`` already holds ``alias`` nothing moves and nothing is recorded, and the returned record
+    has ``action="unchanged"`` and a ``message`` saying so.
     """
     if version is None:
         version = _alias_version(_client(project), project.config.model_name, "challenger")
         if version is None:
             raise ModelError(f"model {project.config.model_name!r} has no 'challenger' alias",
                              hint="pass a version, or register one with notebook 04")
+    current = _alias_version(_client(project), project.config.model_name, alias)
+    if current == str(version):  # a self-move in the history would make rollback go nowhere
+        return {"alias": alias, "version": current, "previous": current, "action": "unchanged",
+                "model": project.config.model_name,
+                "message": f"version {current} is already {alias}: nothing changed, no history entry"}
     if alias != "champion":  # e.g. packaging names a challenger: only the champion is gated
         return _move(project, str(version), alias=alias, reason=reason, action="promote")
     gates = _check_gates(project, str(version), force=force, reason=reason)
@@ -128,7 +134,7 @@ def rollback(project: Any, *, alias: str = "champion", reason: str = "") -> dict
     """Move ``alias`` back to the version it pointed at before its latest move."""
     current = _alias_version(_client(project), project.config.model_name, alias)
     moves = [e for e in alias_history(project) if e.get("alias") == alias and e.get("version") == current
-             and e.get("action") == "promote"]
+             and e.get("action") == "promote" and e.get("previous") != current]
     previous = moves[-1].get("previous") if moves else None
     if previous is None:
         raise ModelError(f"no earlier {alias} to roll back to", hint="see `workbench history`")

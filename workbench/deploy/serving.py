@@ -39,7 +39,11 @@ class Variant:
         if self.schema is None:
             raise ServingError(f"the model at {model_uri} has no stored input schema",
                                hint="log it with run.log_model(..., schema=infer_schema(X))")
-        self.robust = wrap_model(mlflow.sklearn.load_model(model_uri), self.schema, max_rows=max_rows)
+        from sklearn.base import is_classifier
+
+        model = mlflow.sklearn.load_model(model_uri)
+        self.robust = wrap_model(model, self.schema, max_rows=max_rows)
+        self.classifier = bool(is_classifier(model))
         self.name = project.config.model_name
         self.version = _version(model_uri)
 
@@ -210,14 +214,15 @@ class Batcher:
         self.scorer, self.max_rows, self.max_wait = scorer, max_rows, max_wait_ms / 1000
         self.queue: asyncio.Queue[Job] | None = None
         self.task: asyncio.Task | None = None
-        self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-scorer",
-                                                              initializer=_one_thread)
+        self.executor: concurrent.futures.ThreadPoolExecutor | None = None  # made by the first request
         self.last_batch = 1
 
     async def submit(self, job: Job) -> Job:
         """Queue ``job`` and wait until it is scored and logged."""
         if self.task is None:
             self.queue = asyncio.Queue()
+            self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-scorer",
+                                                                  initializer=_one_thread)
             self.task = asyncio.create_task(self._run())
         job.future = asyncio.get_running_loop().create_future()
         self.queue.put_nowait(job)
@@ -257,11 +262,14 @@ class Batcher:
                     job.future.set_result(job)
 
     def close(self) -> None:
+        """Stop the worker and close the log; the next request (a new start-up) starts afresh."""
         if self.task is not None:
             self.task.cancel()
-        self.executor.shutdown(wait=True)
+        if self.executor is not None:
+            self.executor.shutdown(wait=True)
         if self.scorer.conn is not None:
             self.scorer.conn.close()
+        self.task, self.queue, self.executor, self.scorer.conn = None, None, None, None
 
 
 def _one_thread() -> None:

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from workbench._io import append_line
 from workbench.exceptions import WorkbenchError
 from workbench.monitor.rules import METRICS, AlertRule, validate_rules
 from workbench.reports.base import jsonable
@@ -62,29 +62,6 @@ def evaluate_rules(rules: Iterable[AlertRule], figures: Mapping[str, Any]) -> li
         if value is not None and rule.fires(float(value)):
             fired.append((rule, float(value)))
     return fired
-
-
-def append_line(path: Path, text: str) -> None:
-    """Append ``text`` (one line) to ``path`` in a single locked ``O_APPEND`` write."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data = (text.rstrip("\n") + "\n").encode("utf-8")
-    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
-    try:
-        _lock(fd)
-        view = memoryview(data)
-        while view:
-            view = view[os.write(fd, view):]
-        os.fsync(fd)
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _lock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows: O_APPEND alone
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def send_webhook(url: str, payload: Mapping[str, Any], *, timeout: float = 5.0) -> str:

@@ -2,8 +2,11 @@
 
 The image installs the bundle's exact pins with ``--no-deps`` (nothing is resolved at build
 time), runs as a non-root user, checks ``/health`` and runs ``workbench serve`` on the
-bundle's model with the bundle's serving project (``serve/workbench.toml``). The Deployment's
-readiness probe asks ``/ready`` and its liveness probe ``/health`` of that service.
+bundle's model with the bundle's serving project (``serve/workbench.toml``), requiring the
+bearer token read from a mounted Secret file (:data:`TOKEN_FILE`). The Deployment mounts the
+Secret named after the model there; its readiness probe asks ``/ready`` with that token and its
+liveness probe ``/health`` (open) of that service. One replica by default: the prediction log is
+SQLite, per pod, kept on a PersistentVolumeClaim when there is a single replica.
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ import yaml
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["ContainerSpec", "dockerfile", "kubernetes_manifests", "serving_config"]
+__all__ = ["TOKEN_FILE", "ContainerSpec", "dockerfile", "kubernetes_manifests", "ready_probe_command", "serving_config"]
 
 APP_DIR = "/srv/bundle"
 USER_ID = 10001
 HEALTH_PATH = "/health"
 READY_PATH = "/ready"
 STATE_DIR = f"{APP_DIR}/serve/.workbench"
+SECRET_DIR = "/run/secrets/workbench"
+TOKEN_FILE = f"{SECRET_DIR}/token"
+TOKEN_KEY = "token"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -35,7 +41,8 @@ class ContainerSpec:
     image: str
     python: str
     port: int = 8000
-    replicas: int = 2
+    replicas: int = 1  # the prediction log is per pod; one replica keeps it whole (on its volume claim)
+    log_storage: str = "1Gi"
     cpu_request: str = "250m"
     memory_request: str = "512Mi"
     cpu_limit: str = "1"
@@ -77,7 +84,8 @@ def dockerfile(spec: ContainerSpec) -> str:
     return f"""\
 # {spec.name} version {spec.version}: the model service, built from this bundle.
 #   docker build -t {spec.image} .
-#   docker run --rm -p {spec.port}:{spec.port} {spec.image}
+#   docker run --rm -p {spec.port}:{spec.port} -v "$PWD/secrets:{SECRET_DIR}:ro" {spec.image}
+# where secrets/{TOKEN_KEY} holds the bearer token (readable by uid {USER_ID}); the service refuses to start without it.
 FROM {_python_image(spec.python)}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
 RUN groupadd --system --gid {USER_ID} workbench \\
@@ -93,7 +101,7 @@ USER {USER_ID}:{USER_ID}
 EXPOSE {spec.port}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \\
     CMD ["python", "-c", "{probe}"]
-CMD ["workbench", "serve", "{APP_DIR}/model", "--project", "{APP_DIR}/serve", "--host", "0.0.0.0", "--port", "{spec.port}"]
+CMD ["workbench", "serve", "{APP_DIR}/model", "--project", "{APP_DIR}/serve", "--host", "0.0.0.0", "--port", "{spec.port}", "--token-file", "{TOKEN_FILE}"]
 """
 
 
@@ -110,14 +118,40 @@ def _probe(path: str, *, delay: int, period: int) -> dict[str, Any]:
             "periodSeconds": period, "timeoutSeconds": 5, "failureThreshold": 3}
 
 
+def ready_probe_command(spec: ContainerSpec) -> list[str]:
+    """The readiness check: ``GET /ready`` with the bearer token (a kubelet httpGet probe cannot read a Secret)."""
+    code = (
+        "import sys, urllib.request; "
+        f"token = open({TOKEN_FILE!r}, encoding='utf-8').read().strip(); "
+        f"request = urllib.request.Request('http://127.0.0.1:{spec.port}{READY_PATH}', "
+        "headers={'Authorization': 'Bearer ' + token}); "
+        "sys.exit(0 if urllib.request.urlopen(request, timeout=4).status == 200 else 1)"
+    )
+    return ["python", "-c", code]
+
+
+def _claim_name(spec: ContainerSpec) -> str:
+    return _dns_name(f"{spec.name}-predictions")
+
+
+def _volumes(spec: ContainerSpec) -> list[dict[str, Any]]:
+    """The log's volume (a claim for one replica; per-pod scratch for several), the token Secret, /tmp."""
+    state: dict[str, Any] = {"persistentVolumeClaim": {"claimName": _claim_name(spec)}} if spec.replicas == 1 \
+        else {"emptyDir": {}}
+    secret = {"secretName": spec.name, "items": [{"key": TOKEN_KEY, "path": TOKEN_KEY}], "defaultMode": 0o440}
+    return [{"name": "state", **state}, {"name": "token", "secret": secret}, {"name": "tmp", "emptyDir": {}}]
+
+
 def deployment(spec: ContainerSpec) -> dict[str, Any]:
-    """The Deployment: probes on /ready and /health, resource requests and limits, non-root."""
+    """The Deployment: token from a Secret, probes on /ready and /health, resources, non-root."""
+    ready = {"exec": {"command": ready_probe_command(spec)}, "initialDelaySeconds": 10, "periodSeconds": 10,
+             "timeoutSeconds": 5, "failureThreshold": 3}
     container = {
         "name": "model",
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
-        "readinessProbe": _probe(READY_PATH, delay=10, period=10),
+        "readinessProbe": ready,
         "livenessProbe": _probe(HEALTH_PATH, delay=30, period=20),
         "resources": {
             "requests": {"cpu": spec.cpu_request, "memory": spec.memory_request},
@@ -125,7 +159,9 @@ def deployment(spec: ContainerSpec) -> dict[str, Any]:
         },
         "securityContext": {"runAsNonRoot": True, "runAsUser": USER_ID, "allowPrivilegeEscalation": False,
                             "readOnlyRootFilesystem": True},
-        "volumeMounts": [{"name": "state", "mountPath": STATE_DIR}, {"name": "tmp", "mountPath": "/tmp"}],
+        "volumeMounts": [{"name": "state", "mountPath": STATE_DIR},
+                         {"name": "token", "mountPath": SECRET_DIR, "readOnly": True},
+                         {"name": "tmp", "mountPath": "/tmp"}],
     }
     selector = {"app.kubernetes.io/name": spec.name}
     return {
@@ -134,16 +170,28 @@ def deployment(spec: ContainerSpec) -> dict[str, Any]:
         "metadata": {"name": spec.name, "labels": _labels(spec)},
         "spec": {
             "replicas": spec.replicas,
+            # one writer at a time on the log's volume: the old pod stops before the new one starts
+            "strategy": {"type": "Recreate"} if spec.replicas == 1 else {"type": "RollingUpdate"},
             "selector": {"matchLabels": selector},
             "template": {
                 "metadata": {"labels": _labels(spec)},
                 "spec": {
                     "securityContext": {"runAsNonRoot": True, "runAsUser": USER_ID, "fsGroup": USER_ID},
                     "containers": [container],
-                    "volumes": [{"name": "state", "emptyDir": {}}, {"name": "tmp", "emptyDir": {}}],
+                    "volumes": _volumes(spec),
                 },
             },
         },
+    }
+
+
+def log_claim(spec: ContainerSpec) -> dict[str, Any]:
+    """The PersistentVolumeClaim that keeps the single replica's prediction log across restarts."""
+    return {
+        "apiVersion": "v1",
+        "kind": "PersistentVolumeClaim",
+        "metadata": {"name": _claim_name(spec), "labels": _labels(spec)},
+        "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": spec.log_storage}}},
     }
 
 
@@ -162,11 +210,14 @@ def service(spec: ContainerSpec) -> dict[str, Any]:
 
 
 def kubernetes_manifests(spec: ContainerSpec) -> dict[str, str]:
-    """``{file name: YAML}`` for the Deployment and the Service."""
+    """``{file name: YAML}`` for the Deployment, the Service and (one replica) the log's volume claim."""
     def dump(doc: dict[str, Any]) -> str:
         return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
-    return {"deployment.yaml": dump(deployment(spec)), "service.yaml": dump(service(spec))}
+    manifests = {"deployment.yaml": dump(deployment(spec)), "service.yaml": dump(service(spec))}
+    if spec.replicas == 1:
+        manifests["pvc.yaml"] = dump(log_claim(spec))
+    return manifests
 
 
 def serving_config(project: Project) -> str:
