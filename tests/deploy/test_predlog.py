@@ -54,6 +54,13 @@ def test_log_batch_round_trip(project):
     assert requests[["request_id", "status_code", "n_rows", "variant"]].iloc[0].tolist() == [rid, 200, 5, "batch"]
 
 
+def test_text_labels_are_logged_one_per_row(project):
+    labels = np.array(["no", "yes, with a comma", 'say "yes"'])
+    result = SimpleNamespace(predictions=labels, probabilities=None)
+    log_batch(project, _frame(3), result, model_name="credit", model_version="3")
+    assert list(read_prediction_log(project)["prediction"]) == list(labels)
+
+
 def test_filters_by_time_and_variant(project):
     log_batch(project, _frame(2), _result(2), model_name="m", model_version="1", timestamp="2026-01-01")
     log_batch(project, _frame(3), _result(3), model_name="m", model_version="2", variant="champion",

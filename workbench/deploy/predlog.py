@@ -88,7 +88,10 @@ def _json_values(values: Any) -> list[str]:
     series = pd.Series(np.asarray(values))
     if series.empty:
         return []
-    return series.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    if series.dtype.kind in "biufcmM":
+        return series.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    # Text labels: pandas writes a string Series as one comma-separated line, not one per value.
+    return [json.dumps(v, default=str) for v in series.astype(object).where(series.notna(), None).tolist()]
 
 
 def log_rows(frame: pd.DataFrame, predictions: Any, probabilities: Any, *, request_ids: Sequence[str],
