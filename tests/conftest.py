@@ -38,18 +38,6 @@ def _isolated_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
             os.environ[key] = value
 
 
-@pytest.fixture(autouse=True)
-def _no_leaked_tracking_uri() -> Iterator[None]:
-    """mlflow.set_tracking_uri() writes MLFLOW_TRACKING_URI into os.environ; a test's project
-    store must not become the tracking store of the subprocesses later tests start."""
-    before = os.environ.get("MLFLOW_TRACKING_URI")
-    yield
-    if before is None:
-        os.environ.pop("MLFLOW_TRACKING_URI", None)
-    else:
-        os.environ["MLFLOW_TRACKING_URI"] = before
-
-
 _ENV_KEYS = ("HOME", "JUPYTER_CONFIG_DIR", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR", "MPLCONFIGDIR",
              "MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "MLFLOW_TRACKING_URI")
 

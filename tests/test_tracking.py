@@ -68,6 +68,16 @@ def test_users_tracking_uri_stays_theirs_after_a_tracker_points_mlflow_at_it(
     assert Tracker(project).uri == uri
 
 
+def test_a_tracker_leaves_the_environment_alone(project: Project, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Subprocesses (a demo, a server) started after a tracker must not inherit its store."""
+    import mlflow
+
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    tracker = Tracker(project)
+    assert "MLFLOW_TRACKING_URI" not in os.environ
+    assert mlflow.get_tracking_uri() == tracker.uri
+
+
 @pytest.fixture
 def mlflow_server(tmp_path: Path) -> Iterator[str]:
     """A real `mlflow server` on 127.0.0.1, stopped (with its workers) at the end."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +29,9 @@ def read_notebook(path: Path | str) -> nbformat.NotebookNode:
         return nbformat.read(source, as_version=4)
     except FileNotFoundError as err:
         raise PipelineError(f"No such notebook: {source}.") from err
-    except (json.JSONDecodeError, nbformat.reader.NotJSONError, UnicodeDecodeError) as err:
+    # nbformat raises all of these on a file that is not a notebook (bad JSON, wrong structure).
+    except (OSError, ValueError, nbformat.NBFormatError, nbformat.ValidationError,
+            AttributeError, KeyError, TypeError) as err:
         raise PipelineError(f"{source} is not a readable notebook: {err}.") from err
 
 

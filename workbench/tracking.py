@@ -39,8 +39,9 @@ PIPELINE_RUN_ENV = "WORKBENCH_PIPELINE_RUN"
 SCHEMA_METADATA_KEY = "workbench_input_schema"
 
 
-# mlflow.set_tracking_uri() also writes MLFLOW_TRACKING_URI into os.environ; the URIs the
-# workbench itself set this way are remembered so they are not mistaken for the user's choice.
+# URIs the workbench pointed MLflow at; _point_mlflow_at keeps them out of os.environ, and this
+# set keeps one that got there anyway (an older MLflow, a user's own set_tracking_uri call with
+# the same value) from being mistaken for the user's choice.
 _URIS_SET_HERE: set[str] = set()
 
 
@@ -59,12 +60,27 @@ def tracking_uri(project: Project) -> str:
 
 
 def _point_mlflow_at(uri: str) -> None:
+    """Point MLflow's fluent API at ``uri`` without changing the environment.
+
+    mlflow.set_tracking_uri() also exports MLFLOW_TRACKING_URI so subprocesses inherit it; a
+    process working with one project must not hand that project's store to, say, a
+    ``workbench demo`` it starts for another, so the environment is put back as it was.
+    """
     import mlflow
 
-    if os.environ.get("MLFLOW_TRACKING_URI") != uri:  # the user's own choice stays theirs
+    saved = {key: os.environ.get(key) for key in _URI_ENV_KEYS}
+    if saved["MLFLOW_TRACKING_URI"] != uri:  # the user's own choice stays theirs
         _URIS_SET_HERE.add(uri)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+_URI_ENV_KEYS = ("MLFLOW_TRACKING_URI", "MLFLOW_REGISTRY_URI")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -43,7 +43,9 @@ export interface INotebookState {
   path: string;
   project_path: string | null;
   phase: string | null;
-  state: 'approved' | 'changed' | 'none' | null;
+  state: 'approved' | 'changed' | 'none' | 'unreadable' | null;
+  /** Why the file cannot be read (state `unreadable`). */
+  reason?: string;
   approved_by?: string | null;
   approved_at?: string | null;
   comment?: string;

@@ -283,13 +283,15 @@ export class WorkbenchPanel extends Widget {
       badge.className = 'jp-WorkbenchBadge';
       badge.dataset.state = nb.state ?? 'none';
       badge.textContent = nb.state ?? 'none';
-      if (nb.approved_by) {
+      if (nb.reason) {
+        badge.title = nb.reason;
+      } else if (nb.approved_by) {
         badge.title = `Approved by ${nb.approved_by} at ${nb.approved_at}${nb.comment ? `: ${nb.comment}` : ''}`;
       }
       row.append(link, badge);
       if (nb.state === 'approved') {
         row.append(button('Revoke', 'jp-WorkbenchRevoke', () => void this.revoke(nb.path)));
-      } else {
+      } else if (nb.state !== 'unreadable') {
         row.append(button('Approve', 'jp-WorkbenchApprove', () => void this.approve(nb.path)));
       }
       list.append(row);

@@ -42,9 +42,11 @@ export class NotebookStatus extends Widget {
     const phase = info.phase ? info.phase[0].toUpperCase() + info.phase.slice(1) : 'No phase';
     this.node.textContent = `${phase} · ${info.state}`;
     this.node.dataset.state = info.state ?? 'none';
-    this.node.title = info.approved_by
-      ? `Approved by ${info.approved_by} at ${info.approved_at}${info.state === 'changed' ? ' (changed since)' : ''}`
-      : 'Not approved';
+    this.node.title =
+      info.reason ??
+      (info.approved_by
+        ? `Approved by ${info.approved_by} at ${info.approved_at}${info.state === 'changed' ? ' (changed since)' : ''}`
+        : 'Not approved');
     this.show();
   }
 }

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -52,6 +54,13 @@ def test_log_batch_round_trip(project):
     assert requests[["request_id", "status_code", "n_rows", "variant"]].iloc[0].tolist() == [rid, 200, 5, "batch"]
 
 
+def test_text_labels_are_logged_one_per_row(project):
+    labels = np.array(["no", "yes, with a comma", 'say "yes"'])
+    result = SimpleNamespace(predictions=labels, probabilities=None)
+    log_batch(project, _frame(3), result, model_name="credit", model_version="3")
+    assert list(read_prediction_log(project)["prediction"]) == list(labels)
+
+
 def test_filters_by_time_and_variant(project):
     log_batch(project, _frame(2), _result(2), model_name="m", model_version="1", timestamp="2026-01-01")
     log_batch(project, _frame(3), _result(3), model_name="m", model_version="2", variant="champion",
@@ -73,6 +82,30 @@ def test_feedback_by_request_id(project):
         write_feedback(project, "nope", [1])
     with pytest.raises(DataError, match="out of range"):
         write_feedback(project, rid, {7: 1})
+
+
+def test_log_is_parsed_in_one_call_per_column_into_the_same_frame(tmp_path, monkeypatch):
+    """Reading parses each JSON column at once (no per-row loads) and yields what per-row parsing gave."""
+    project = SimpleNamespace(state_dir=tmp_path)
+    n = 300
+    frame = pd.DataFrame({"income": [None if i % 7 == 0 else i * 1.5 for i in range(n)],
+                          "age": np.arange(n), "mixed": [10**30 if i % 2 else f"s{i}" for i in range(n)],
+                          "purpose": [None if i % 5 == 0 else "car" for i in range(n)]})
+    result = SimpleNamespace(predictions=np.arange(n) % 2, probabilities=None)
+    rid = log_batch(project, frame, result, model_name="m", model_version="1", timestamp="2026-01-01")
+    write_feedback(project, rid, {0: 1, 1: None, 2: "bad"})
+    with sqlite3.connect(log_path(project)) as conn:
+        rows = conn.execute("SELECT prediction, inputs FROM predictions ORDER BY row").fetchall()
+    expected = pd.DataFrame([json.loads(inputs) for _, inputs in rows])
+    loads = json.loads
+    calls = []
+    monkeypatch.setattr(json, "loads", lambda *a, **k: calls.append(1) or loads(*a, **k))
+    log, feedback = read_prediction_log(project), read_feedback(project)
+    assert len(calls) == 3  # prediction, inputs, label: one parse each, whatever the row count
+    pd.testing.assert_frame_equal(log[list(expected.columns)], expected)
+    assert log["mixed"].iloc[1] == 10**30 and isinstance(log["mixed"].iloc[1], int)
+    assert list(log["prediction"]) == [json.loads(p) for p, _ in rows]
+    assert list(feedback["label"]) == [1, None, "bad"]
 
 
 def test_mismatched_lengths_are_refused(project):

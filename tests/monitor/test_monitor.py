@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
@@ -67,6 +68,23 @@ def test_pipeline_trigger_names_the_pipeline(logged, tmp_path):
     alert = report.alerts[0]
     assert alert["pipeline"] == "retrain" and alert["pipeline_run"] is None
     assert alert["pipeline_status"].startswith("failed:")
+
+
+def test_alert_does_not_start_a_pipeline_whose_run_is_still_active(logged, tmp_path):
+    from workbench.pipelines import RunStore
+
+    project = _copy(logged, tmp_path)
+    store = RunStore(project)
+    store.create_run(run_id="retrain-active", pipeline="retrain", parameters={}, trigger="manual",
+                     steps=[("train", "notebooks/02_evaluate.ipynb")])
+    store.set_process("retrain-active", os.getpid())  # a live runner: this test's process
+    store.claim_run("retrain-active")
+    assert [r.run_id for r in store.active_runs("retrain")] == ["retrain-active"]
+    alert = wb.monitor(project).alerts[0]
+    assert alert["pipeline"] == "retrain" and alert["pipeline_run"] is None
+    assert alert["pipeline_status"] == "not started: run retrain-active of retrain is still running"
+    assert alert_history(project)[-1]["pipeline_status"] == alert["pipeline_status"]
+    assert [r.run_id for r in store.active_runs()] == ["retrain-active"]
 
 
 class _Hook(BaseHTTPRequestHandler):

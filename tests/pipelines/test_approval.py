@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 
 import nbformat
 
@@ -57,3 +58,33 @@ def test_cli_approve_and_list(project, capsys):
     assert main(["approvals", "--json", "-P", str(project.root)]) == 0
     states = {s["notebook"]: s["state"] for s in json.loads(capsys.readouterr().out)}
     assert states[NB] == "approved" and states["notebooks/02_evaluate.ipynb"] == "none"
+
+
+def _all_at_once(action, names):
+    """Run ``action(name)`` for every name in its own thread, released together."""
+    barrier = threading.Barrier(len(names))
+    errors = []
+
+    def go(name):
+        barrier.wait()
+        try:
+            action(name)
+        except Exception as err:  # surfaced below: a thread's exception is otherwise lost
+            errors.append(err)
+
+    threads = [threading.Thread(target=go, args=(n,)) for n in names]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def test_concurrent_approvals_and_revocations_are_all_kept(project):
+    names = [p.relative_to(project.root).as_posix() for p in project.notebooks()]
+    assert len(names) >= 6
+    for _ in range(5):
+        _all_at_once(lambda nb: approve_notebook(project, nb, by="ada"), names)
+        assert {s.notebook: s.state for s in approval_states(project)} == dict.fromkeys(names, "approved")
+        _all_at_once(lambda nb: revoke_approval(project, nb), names)
+        assert json.loads((project.root / "approvals.json").read_text())["approvals"] == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -24,3 +25,46 @@ def test_postbuild_builds_demo_and_pack(demo_project):
     index = demo_project.root / "evidence-pack" / "index.html"
     assert index.is_file() and "Evidence pack" in index.read_text(encoding="utf-8")
     assert "evidence pack:" in demo_project.stdout
+
+
+@pytest.mark.slow
+def test_default_url_opens_the_stakeholder_view(tmp_path: Path) -> None:
+    """On Binder (demo below $HOME) `jupyter lab` at / redirects to the Voila stakeholder view."""
+    import subprocess
+    import sys
+    import time
+
+    import httpx
+    from conftest import free_port
+
+    home = tmp_path / "home"
+    (home / ".jupyter").mkdir(parents=True)
+    (home / ".jupyter" / "jupyter_lab_config.json").write_text('{"LabApp": {"collaborative": false}}')
+    env = {**os.environ, "HOME": str(home), "JUPYTER_CONFIG_DIR": str(home / ".jupyter")}
+    script = REPO / "binder" / "default_url.py"
+    outside = subprocess.run([sys.executable, script, tmp_path / "elsewhere"], env=env, capture_output=True, text=True)
+    assert "unchanged" in outside.stdout and not (home / ".jupyter" / "jupyter_server_config.d").exists()
+    done = subprocess.run([sys.executable, script, home / "workbench-demo"], env=env, capture_output=True, text=True)
+    view = "/voila/render/workbench-demo/notebooks/stakeholder.ipynb"
+    assert done.returncode == 0 and view in done.stdout, done.stderr
+    lab = json.loads((home / ".jupyter" / "jupyter_lab_config.json").read_text())
+    assert lab == {"LabApp": {"collaborative": False, "default_url": view}}  # the user's keys kept
+
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--allow-root", "--ip=127.0.0.1", f"--port={port}",
+         "--IdentityProvider.token=t", f"--ServerApp.root_dir={home}"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline, answer = time.monotonic() + 120, None
+        while time.monotonic() < deadline and answer is None:
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/?token=t", timeout=5)
+            except httpx.TransportError:
+                time.sleep(0.5)
+        assert answer is not None and answer.status_code == 302
+        assert answer.headers["location"].startswith(view)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

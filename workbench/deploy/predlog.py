@@ -88,7 +88,10 @@ def _json_values(values: Any) -> list[str]:
     series = pd.Series(np.asarray(values))
     if series.empty:
         return []
-    return series.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    if series.dtype.kind in "biufcmM":
+        return series.to_json(orient="records", lines=True, double_precision=15).splitlines()
+    # Text labels: pandas writes a string Series as one comma-separated line, not one per value.
+    return [json.dumps(v, default=str) for v in series.astype(object).where(series.notna(), None).tolist()]
 
 
 def log_rows(frame: pd.DataFrame, predictions: Any, probabilities: Any, *, request_ids: Sequence[str],
@@ -244,6 +247,17 @@ def _query(project: Any, sql: str, args: Sequence[Any] = ()) -> pd.DataFrame:
         conn.close()
 
 
+def _parse_json_column(texts: pd.Series) -> list[Any]:
+    """The JSON texts of a column (SQL NULL as None) parsed as one JSON array: one call, not one a row.
+
+    The standard parser keeps exactly what a per-row ``json.loads`` gave (integers of any size,
+    ``NaN``), so the frames read are unchanged.
+    """
+    if texts.empty:
+        return []
+    return list(json.loads("[" + ",".join(texts.where(texts.notna(), "null").tolist()) + "]"))
+
+
 def read_prediction_log(project: Any, *, since: Any = None, until: Any = None,
                         variant: str | None = None) -> pd.DataFrame:
     """One row per predicted row with the input feature columns expanded.
@@ -254,8 +268,8 @@ def read_prediction_log(project: Any, *, since: Any = None, until: Any = None,
     where, args = _where(since, until, variant)
     raw = _query(project, f"SELECT * FROM predictions{where} ORDER BY timestamp, request_id, row", args)
     raw["timestamp"] = pd.to_datetime(raw["timestamp"], utc=True, format="ISO8601")
-    raw["prediction"] = [json.loads(v) if v is not None else None for v in raw["prediction"]]
-    inputs = pd.DataFrame([json.loads(v) for v in raw.pop("inputs")], index=raw.index)
+    raw["prediction"] = _parse_json_column(raw["prediction"])
+    inputs = pd.DataFrame(_parse_json_column(raw.pop("inputs")), index=raw.index)
     inputs = inputs.drop(columns=[c for c in inputs.columns if c in raw.columns])
     return pd.concat([raw, inputs], axis=1)
 
@@ -273,6 +287,6 @@ def read_requests(project: Any, *, since: Any = None, until: Any = None,
 def read_feedback(project: Any) -> pd.DataFrame:
     """Labels posted after the fact: ``request_id, row, label, timestamp``."""
     frame = _query(project, "SELECT request_id, row, label, timestamp FROM feedback ORDER BY timestamp")
-    frame["label"] = [json.loads(v) if v is not None else None for v in frame["label"]]
+    frame["label"] = _parse_json_column(frame["label"])
     frame["timestamp"] = pd.to_datetime(frame["timestamp"], utc=True, format="ISO8601")
     return frame

@@ -82,27 +82,27 @@ class WorkbenchAPI:
 
     # -- notebooks and approvals ---------------------------------------------------------------
     def notebooks(self, project_path: object) -> dict[str, Any]:
-        """The project's notebooks with their phase and approval state (approved|changed|none)."""
-        from workbench.pipelines import approval_states
+        """The project's notebooks with their phase and approval state.
 
+        The state is approved|changed|none, or ``unreadable`` (with a ``reason``) for a file that
+        is not a notebook: one broken file must not hide the others.
+        """
         project = self.open_project(project_path)
-        states = [self._state_dict(project, s) for s in approval_states(project)]
+        states = [self._notebook_state(project, project.relative(nb)) for nb in project.notebooks()]
         return {"project_path": server_path(self.root, project.root), "notebooks": states}
 
     def notebook(self, path: object) -> dict[str, Any]:
         """One notebook's project, phase and approval state (``project_path`` null outside projects)."""
-        from workbench.pipelines import approval_states
-
         target = self._notebook_file(path)
         folder = project_folder(self.root, target)
         if folder is None:
             return {"path": server_path(self.root, target), "project_path": None, "phase": None, "state": None}
         project = self.open_project(server_path(self.root, folder))
-        [state] = approval_states(project, [project.relative(target)])
-        return self._state_dict(project, state)
+        return self._notebook_state(project, project.relative(target))
 
     def approve(self, body: dict[str, Any]) -> dict[str, Any]:
         """Approve the notebook at ``body["path"]`` as it is now, with ``body["comment"]``."""
+        from workbench.exceptions import PipelineError
         from workbench.pipelines import approval_states, approve_notebook
 
         project, target = self._project_notebook(body)
@@ -110,7 +110,13 @@ class WorkbenchAPI:
         by = body.get("by")
         if by is not None:
             by = _text(by, name="by", limit=200) or None
-        approval = approve_notebook(project, target, by=by, comment=comment)
+        try:
+            approval = approve_notebook(project, target, by=by, comment=comment)
+        except PipelineError as err:
+            raise RequestError(
+                _unreadable(server_path(self.root, target), err),
+                hint="Restore or fix the file (it must be a valid .ipynb notebook), then approve it.",
+            ) from err
         [state] = approval_states(project, [approval.notebook])
         return {"approval": vars(approval), **self._state_dict(project, state)}
 
@@ -194,6 +200,21 @@ class WorkbenchAPI:
             "project_path": server_path(self.root, project.root),
         }
 
+    def _notebook_state(self, project: Project, notebook: str) -> dict[str, Any]:
+        """``_state_dict`` of one notebook, or state ``unreadable`` with a reason naming no server path."""
+        from workbench.exceptions import PipelineError
+        from workbench.pipelines import approval_states
+
+        try:
+            [state] = approval_states(project, [notebook])
+        except PipelineError as err:
+            path = self._server_path(project, notebook)
+            return {
+                "notebook": notebook, "phase": None, "state": "unreadable", "reason": _unreadable(path, err),
+                "path": path, "project_path": server_path(self.root, project.root),
+            }
+        return self._state_dict(project, state)
+
     def _notebook_file(self, path: object) -> Path:
         target = confine(self.root, path)
         if target.suffix != ".ipynb":
@@ -211,6 +232,14 @@ class WorkbenchAPI:
                 hint="Approvals belong to a project: open the notebook from a project folder.",
             )
         return self.open_project(server_path(self.root, folder)), target
+
+
+def _unreadable(path: str, err: Exception) -> str:
+    """Why the notebook at ``path`` (relative to the server root) cannot be read, naming no server path."""
+    cause = err.__cause__
+    # An OSError's text names the absolute file; its strerror does not.
+    why = (cause.strerror or type(cause).__name__) if isinstance(cause, OSError) else str(cause or err)
+    return f"{path} is not a readable notebook: {why.splitlines()[0][:300]}."
 
 
 def _text(value: object, *, name: str, limit: int) -> str:

@@ -4,7 +4,7 @@ Every fired alert is appended to ``.workbench/alerts.jsonl`` (one JSON object a 
 with one ``O_APPEND`` write under a file lock, so concurrent monitors never interleave), a line
 is appended to the log file (``[monitor] alert_log``) and, when ``[monitor] webhook_url`` is set,
 the alert is POSTed there as JSON. A rule naming a ``pipeline`` starts it through
-:func:`trigger_pipeline`.
+:func:`trigger_pipeline`, unless a run of that pipeline is still active (the alert then says so).
 """
 
 from __future__ import annotations
@@ -94,6 +94,28 @@ def trigger_pipeline(project: Any, alert: Mapping[str, Any]) -> str | None:
     return str(start_pipeline(project, name, trigger=f"alert:{alert['rule']}"))
 
 
+def _start_for_alert(project: Any, alert: Mapping[str, Any]) -> tuple[str | None, str]:
+    """Start the alert's pipeline unless a run of it is still active; (run id, status)."""
+    active = _active_run(project, alert["pipeline"])
+    if active:
+        return None, f"not started: run {active} of {alert['pipeline']} is still running"
+    try:
+        run_id = trigger_pipeline(project, alert)
+    except WorkbenchError as err:
+        return None, f"failed: {err}"
+    return run_id, "started" if run_id else "recorded (pipelines unavailable)"
+
+
+def _active_run(project: Any, name: str) -> str | None:
+    """The id of a queued or running run of pipeline ``name`` (as the scheduler checks), or None."""
+    try:
+        from workbench.pipelines import RunStore
+    except ImportError:
+        return None
+    active = RunStore(project).active_runs(name)
+    return active[0].run_id if active else None
+
+
 def fire(project: Any, rule: AlertRule, value: float, *, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
     """Record one alert, send it to the sinks and start its pipeline; returns the record."""
     settings = project.config.sections.get("monitor", {})
@@ -105,11 +127,7 @@ def fire(project: Any, rule: AlertRule, value: float, *, context: Mapping[str, A
     if context:
         alert["context"] = dict(context)
     if rule.pipeline:
-        try:
-            alert["pipeline_run"] = trigger_pipeline(project, alert)
-            alert["pipeline_status"] = "started" if alert["pipeline_run"] else "recorded (pipelines unavailable)"
-        except WorkbenchError as err:
-            alert["pipeline_status"] = f"failed: {err}"
+        alert["pipeline_run"], alert["pipeline_status"] = _start_for_alert(project, alert)
     sinks = {"log": str(settings.get("alert_log") or "")}
     if sinks["log"]:
         append_line(project.resolve(sinks["log"]), f"{alert['time']} ALERT {rule.name}: {alert['message']}")

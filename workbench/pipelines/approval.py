@@ -10,6 +10,8 @@ import getpass
 import json
 import os
 import subprocess
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +24,7 @@ from workbench.notebooks import content_hash, notebook_phase, read_notebook
 __all__ = ["Approval", "ApprovalState", "approval_states", "approve_notebook", "revoke_approval"]
 
 APPROVALS_FILE = "approvals.json"
+LOCK_FILE = "approvals.lock"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -73,6 +76,32 @@ def _write(project: Any, approvals: dict[str, dict[str, Any]]) -> None:
     write_text(_path(project), json.dumps(payload, indent=2) + "\n")
 
 
+@contextmanager
+def _locked(project: Any) -> Iterator[None]:
+    """Hold an exclusive lock on ``.workbench/approvals.lock`` for a read-modify-write.
+
+    Jupyter runs handlers in threads: unlocked, two approvals at once each rewrite the file from
+    the same old copy and one is lost. ``approvals.json`` itself is replaced on every write
+    (atomic rename), so the lock lives on a sidecar file that is never replaced.
+    """
+    lock_path = Path(project.state_dir) / LOCK_FILE
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _flock(fd)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _flock(fd: int) -> None:
+    try:
+        import fcntl
+    except ImportError:  # Windows: no lock
+        return
+    fcntl.flock(fd, fcntl.LOCK_EX)
+
+
 def _relative(project: Any, notebook: Path | str) -> str:
     path = project.resolve(notebook, must_exist=True)
     return path.relative_to(Path(project.root).resolve()).as_posix()
@@ -119,21 +148,23 @@ def approve_notebook(
         approved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         comment=comment,
     )
-    approvals = _read(project)
-    approvals[rel] = asdict(approval)
-    _write(project, approvals)
+    with _locked(project):
+        approvals = _read(project)
+        approvals[rel] = asdict(approval)
+        _write(project, approvals)
     return approval
 
 
 def revoke_approval(project: Any, notebook: Path | str) -> bool:
     """Remove the approval of ``notebook``; True when there was one."""
     rel = Path(notebook).as_posix()
-    approvals = _read(project)
-    if rel not in approvals:
-        rel = _relative(project, notebook)
-    found = approvals.pop(rel, None) is not None
-    if found:
-        _write(project, approvals)
+    with _locked(project):
+        approvals = _read(project)
+        if rel not in approvals:
+            rel = _relative(project, notebook)
+        found = approvals.pop(rel, None) is not None
+        if found:
+            _write(project, approvals)
     return found
 
 

@@ -122,6 +122,21 @@ async def test_rerun_outputs_keep_the_approval(jp_fetch, lab_project) -> None:
     assert (await get(jp_fetch, "notebook", path=path))["state"] == "approved"
 
 
+@pytest.mark.parametrize("content", ["{not json", "[]", '{"nbformat": 4, "nbformat_minor": 5}'])
+async def test_an_unreadable_notebook_is_listed_as_unreadable(jp_fetch, lab_project, jp_root_dir, content) -> None:
+    (lab_project.root / "notebooks" / "00_broken.ipynb").write_text(content)
+    listed = await get(jp_fetch, "notebooks", project="credit")
+    by_path = {n["path"]: n for n in listed["notebooks"]}
+    broken = by_path.pop("credit/notebooks/00_broken.ipynb")
+    assert (broken["state"], broken["phase"], broken["notebook"]) == ("unreadable", None, "notebooks/00_broken.ipynb")
+    assert broken["reason"].startswith("credit/notebooks/00_broken.ipynb is not a readable notebook: ")
+    assert by_path["credit/notebooks/01_explore.ipynb"]["state"] == "none" and len(by_path) == 8
+    assert await get(jp_fetch, "notebook", path="credit/notebooks/00_broken.ipynb") == broken
+    code, body = await refused(post(jp_fetch, "approve", {"path": "credit/notebooks/00_broken.ipynb"}))
+    assert code == 400 and body["message"].startswith("credit/notebooks/00_broken.ipynb is not a readable")
+    assert str(jp_root_dir) not in json.dumps([listed, body])
+
+
 async def test_notebook_outside_a_project_has_no_state(jp_fetch, lab_project) -> None:
     one = await get(jp_fetch, "notebook", path="scratch/loose.ipynb")
     assert one == {"path": "scratch/loose.ipynb", "project_path": None, "phase": None, "state": None}
