@@ -62,6 +62,23 @@ def append_line(path: Path | str, text: str) -> None:
         os.close(fd)  # closing releases the lock
 
 
+@contextmanager
+def locked(path: Path | str) -> Iterator[None]:
+    """Hold an exclusive lock on the file ``path`` (created if missing) inside the block.
+
+    For a read-modify-write of a file that is itself replaced atomically: lock a sidecar file
+    that is never replaced. Threads and processes both wait (each opens its own descriptor).
+    """
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(target, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        _lock(fd)
+        yield
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
 def _lock(fd: int) -> None:
     try:
         import fcntl

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from workbench._io import write_text
+from workbench._io import locked, write_text
 from workbench.exceptions import ApprovalError
 from workbench.notebooks import content_hash, notebook_phase, read_notebook
 
@@ -84,22 +84,8 @@ def _locked(project: Any) -> Iterator[None]:
     the same old copy and one is lost. ``approvals.json`` itself is replaced on every write
     (atomic rename), so the lock lives on a sidecar file that is never replaced.
     """
-    lock_path = Path(project.state_dir) / LOCK_FILE
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        _flock(fd)
+    with locked(Path(project.state_dir) / LOCK_FILE):
         yield
-    finally:
-        os.close(fd)  # closing releases the lock
-
-
-def _flock(fd: int) -> None:
-    try:
-        import fcntl
-    except ImportError:  # Windows: no lock
-        return
-    fcntl.flock(fd, fcntl.LOCK_EX)
 
 
 def _relative(project: Any, notebook: Path | str) -> str:
