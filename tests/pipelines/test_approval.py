@@ -60,6 +60,24 @@ def test_cli_approve_and_list(project, capsys):
     assert states[NB] == "approved" and states["notebooks/02_evaluate.ipynb"] == "none"
 
 
+def test_an_unreadable_notebook_is_listed_and_refused_by_a_pipeline(project, capsys):
+    import pytest
+
+    from workbench.exceptions import ApprovalError
+    from workbench.pipelines.runner import check_approvals
+    from workbench.pipelines.spec import load_pipelines
+
+    approve_notebook(project, NB, by="bob")
+    (project.root / NB).write_text('{"cells": [ <<<<<<< HEAD', encoding="utf-8")
+    assert main(["approvals", "-P", str(project.root)]) == 0
+    out = capsys.readouterr().out
+    assert f"UNREADABLE {NB}  (Notebook does not appear to be JSON" in out
+    assert "NONE       notebooks/02_evaluate.ipynb" in out  # the others are still listed
+    spec = next(s for s in load_pipelines(project).values() if NB in s.notebooks)
+    with pytest.raises(ApprovalError, match=r"01_explore.ipynb \(unreadable\)"):
+        check_approvals(project, spec)
+
+
 def _all_at_once(action, names):
     """Run ``action(name)`` for every name in its own thread, released together."""
     barrier = threading.Barrier(len(names))

@@ -27,7 +27,7 @@ def _approvals(args: argparse.Namespace) -> int:
         return 0
     for s in states:
         who = f"  by {s.approved_by} at {s.approved_at}" if s.approved_by else ""
-        print(f"{s.state.upper():<9} {s.notebook}{who}")
+        print(f"{s.state.upper():<10} {s.notebook}{who}" + (f"  ({s.reason})" if s.reason else ""))
     return 0
 
 

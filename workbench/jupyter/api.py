@@ -194,25 +194,17 @@ class WorkbenchAPI:
         return server_path(self.root, project.root / relative)
 
     def _state_dict(self, project: Project, state: Any) -> dict[str, Any]:
-        return {
-            **state.to_dict(),
-            "path": self._server_path(project, state.notebook),
-            "project_path": server_path(self.root, project.root),
-        }
+        path = self._server_path(project, state.notebook)
+        found = {**state.to_dict(), "path": path, "project_path": server_path(self.root, project.root)}
+        if state.state == "unreadable":
+            found["reason"] = f"{path} is not a readable notebook: {state.reason}."
+        return found
 
     def _notebook_state(self, project: Project, notebook: str) -> dict[str, Any]:
-        """``_state_dict`` of one notebook, or state ``unreadable`` with a reason naming no server path."""
-        from workbench.exceptions import PipelineError
+        """``_state_dict`` of one notebook (state ``unreadable`` with a reason naming no server path)."""
         from workbench.pipelines import approval_states
 
-        try:
-            [state] = approval_states(project, [notebook])
-        except PipelineError as err:
-            path = self._server_path(project, notebook)
-            return {
-                "notebook": notebook, "phase": None, "state": "unreadable", "reason": _unreadable(path, err),
-                "path": path, "project_path": server_path(self.root, project.root),
-            }
+        [state] = approval_states(project, [notebook])
         return self._state_dict(project, state)
 
     def _notebook_file(self, path: object) -> Path:
@@ -236,10 +228,9 @@ class WorkbenchAPI:
 
 def _unreadable(path: str, err: Exception) -> str:
     """Why the notebook at ``path`` (relative to the server root) cannot be read, naming no server path."""
-    cause = err.__cause__
-    # An OSError's text names the absolute file; its strerror does not.
-    why = (cause.strerror or type(cause).__name__) if isinstance(cause, OSError) else str(cause or err)
-    return f"{path} is not a readable notebook: {why.splitlines()[0][:300]}."
+    from workbench.pipelines.approval import unreadable_reason
+
+    return f"{path} is not a readable notebook: {unreadable_reason(err)}."
 
 
 def _text(value: object, *, name: str, limit: int) -> str:

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from workbench._io import locked, write_text
-from workbench.exceptions import ApprovalError
+from workbench.exceptions import ApprovalError, PipelineError
 from workbench.notebooks import content_hash, notebook_phase, read_notebook
 
 __all__ = ["Approval", "ApprovalState", "approval_states", "approve_notebook", "revoke_approval"]
@@ -41,7 +41,8 @@ class Approval:
 
 @dataclass(frozen=True, kw_only=True)
 class ApprovalState:
-    """A notebook's approval state: ``approved``, ``changed`` (since approval) or ``none``."""
+    """A notebook's approval state: ``approved``, ``changed`` (since approval), ``none``, or
+    ``unreadable`` (not a notebook that can be read now; ``reason`` says why)."""
 
     notebook: str
     phase: str | None
@@ -49,6 +50,7 @@ class ApprovalState:
     approved_by: str | None = None
     approved_at: str | None = None
     comment: str = ""
+    reason: str = ""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -154,9 +156,20 @@ def revoke_approval(project: Any, notebook: Path | str) -> bool:
     return found
 
 
+def unreadable_reason(err: Exception) -> str:
+    """Why a notebook cannot be read, in one line that names no absolute path."""
+    cause = err.__cause__
+    # An OSError's text names the absolute file; its strerror does not.
+    why = (cause.strerror or type(cause).__name__) if isinstance(cause, OSError) else str(cause or err)
+    return why.splitlines()[0][:300] if why else type(err).__name__
+
+
 def _state(project: Any, rel: str, record: dict[str, Any] | None) -> ApprovalState:
     path = Path(project.root) / rel
-    phase = notebook_phase(path) if path.exists() else None
+    try:
+        phase = notebook_phase(path) if path.exists() else None
+    except PipelineError as err:  # half-saved, merge-conflicted: list it, do not hide the others
+        return ApprovalState(notebook=rel, phase=None, state="unreadable", reason=unreadable_reason(err))
     if record is None:
         return ApprovalState(notebook=rel, phase=phase, state="none")
     current = content_hash(path) if path.exists() else None

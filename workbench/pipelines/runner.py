@@ -44,8 +44,8 @@ def check_approvals(project: Any, spec: PipelineSpec) -> dict[str, str]:
     states = approval_states(project, spec.notebooks)
     refused = [s for s in states if s.state != "approved"]
     if refused:
-        lines = "; ".join(f"{s.notebook} ({'changed since approval' if s.state == 'changed' else 'never approved'})"
-                          for s in refused)
+        why = {"changed": "changed since approval", "unreadable": "unreadable", "none": "never approved"}
+        lines = "; ".join(f"{s.notebook} ({why.get(s.state, s.state)})" for s in refused)
         commands = " && ".join(f"workbench approve {s.notebook} --comment 'WHY'" for s in refused)
         raise ApprovalError(
             f"Pipeline {spec.name!r} will not run unapproved notebooks: {lines}.",
