@@ -33,3 +33,19 @@ def test_dask_executor_runs_steps_in_dependency_order(tiny, tmp_path):
     assert record.status == "failed" and record.executor == "dask"
     assert steps["a"].cpu_seconds > 0 and steps["a"].output_html
     assert RunStore(project).get_run(record.run_id).to_dict() == record.to_dict()
+
+
+def test_secret_values_are_not_sent_to_dask_workers(tiny, tmp_path, monkeypatch):
+    """A worker reads the pipeline's secrets from its own environment; the task carries names only."""
+    project = tiny(
+        {"p": {"secrets": ["WB_DASK_TOKEN"], "steps": [{"name": "a", "notebook": "notebooks/a.ipynb"}]}},
+        {"a.ipynb": ("import os; print(os.environ['WB_DASK_TOKEN'])",)},
+    )
+    monkeypatch.delenv("WB_DASK_TOKEN", raising=False)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=1, processes=True, host="127.0.0.1",
+                                  dashboard_address=None, local_directory=str(tmp_path / "dask")) as cluster:
+        monkeypatch.setenv("WB_DASK_TOKEN", "s3cr3t-value-only-the-runner-has")  # the worker started without it
+        record = run_pipeline(project, executor="dask", address=cluster.scheduler_address, progress=False)
+    [step] = record.steps
+    assert step.status == "failed" and "no WB_DASK_TOKEN in its environment" in step.error
+    assert "s3cr3t" not in step.error

@@ -9,6 +9,7 @@ whose inputs did not succeed is recorded as skipped and not run.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
@@ -89,7 +90,13 @@ def _dask_step(task: dict[str, Any], *upstream: dict[str, Any]) -> dict[str, Any
     blocked = [u["name"] for u in upstream if u["status"] != "succeeded"]
     if blocked:
         return skip_step(task, f"Not run: {', '.join(blocked)} did not succeed.")
-    return _guarded(task)
+    # Secret values never travel in the task graph: each worker reads them from its environment.
+    missing = [name for name in task["secrets"] if not os.environ.get(name)]
+    if missing:
+        return skip_step(task, f"The Dask worker has no {', '.join(missing)} in its environment: give the "
+                               "cluster's workers the pipeline's secrets (they are not sent with the task).",
+                         status="failed")
+    return _guarded({**task, "secrets": {name: os.environ[name] for name in task["secrets"]}})
 
 
 class DaskExecutor:
@@ -122,8 +129,9 @@ class DaskExecutor:
             futures: dict[str, Any] = {}
             for task in tasks:  # already in dependency order
                 inputs = [futures[d] for d in task["depends_on"]]
+                payload = {**task, "secrets": list(task["secrets"])}  # names only
                 futures[task["name"]] = client.submit(
-                    _dask_step, task, *inputs, key=f"workbench-{task['run_id']}-{task['name']}", pure=False
+                    _dask_step, payload, *inputs, key=f"workbench-{task['run_id']}-{task['name']}", pure=False
                 )
             statuses: dict[str, str] = {}
             for future in as_completed(list(futures.values())):

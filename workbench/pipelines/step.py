@@ -44,11 +44,11 @@ def _store(task: dict[str, Any]) -> tuple[Any, Any]:
     return project, RunStore(project)
 
 
-def skip_step(task: dict[str, Any], reason: str) -> dict[str, Any]:
-    """Record that a step did not run because a step it depends on did not succeed."""
+def skip_step(task: dict[str, Any], reason: str, *, status: str = "skipped") -> dict[str, Any]:
+    """Record that a step did not run (by default: a step it depends on did not succeed)."""
     _, store = _store(task)
-    store.update_step(task["run_id"], task["name"], status="skipped", error=reason)
-    return {"name": task["name"], "status": "skipped", "error": reason}
+    store.update_step(task["run_id"], task["name"], status=status, error=reason)
+    return {"name": task["name"], "status": status, "error": reason}
 
 
 def run_step(task: dict[str, Any]) -> dict[str, Any]:
