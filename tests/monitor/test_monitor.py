@@ -70,6 +70,38 @@ def test_pipeline_trigger_names_the_pipeline(logged, tmp_path):
     assert alert["pipeline_status"].startswith("failed:")
 
 
+@pytest.mark.slow
+def test_a_firing_alert_runs_the_retrain_pipeline_to_the_end(logged, tmp_path):
+    """The loop closes: drift fires the rule, the rule starts its approved pipeline, the run succeeds."""
+    import time
+
+    import nbformat
+    import yaml
+
+    from workbench.pipelines import RunStore, approve_notebook
+
+    project = _copy(logged, tmp_path)
+    notebook = project.root / "notebooks" / "retrain_marker.ipynb"
+    nb = nbformat.v4.new_notebook(metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                           "language": "python"}})
+    nb.cells = [nbformat.v4.new_code_cell('project_dir = "."', metadata={"tags": ["parameters"]}),
+                nbformat.v4.new_code_cell("import pathlib\npathlib.Path(project_dir, 'retrained').write_text('yes')")]
+    nbformat.write(nb, notebook)
+    spec = {"pipelines": {"retrain": {"steps": [{"name": "mark", "notebook": "notebooks/retrain_marker.ipynb"}]}}}
+    (project.root / "pipeline.yaml").write_text(yaml.safe_dump(spec))
+    approve_notebook(project, "notebooks/retrain_marker.ipynb", by="tester", comment="test")
+
+    alert = wb.monitor(project).alerts[0]
+    assert alert["rule"] == "drift" and alert["pipeline_status"] == "started", alert
+    store, deadline = RunStore(project), time.monotonic() + 120
+    while not store.get_run(alert["pipeline_run"]).finished and time.monotonic() < deadline:
+        time.sleep(0.3)
+    run = store.get_run(alert["pipeline_run"])
+    assert run.status == "succeeded" and run.trigger == "alert:drift", [s.error for s in run.steps]
+    assert (project.root / "retrained").read_text() == "yes"
+    assert alert_history(project)[-1]["pipeline_run"] == run.run_id
+
+
 def test_alert_does_not_start_a_pipeline_whose_run_is_still_active(logged, tmp_path):
     from workbench.pipelines import RunStore
 

@@ -79,17 +79,14 @@ def send_webhook(url: str, payload: Mapping[str, Any], *, timeout: float = 5.0) 
 
 
 def trigger_pipeline(project: Any, alert: Mapping[str, Any]) -> str | None:
-    """Start the pipeline ``alert["pipeline"]`` with trigger ``alert:<rule>``; its run id, or None.
+    """Start the pipeline ``alert["pipeline"]`` in the background with trigger ``alert:<rule>``.
 
-    When the pipelines package cannot start pipelines yet (``start_pipeline`` cannot be
-    imported), nothing starts and the alert keeps the pipeline's name as the recorded trigger.
+    Returns its run id, or None when the alert names no pipeline.
     """
+    from workbench.pipelines import start_pipeline
+
     name = alert.get("pipeline")
     if not name:
-        return None
-    try:
-        from workbench.pipelines import start_pipeline
-    except ImportError:
         return None
     return str(start_pipeline(project, name, trigger=f"alert:{alert['rule']}"))
 
@@ -103,7 +100,7 @@ def _start_for_alert(project: Any, alert: Mapping[str, Any]) -> tuple[str | None
         run_id = trigger_pipeline(project, alert)
     except WorkbenchError as err:
         return None, f"failed: {err}"
-    return run_id, "started" if run_id else "recorded (pipelines unavailable)"
+    return run_id, "started"
 
 
 def _active_run(project: Any, name: str) -> str | None:
