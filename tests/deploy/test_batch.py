@@ -82,7 +82,7 @@ def test_outputs_are_replaced_whole_with_header_and_logged_by_registry_version(t
     broken = tmp_path / "broken.csv"
     lines = frame.to_csv(index=False).splitlines()  # good rows: the first chunks are scored and written
     broken.write_text("\n".join([*lines[:25], "1,2,3" + ",4" * 40, *lines[25:]]) + "\n")
-    with pytest.raises(pd.errors.ParserError):
+    with pytest.raises(InputError, match=r"broken.csv could not be read after 20 rows: Error tokenizing data"):
         score_batch(project, trained.model_uri, broken, out, chunk_size=10, log=False)
     assert out.read_bytes() == before  # a run that fails half-way leaves the earlier output whole
     assert not list(tmp_path.glob(".*.tmp"))

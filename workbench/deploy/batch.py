@@ -39,13 +39,26 @@ def _suffix(path: Path, role: str) -> str:
 
 
 def _chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    if _suffix(path, "input") == ".csv":
-        yield from pd.read_csv(path, chunksize=chunk_size)
-    else:
-        import pyarrow.parquet as pq
+    """The input in chunks; a file that stops parsing part-way is an InputError naming where."""
+    import pyarrow
 
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-            yield batch.to_pandas()
+    rows = 0
+    try:
+        if _suffix(path, "input") == ".csv":
+            for chunk in pd.read_csv(path, chunksize=chunk_size):
+                rows += len(chunk)
+                yield chunk
+        else:
+            import pyarrow.parquet as pq
+
+            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
+                rows += batch.num_rows
+                yield batch.to_pandas()
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pyarrow.ArrowException) as err:
+        raise InputError(
+            f"{path.name} could not be read after {rows:,} rows: {str(err).splitlines()[0][:300]}",
+            hint="Fix the file (or export it again as CSV/Parquet); the previous output files were left as they were.",
+        ) from err
 
 
 def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
