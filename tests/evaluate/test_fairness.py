@@ -170,3 +170,18 @@ def test_missing_sensitive_values_form_their_own_group(credit, predictions) -> N
     grouping = report.grouping("sex")
     assert "(missing)" in grouping.groups and sum(grouping.counts) == 800
     assert isinstance(pd.Series(grouping.counts).sum(), np.integer)
+
+
+def test_positive_label_not_among_the_labels_is_refused(credit, predictions) -> None:
+    y = np.where(credit.y_test.to_numpy() == 1, "yes", "no")
+    predicted = np.where(predictions == 1, "yes", "no")
+    with pytest.raises(DataError, match=r"positive label 'Yes' is not among the labels of y_true \('no', 'yes'\)"):
+        assess_fairness(y_true=y, y_pred=predicted, sensitive_features=credit.sensitive_test, positive_label="Yes", n_bootstrap=0)
+    with pytest.raises(DataError, match=r"positive label '1' is not one of the model's classes \(0, 1\)"):
+        assess_fairness(
+            model=credit.model, X=credit.X_test, y_true=credit.y_test, sensitive_features=credit.sensitive_test,
+            positive_label="1", n_bootstrap=0,
+        )
+    report = assess_fairness(y_true=y, y_pred=predicted, sensitive_features=credit.sensitive_test, positive_label="yes", n_bootstrap=0)
+    expected = demographic_parity_difference(credit.y_test, predictions, sensitive_features=credit.sensitive_test["sex"])
+    assert report.disparities["demographic_parity_difference[sex]"] == pytest.approx(expected)

@@ -166,3 +166,10 @@ def test_champion_is_loaded_from_the_registry(trained, tmp_path) -> None:
     split = trained.split
     report = evaluate_model(trained.model, split.X_test, split.y_test, champion=champion, n_bootstrap=10)
     assert report.comparison("champion").differences["roc_auc"] == 0
+
+
+def test_labels_that_do_not_match_the_model_are_refused(credit) -> None:
+    with pytest.raises(DataError, match=r"labels of y \('0', '1'\) are not among the model's classes \(0, 1\)"):
+        evaluate_model(credit.model, credit.X_test, credit.y_test.astype(str), n_bootstrap=0)
+    with pytest.raises(DataError, match=r"positive label 2 is not one of the model's classes"):
+        evaluate_model(credit.model, credit.X_test, credit.y_test, positive_label=2, n_bootstrap=0)

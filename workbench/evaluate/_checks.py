@@ -12,6 +12,7 @@ from workbench.exceptions import DataError, ModelError
 __all__ = [
     "as_array",
     "check_classification_target",
+    "check_positive_label",
     "check_regression_target",
     "check_same_length",
     "infer_task",
@@ -76,6 +77,36 @@ def check_classification_target(y: np.ndarray, *, name: str = "y") -> np.ndarray
             hint="Evaluate one class against the rest (e.g. y == label).",
         )
     return labels
+
+
+def check_positive_label(
+    positive: Any, labels: np.ndarray, *, name: str = "y", classes: Any = None, predicted: Any = None
+) -> Any:
+    """``positive`` if it is one of the labels, else a DataError naming the labels found.
+
+    The labels are ``labels`` (the distinct true labels) and, when a model is given, its
+    ``classes``; a target with one label may lack the positive one (``predicted`` or
+    ``classes`` must then hold it), but it must never be the wrong kind (``1`` is not ``"1"``).
+    """
+    found = np.asarray(labels).tolist()
+    others = classes if classes is not None else (np.unique(predicted) if predicted is not None else [])
+    known = np.asarray(others).tolist()
+    wanted = positive.item() if isinstance(positive, np.generic) else positive
+    shown, model_classes = ", ".join(map(repr, found)), ", ".join(map(repr, known))
+    problem = None
+    if classes is not None and any(label not in known for label in found):
+        problem = f"The labels of {name} ({shown}) are not among the model's classes ({model_classes})."
+    elif classes is not None and wanted not in known:
+        problem = f"The positive label {wanted!r} is not one of the model's classes ({model_classes}); {name} has {shown}."
+    elif wanted not in found and (len(found) > 1 or wanted not in known):
+        problem = f"The positive label {wanted!r} is not among the labels of {name} ({shown})."
+    if problem:
+        raise DataError(
+            problem,
+            hint=f"Pass positive_label= as one of {name}'s labels, spelled and typed as they are (1 is not '1')"
+            + (", and pass labels of the same kind as the model was trained on." if classes is not None else "."),
+        )
+    return positive
 
 
 def check_regression_target(y: np.ndarray, *, name: str = "y") -> np.ndarray:

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench.evaluate._checks import as_array
+from workbench.evaluate._checks import as_array, check_positive_label
 from workbench.exceptions import DataError
 
 __all__ = ["MISSING_GROUP", "check_aligned", "positive_label_of", "predictions", "sensitive_frame"]
@@ -80,9 +80,9 @@ def predictions(y_pred: Any, model: Any, X: Any) -> np.ndarray:
 
 
 def positive_label_of(positive_label: Any, model: Any, labels: np.ndarray, predicted: np.ndarray) -> Any:
-    if positive_label is not None:
-        return positive_label
-    classes = getattr(model, "classes_", None)
-    if classes is not None:
-        return classes[-1]
-    return np.unique(np.concatenate([labels, np.unique(predicted)]))[-1]
+    classes = getattr(model, "classes_", None) if model is not None else None
+    if positive_label is None and classes is not None:
+        positive_label = classes[-1]
+    elif positive_label is None:
+        positive_label = np.unique(np.concatenate([labels, np.unique(predicted)]))[-1]
+    return check_positive_label(positive_label, labels, name="y_true", classes=classes, predicted=predicted)

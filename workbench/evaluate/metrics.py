@@ -22,6 +22,7 @@ from workbench.evaluate._bootstrap import interval, resample_weights
 from workbench.evaluate._checks import (
     as_array,
     check_classification_target,
+    check_positive_label,
     check_regression_target,
     check_same_length,
     infer_task,
@@ -288,10 +289,10 @@ def evaluate_model(
 
 
 def _positive_label(model: Any, labels: np.ndarray, positive_label: Any) -> Any:
-    if positive_label is not None:
-        return positive_label
-    classes = getattr(model, "classes_", labels)
-    return classes[-1]
+    classes = getattr(model, "classes_", None)
+    if positive_label is None:
+        positive_label = (labels if classes is None else classes)[-1]
+    return check_positive_label(positive_label, labels, classes=classes)
 
 
 def _first(values: Mapping[str, np.ndarray]) -> dict[str, float]:
