@@ -115,17 +115,17 @@ def bootstrap_groups(
 
     Per group, seven weighted sums (rows, predicted positive, positive, true positive,
     negative, false positive, correct) of one ``weights @ indicators`` product give them all.
+    The indicators are sparse (one entry per row, part and grouping), so memory grows with
+    the rows, not with rows × groups (intersections hold many, often empty, combinations).
     """
     pos, pred = binary_true.astype(np.float64), binary_pred.astype(np.float64)
     parts = [pos * 0 + 1, pred, pos, pos * pred, 1 - pos, (1 - pos) * pred, (pos == pred).astype(np.float64)]
-    blocks, sizes = [], []
-    for frame, cols in zip(frames, specs, strict=True):
-        member = np.eye(len(frame.by_group))[group_codes(frame, sensitive, cols)]  # rows × groups
-        blocks.append(np.hstack([member * part[:, None] for part in parts]))
-        sizes.append(member.shape[1])
-    indicators = np.hstack(blocks)
-    sums = [w @ indicators for w in resample_weights(len(pos), n_bootstrap, seed=seed)]
-    totals = np.vstack(sums) if sums else np.zeros((0, indicators.shape[1]))
+    sizes = [len(frame.by_group) for frame in frames]
+    codes = [group_codes(frame, sensitive, cols) for frame, cols in zip(frames, specs, strict=True)]
+    indicators = _indicators(parts, codes, sizes)
+    offset = indicators.shape[1]
+    sums = [np.asarray(w @ indicators) for w in resample_weights(len(pos), n_bootstrap, seed=seed)]
+    totals = np.vstack(sums) if sums else np.zeros((0, offset))
     out, start = [], 0
     for size in sizes:
         s = [totals[:, start + k * size : start + (k + 1) * size] for k in range(len(parts))]
@@ -138,6 +138,22 @@ def bootstrap_groups(
             "accuracy": safe_divide(s[6], s[0]),
         })
     return out
+
+
+def _indicators(parts: list[np.ndarray], codes: list[np.ndarray], sizes: list[int]) -> Any:
+    """Sparse ``rows × (parts × groups)`` per grouping, side by side: ``part[row]`` in its group's column."""
+    from scipy import sparse
+
+    columns, values, offset = [], [], 0
+    for group, size in zip(codes, sizes, strict=True):
+        for k, part in enumerate(parts):
+            columns.append((offset + k * size + group).astype(np.int32))
+            values.append(part)
+        offset += len(parts) * size
+    rows = np.tile(np.arange(len(parts[0]), dtype=np.int32), len(columns))
+    data, cols = np.concatenate(values), np.concatenate(columns)
+    kept = data != 0
+    return sparse.csr_matrix((data[kept], (rows[kept], cols[kept])), shape=(len(parts[0]), offset))
 
 
 def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
