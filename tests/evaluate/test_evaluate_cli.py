@@ -32,3 +32,15 @@ def test_failed_gate_exits_1_and_bad_model_is_named(trained, tmp_path, capsys: p
     assert gates["results"][0]["name"] == "min_roc_auc" and not gates["results"][0]["passed"]
     assert main(["evaluate", "-P", str(root), "--model", "runs:/0123456789abcdef/model"]) == 2
     assert "error: Cannot load the model at runs:/0123456789abcdef/model" in capsys.readouterr().err
+
+
+def test_the_projects_positive_label_is_the_one_reviewed(trained, tmp_path, capsys: pytest.CaptureFixture[str]) -> None:
+    root = tmp_path / "proj"
+    shutil.copytree(trained.project.root, root)
+    config = root / "workbench.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("positive_label = 1", "positive_label = 0"), encoding="utf-8")
+    main(["evaluate", "-P", str(root), "--out", str(tmp_path / "out"), "--bootstrap", "0", "--shap-rows", "100"])
+    capsys.readouterr()
+    metrics, fairness = load_report(tmp_path / "out" / "metrics.json"), load_report(tmp_path / "out" / "fairness.json")
+    assert metrics.positive_label == "0" and fairness.positive_label == "0"
+    assert metrics.confusion_labels == ("1", "0")

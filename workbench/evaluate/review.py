@@ -66,18 +66,19 @@ def review_project(
         model = mlflow.sklearn.load_model(uri)
     except Exception as err:  # MLflow raises many types for a missing or unreadable model
         raise ModelError(f"Cannot load the model at {uri}: {err}", hint="Check the URI (runs:/<id>/model, models:/<name>@<alias>).") from err
-    seed = project.config.data.seed
+    seed, positive = project.config.data.seed, project.config.data.positive_label
     split = split_data(project, project.load_data())
     metrics = evaluate_model(
         model, split.X_test, split.y_test, task=project.config.data.task, X_train=split.X_train,
         y_train=split.y_train, champion=load_champion(project), n_bootstrap=n_bootstrap, seed=seed,
+        positive_label=positive if project.config.data.task == "classification" else None,
     )
     fairness = None
     if project.config.data.task == "classification" and project.config.data.sensitive:
         fairness = assess_fairness(
             model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test,
             min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
-            n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate,
+            n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate, positive_label=positive,
         )
     explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed)
     gates = evaluation_gates(project, metrics=metrics, fairness=fairness, explanation=explanation)
