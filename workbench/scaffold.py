@@ -157,8 +157,15 @@ def init_project(
     if rows < 200:
         raise ParameterError(f"A demo project needs at least 200 rows, got {rows}.", name="rows", value=rows)
     name = name or _slug(root.name)
+    if any(ord(ch) < 32 or ord(ch) == 127 for ch in name):
+        raise ParameterError(
+            f"The project name {name!r} holds a control character (newline, tab, ...).",
+            name="name",
+            value=name,
+            hint="Choose a name of printable characters.",
+        )
     (root / "data").mkdir(parents=True, exist_ok=True)
-    write_text(root / CONFIG_NAME, DEMO_CONFIG.format(name=name, seed=seed))
+    write_text(root / CONFIG_NAME, DEMO_CONFIG.format(name=_toml_escape(name), seed=seed))
     write_text(root / ".gitignore", GITIGNORE)
     write_text(root / "pipeline.yaml", DEMO_PIPELINES)
     _copy_notebooks(root / "notebooks")
@@ -179,3 +186,8 @@ def _copy_notebooks(target: Path) -> None:
 def _slug(text: str) -> str:
     cleaned = "".join(ch if ch.isalnum() else "-" for ch in text.lower()).strip("-")
     return cleaned or "workbench-project"
+
+
+def _toml_escape(text: str) -> str:
+    """``text`` escaped for the inside of a TOML basic string ("...")."""
+    return text.replace("\\", "\\\\").replace('"', '\\"')

@@ -48,6 +48,7 @@ export class WorkbenchPanel extends Widget {
   private form: RunForm | null = null;
   private timer: number | null = null;
   private loading: Promise<void> | null = null;
+  private reloadPending = false;
   private header = section('jp-WorkbenchPanel-header');
   private stepper = section('jp-WorkbenchPanel-phases');
   private runsHeader = section('jp-WorkbenchPanel-runsHeader');
@@ -66,14 +67,25 @@ export class WorkbenchPanel extends Widget {
     return this.runs.some(run => ACTIVE.has(run.status));
   }
 
-  /** Reload everything from the server (one load at a time). */
+  /**
+   * Reload everything from the server (one load at a time). A refresh asked for while a load is
+   * in flight (the project was switched, a run started) loads again when that one ends, so the
+   * panel never keeps showing what the older load fetched.
+   */
   refresh(): Promise<void> {
-    if (!this.loading) {
-      this.loading = this.load().finally(() => {
-        this.loading = null;
-        this.schedule();
-      });
+    if (this.loading) {
+      this.reloadPending = true;
+      return this.loading;
     }
+    this.loading = this.load().finally(() => {
+      this.loading = null;
+      if (this.reloadPending) {
+        this.reloadPending = false;
+        void this.refresh();
+      } else {
+        this.schedule();
+      }
+    });
     return this.loading;
   }
 

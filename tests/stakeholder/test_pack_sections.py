@@ -73,3 +73,24 @@ def test_card_summary_and_gate_lights(project, tmp_path):
     assert "Next: Run notebooks/01_explore.ipynb" in page
     titles = [title for title, _ in sections(project)]
     assert titles[:2] == ["Model card", "Gates"]
+
+
+def test_a_broken_report_is_marked_unreadable_and_the_rest_still_shows(trained, tmp_path):
+    from workbench.explore.schema import infer_schema
+    from workbench.project import Project
+
+    root = tmp_path / "proj"
+    shutil.copytree(trained.project.root, root)
+    project = Project.load(root)
+    reports = project.state_dir / "reports"
+    reports.mkdir(parents=True, exist_ok=True)
+    infer_schema(trained.split.X_train).save(reports / "schema.json")
+    (reports / "metrics.json").write_text('{"report_class": "workbench.reports.gone:OldReport"}')
+    (reports / "fairness.json").write_text('{"report_class": "workbench.evaluate.fairn')  # cut short
+    index = build_evidence_pack(project, tmp_path / "pack")
+    page = index.read_text(encoding="utf-8")
+    assert page.count("unreadable (") == 2 and "run the phase&#x27;s notebook again" in page
+    assert (tmp_path / "pack" / "schema.html").is_file() and "Gates" in page
+    shown = dict(sections(project))
+    assert "unreadable (ReportError: Unknown report class" in shown["Performance against the baseline"]
+    assert "unreadable" in shown["Fairness by group"] and "not run yet" in shown["Drift status"]

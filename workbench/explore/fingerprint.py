@@ -13,6 +13,8 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+from workbench.explore._columns import reject_nested, text_columns
+
 __all__ = ["Fingerprint", "fingerprint"]
 
 
@@ -51,6 +53,8 @@ def fingerprint(frame: pd.DataFrame, *, order_sensitive: bool = True) -> Fingerp
     >>> fingerprint(a, order_sensitive=False).content == fingerprint(a.iloc[::-1], order_sensitive=False).content
     True
     """
+    frame = text_columns(frame)
+    reject_nested(frame)
     row_hashes = pd.util.hash_pandas_object(frame, index=False).to_numpy(dtype=np.uint64)
     if not order_sensitive:
         row_hashes = np.sort(row_hashes)

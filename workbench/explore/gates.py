@@ -32,7 +32,10 @@ def explore_gates(
     if profile is not None:
         leaks = sorted({w.column for w in profile.warnings if w.code == "leakage_suspect"})
         reason = f"leakage suspects: {', '.join(leaks)}" if leaks else "no feature nearly equals the target"
-        results.append(check_true("no_leakage_suspect", not leaks, reason=reason))
+        gating = bool(project.config.gate("explore", "fail_on_leakage"))
+        if leaks and not gating:
+            reason += " (not gated: fail_on_leakage = false)"
+        results.append(check_true("no_leakage_suspect", not (leaks and gating), reason=reason))
     if validation is not None:
         failed = len(validation.failures)
         reason = f"schema validation: {failed} of {validation.n_checks} checks failed"

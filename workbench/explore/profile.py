@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError
+from workbench.explore._columns import reject_nested, text_columns
 from workbench.explore.associations import association_matrix, target_associations
 from workbench.explore.schema import _kind
 from workbench.reports.base import Report
@@ -117,24 +118,38 @@ class ProfileReport(Report):
         )
 
 
+def _overflow_exponent(finite: np.ndarray) -> int:
+    """0, or the power of two to scale by when the range or sum of ``finite`` overflows a float."""
+    with np.errstate(over="ignore"):
+        spread = finite.max() - finite.min()
+        total = np.abs(finite).sum()
+    if np.isfinite(spread) and np.isfinite(total):
+        return 0
+    return int(np.frexp(np.abs(finite).max())[1])
+
+
 def _numeric_profile(values: np.ndarray) -> dict[str, Any]:
     finite = values[np.isfinite(values)]
     if not finite.size:
         return {}
-    q = np.quantile(finite, [0.05, 0.25, 0.5, 0.75, 0.95])
-    stats = {
-        "mean": float(finite.mean()),
-        "std": float(finite.std(ddof=1)) if finite.size > 1 else 0.0,
-        "min": float(finite.min()),
-        "p05": float(q[0]),
-        "p25": float(q[1]),
-        "median": float(q[2]),
-        "p75": float(q[3]),
-        "p95": float(q[4]),
-        "max": float(finite.max()),
-        "zeros_share": float((finite == 0).mean()),
+    exponent = _overflow_exponent(finite)  # scaling by a power of two is exact
+    scaled = np.ldexp(finite, -exponent) if exponent else finite
+    q = np.quantile(scaled, [0.05, 0.25, 0.5, 0.75, 0.95])
+    raw = {
+        "mean": scaled.mean(),
+        "std": scaled.std(ddof=1) if scaled.size > 1 else 0.0,
+        "min": scaled.min(),
+        "p05": q[0],
+        "p25": q[1],
+        "median": q[2],
+        "p75": q[3],
+        "p95": q[4],
+        "max": scaled.max(),
     }
-    counts, edges = np.histogram(finite, bins=BINS)
+    stats = {key: float(np.ldexp(value, exponent)) for key, value in raw.items()}
+    stats["zeros_share"] = float((finite == 0).mean())
+    counts, edges = np.histogram(scaled, bins=BINS)
+    edges = np.ldexp(edges, exponent)
     return {"stats": stats, "bin_edges": tuple(float(e) for e in edges), "bin_counts": tuple(int(n) for n in counts)}
 
 
@@ -199,18 +214,18 @@ def _duplicate_rows(frame: pd.DataFrame) -> int:
     return int(hashes.duplicated().sum())
 
 
-def _check_inputs(frame: pd.DataFrame, target: str | None, sensitive: Sequence[str]) -> None:
+def _check_inputs(frame: pd.DataFrame, target: str | None, sensitive: Sequence[str]) -> pd.DataFrame:
     if not isinstance(frame, pd.DataFrame):
         raise DataError(f"profile() needs a pandas DataFrame, got {type(frame).__name__}.")
-    if frame.columns.has_duplicates:
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise DataError(f"The data has duplicated column names: {', '.join(dupes)}.", column=dupes[0])
+    frame = text_columns(frame)
     if frame.empty:
         raise DataError("The data is empty: there are no rows or no columns to profile.")
     for role, names in (("target", [target] if target else []), ("sensitive", list(sensitive))):
         for name in names:
             if name not in frame.columns:
                 raise DataError(f"The {role} column '{name}' is not in the data.", column=name)
+    reject_nested(frame)
+    return frame
 
 
 def profile(
@@ -245,7 +260,9 @@ def profile(
     >>> report.column("x").stats["median"]
     2.0
     """
-    _check_inputs(frame, target, sensitive)
+    target = None if target is None else str(target)
+    sensitive = [str(name) for name in sensitive]
+    frame = _check_inputs(frame, target, sensitive)
     n_rows = len(frame)
     limit = DEFAULT_SAMPLE if sample is None else int(sample)
     sampled = frame.sample(n=limit, random_state=seed) if n_rows > limit else frame

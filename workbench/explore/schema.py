@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError
+from workbench.explore._columns import reject_nested, text_columns
 from workbench.reports.base import Report
 
 __all__ = ["ColumnSchema", "Schema", "infer_schema"]
@@ -100,8 +101,9 @@ def infer_column(series: pd.Series, *, tolerance: float = 0.1, max_categories: i
         finite = values[np.isfinite(values)]
         if finite.size:
             low, high = float(finite.min()), float(finite.max())
-            margin = tolerance * (high - low)
-            spec["minimum"], spec["maximum"] = low - margin, high + margin
+            margin = tolerance * high - tolerance * low  # no overflow at the ends of the float range
+            big = float(np.finfo(float).max)
+            spec["minimum"], spec["maximum"] = max(low - margin, -big), min(high + margin, big)
     elif kind == "categorical":
         spec["categories"] = tuple(sorted(str(v) for v in series.dropna().unique()))
     return ColumnSchema(**spec)
@@ -126,8 +128,7 @@ def infer_schema(frame: pd.DataFrame, *, tolerance: float = 0.1, max_categories:
     >>> schema.column("c").categories
     ('a', 'b')
     """
-    if frame.columns.has_duplicates:
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise DataError(f"The data has duplicated column names: {', '.join(dupes)}.", column=dupes[0])
+    frame = text_columns(frame)
+    reject_nested(frame)
     columns = tuple(infer_column(frame[c], tolerance=tolerance, max_categories=max_categories) for c in frame.columns)
     return Schema(columns=columns, tolerance=tolerance)

@@ -15,6 +15,7 @@ import pandas as pd
 
 from workbench._io import read_json, write_json
 from workbench.exceptions import DataError
+from workbench.explore._columns import text_columns
 from workbench.explore.schema import ColumnSchema, Schema
 from workbench.reports.base import Report
 
@@ -90,6 +91,10 @@ def _check_column(series: pd.Series, spec: ColumnSchema) -> tuple[int, list[Vali
         n_checks += 1
         failures.append(_failure(spec.name, "finite_values", numbers[infinite]))
         numbers = numbers[~infinite]
+        if spec.kind == "boolean":
+            n_checks += 1
+            known = numbers.dropna()
+            failures.append(_failure(spec.name, "boolean_values", known[~known.isin([0, 1])]))
         if spec.minimum is not None:
             n_checks += 1
             failures.append(_failure(spec.name, f"greater_than_or_equal_to({spec.minimum:g})", numbers[numbers < spec.minimum]))
@@ -130,9 +135,7 @@ def validate(frame: pd.DataFrame, schema: Schema) -> ValidationReport:
     >>> validate(pd.DataFrame({"x": [5.0]}), schema).failures[0].check
     'less_than_or_equal_to(2)'
     """
-    if frame.columns.has_duplicates:
-        dupes = sorted({str(c) for c in frame.columns[frame.columns.duplicated()]})
-        raise DataError(f"The data has duplicated column names: {', '.join(dupes)}.", column=dupes[0])
+    frame = text_columns(frame)
     failures: list[ValidationFailure] = []
     n_checks = 0
     for spec in schema.columns:

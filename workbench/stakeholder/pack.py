@@ -1,17 +1,20 @@
 """Offline evidence pack: a self-contained folder of the logged reports, readable without code.
 
 Reads what other phases logged (``.workbench/reports/<name>.json``, gates via the tracker, the
-promotion, alert and approval logs); never recomputes. A missing source is shown as "not run yet".
+promotion, alert and approval logs); never recomputes. A missing source is shown as "not run yet",
+a broken one as unreadable.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import html as _html
 import importlib
 from pathlib import Path
 from typing import Any
 
 from workbench._io import write_text
+from workbench.exceptions import ReportError
 from workbench.reports.base import Report, load_report
 
 #: Report names logged by the phase notebooks, in the order stakeholders read them.
@@ -35,12 +38,32 @@ LOGS = (
 )
 
 
-def load_latest_reports(project: Any) -> dict[str, Report | None]:
-    """The latest copy of each logged report (None when that report was not logged yet)."""
-    found: dict[str, Report | None] = {}
+@dataclasses.dataclass(frozen=True)
+class Unreadable:
+    """A report file that exists but cannot be read (corrupt, or from an incompatible version)."""
+
+    name: str
+    error: str
+
+    def html(self) -> str:
+        from workbench.render.html import text
+
+        return text(f"unreadable ({self.error}); run the phase's notebook again to recompute it",
+                    css="wb-missing")
+
+
+def load_latest_reports(project: Any) -> dict[str, Report | Unreadable | None]:
+    """The latest copy of each logged report (None when not logged yet, Unreadable when broken).
+
+    One broken file never stops the pack or the dashboard: every other section still shows.
+    """
+    found: dict[str, Report | Unreadable | None] = {}
     for name in REPORT_NAMES:
         path = project.state_dir / "reports" / f"{name}.json"
-        found[name] = load_report(path) if path.is_file() else None
+        try:
+            found[name] = load_report(path) if path.is_file() else None
+        except (ReportError, ValueError, KeyError, TypeError) as err:
+            found[name] = Unreadable(name, f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
     return found
 
 
@@ -144,9 +167,11 @@ def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | Non
     return index
 
 
-def _write_report(out: Path, name: str, report: Report | None, note: str) -> str:
+def _write_report(out: Path, name: str, report: Report | Unreadable | None, note: str) -> str:
     if report is None:
         return f"<li>{_html.escape(name)}: <em class='wb-missing'>{NOT_RUN}</em></li>"
+    if isinstance(report, Unreadable):
+        return f"<li>{_html.escape(name)}: {report.html()}</li>"
     write_text(out / f"{name}.html", report.to_html(full_page=True, plotlyjs="directory"))
     write_text(out / f"{name}.json", report.to_json(indent=1))
     return (
@@ -204,11 +229,12 @@ def sections(project: Any) -> list[tuple[str, str]]:
     found = load_latest_reports(project)
     for name, title in titles.items():
         report = found[name]
-        body = (
-            text(NOT_RUN, css="wb-missing")
-            if report is None
-            else report.to_html(full_page=False, plotlyjs="once")
-        )
+        if report is None:
+            body = text(NOT_RUN, css="wb-missing")
+        elif isinstance(report, Unreadable):
+            body = report.html()
+        else:
+            body = report.to_html(full_page=False, plotlyjs="once")
         out.append((title, section(title, body)))
     out += [(title, _log_section(title, module, function, project)) for title, module, function in LOGS]
     return out
