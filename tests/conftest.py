@@ -121,6 +121,27 @@ def demo_project(tmp_path_factory: pytest.TempPathFactory):
     )
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package (.ci/run installs it); never a downloaded browser
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+def wait_for_port(port: int, proc, name: str, *, timeout: float, log: Path | None = None) -> None:
+    """Wait until ``proc`` (called ``name``) listens on 127.0.0.1:``port``; fail if it exits first."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            tail = f":\n{log.read_text()[-3000:]}" if log is not None else ""
+            raise AssertionError(f"{name} exited with {proc.returncode}{tail}")
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise AssertionError(f"{name} did not listen on 127.0.0.1:{port} within {timeout} s")
+
+
 def free_port() -> int:
     """A free TCP port on 127.0.0.1."""
     with socket.socket() as sock:

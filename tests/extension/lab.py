@@ -7,22 +7,17 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from types import SimpleNamespace
 
+from conftest import wait_for_port
+
 REPO = Path(__file__).resolve().parents[2]
 BUILT = REPO / "extensions" / "labextension"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
 QUIET_NOTIFICATIONS = {"fetchNews": "false", "checkForUpdates": False}
 
 
@@ -64,18 +59,6 @@ def _environment(home: Path) -> dict[str, str]:
     }
 
 
-def _wait_for_port(port: int, proc: subprocess.Popen, log: Path, timeout: float = 90) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"jupyter lab exited with {proc.returncode}:\n{log.read_text()[-3000:]}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"jupyter lab did not listen on 127.0.0.1:{port} within {timeout} s")
-
-
 @contextmanager
 def running_lab(root: Path, scratch: Path, port: int) -> Iterator[SimpleNamespace]:
     """JupyterLab serving ``root`` on 127.0.0.1:``port``; yields ``url``, ``token``, ``log``."""
@@ -102,7 +85,7 @@ def running_lab(root: Path, scratch: Path, port: int) -> Iterator[SimpleNamespac
     with log.open("w") as out:
         proc = subprocess.Popen(args, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
     try:
-        _wait_for_port(port, proc, log)
+        wait_for_port(port, proc, "jupyter lab", timeout=90, log=log)
         yield SimpleNamespace(url=f"http://127.0.0.1:{port}", token=token, log=log, proc=proc)
     finally:
         os.killpg(proc.pid, signal.SIGTERM)

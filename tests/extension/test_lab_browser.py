@@ -17,10 +17,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from conftest import free_port
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port
 
 from .conftest import add_check_pipeline
-from .lab import CHROMIUM, CHROMIUM_ARGS, running_lab
+from .lab import running_lab
 
 PHASES = ["Explore", "Evaluate", "Develop", "Package", "Deploy", "Monitor"]
 PROJECT = "credit-demo"

@@ -32,10 +32,9 @@ def test_default_url_opens_the_stakeholder_view(tmp_path: Path) -> None:
     """On Binder (demo below $HOME) `jupyter lab` at / redirects to the Voila stakeholder view."""
     import subprocess
     import sys
-    import time
 
     import httpx
-    from conftest import free_port
+    from conftest import free_port, wait_for_port
 
     home = tmp_path / "home"
     (home / ".jupyter").mkdir(parents=True)
@@ -57,13 +56,9 @@ def test_default_url_opens_the_stakeholder_view(tmp_path: Path) -> None:
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     try:
-        deadline, answer = time.monotonic() + 120, None
-        while time.monotonic() < deadline and answer is None:
-            try:
-                answer = httpx.get(f"http://127.0.0.1:{port}/?token=t", timeout=5)
-            except httpx.TransportError:
-                time.sleep(0.5)
-        assert answer is not None and answer.status_code == 302
+        wait_for_port(port, server, "jupyter lab", timeout=120)
+        answer = httpx.get(f"http://127.0.0.1:{port}/?token=t", timeout=30)
+        assert answer.status_code == 302
         assert answer.headers["location"].startswith(view)
     finally:
         server.terminate()

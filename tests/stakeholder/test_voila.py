@@ -5,15 +5,13 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
+from conftest import CHROMIUM, CHROMIUM_ARGS, free_port, wait_for_port
 
 SECTIONS = (
     "Model card",
@@ -26,25 +24,6 @@ SECTIONS = (
     "Alert history",
     "Approvals",
 )
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
-]
-
-
-def _wait_for_port(port: int, proc: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"voila exited with {proc.returncode}")
-        with socket.socket() as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.2)
-    raise AssertionError(f"voila did not listen on 127.0.0.1:{port} within {timeout} s")
-
-
 @pytest.fixture
 def voila_url(demo_project, tmp_path: Path) -> Iterator[str]:
     """Voila serving the demo project's stakeholder notebook on 127.0.0.1; stopped after the test."""
@@ -70,7 +49,7 @@ def voila_url(demo_project, tmp_path: Path) -> Iterator[str]:
         env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
     )
     try:
-        _wait_for_port(port, proc)
+        wait_for_port(port, proc, "voila", timeout=60)
         yield f"http://127.0.0.1:{port}/"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
