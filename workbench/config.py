@@ -73,6 +73,14 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "webhook_timeout": Key(_NUM, 5.0, doc="Seconds to wait for the webhook."),
         "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each."),
     },
+    "develop": {
+        "unseen": Key(str, "missing", choices=("missing", "keep", "reject"),
+                      doc="Unseen categories: treated as missing, kept, or the row refused (packaged in policy.json)."),
+        "out_of_range": Key(str, "clip", choices=("clip", "warn", "reject"),
+                            doc="Numbers outside the training range: clipped, passed with a warning, or refused."),
+        "non_finite": Key(str, "missing", choices=("missing", "reject"), doc="Infinities: missing, or the row refused."),
+        "max_rows": Key(int, 10_000, doc="The largest batch the packaged model accepts."),
+    },
     "package": {
         "intended_use": Key(str, "", doc="The model card's intended use; defaults to the project description."),
         "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card."),
@@ -84,6 +92,7 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "cpu_limit": Key(str, "1"),
         "memory_limit": Key(str, "1Gi"),
         "reproduce_tolerance": Key(_NUM, 1e-4, doc="Largest absolute metric difference `workbench reproduce` accepts."),
+        "strict_versions": Key(bool, False, doc="Serving a bundle refuses library versions other than its pins (else warns)."),
     },
 }
 

@@ -15,8 +15,14 @@ def register(commands: argparse._SubParsersAction) -> None:
     )
     check.add_argument("model", help="runs:/<id>/model, models:/<name>@<alias>, or a phase (e.g. evaluate)")
     check.add_argument("--examples", type=int, default=50, help="cases drawn per attack (default 50)")
-    check.add_argument("--unseen", choices=("missing", "keep", "reject"), default="missing")
-    check.add_argument("--out-of-range", choices=("clip", "warn", "reject"), default="clip")
+    check.add_argument("--unseen", choices=("missing", "keep", "reject"),
+                       help="unseen categories (default: [develop] unseen, else missing)")
+    check.add_argument("--out-of-range", choices=("clip", "warn", "reject"),
+                       help="numbers outside the training range (default: [develop] out_of_range, else clip)")
+    check.add_argument("--non-finite", choices=("missing", "reject"),
+                       help="infinities (default: [develop] non_finite, else missing)")
+    check.add_argument("--max-rows", type=int, metavar="N",
+                       help="the largest batch accepted (default: [develop] max_rows, else 10000)")
     check.add_argument("--html", type=Path, help="write the report as HTML here")
     check.add_argument("--json", type=Path, help="write the report as JSON here")
     check.add_argument("--tests", type=Path, help="write the findings and guards as a pytest module here")
@@ -27,10 +33,12 @@ def register(commands: argparse._SubParsersAction) -> None:
 def _check(args: argparse.Namespace) -> int:
     import os
 
-    from workbench.develop import check_robustness, load_robust_model
+    from workbench.develop import check_robustness, load_robust_model, resolve_policy
 
     project = open_project(args, check_data=False)
-    robust, uri = load_robust_model(project, args.model, unseen=args.unseen, out_of_range=args.out_of_range)
+    policy = resolve_policy(project, unseen=args.unseen, out_of_range=args.out_of_range,
+                            non_finite=args.non_finite, max_rows=args.max_rows)
+    robust, uri = load_robust_model(project, args.model, **policy)
     report = check_robustness(robust, robust.schema, examples=args.examples, model=uri)
     for path in (args.html, args.json):
         if path is not None:

@@ -28,6 +28,11 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify = commands.add_parser("verify", help="check a bundle's sha256 manifest and pinned versions, then load it")
     verify.add_argument("bundle", type=Path, help="the bundle folder")
     verify.add_argument("--strict", action="store_true", help="a version mismatch is an error, not a warning")
+    verify.add_argument("--expect", metavar="SHA256",
+                        help="the manifest's expected sha256 (the registry tag workbench.bundle_manifest_sha256)")
+    verify.add_argument("--project", "-P", metavar="DIR",
+                        help="compare the manifest with the tag of the registered version in this project's registry "
+                             "(default: the current folder when it is a project)")
     verify.set_defaults(handler=_verify)
 
     reproduce = commands.add_parser(
@@ -71,14 +76,28 @@ def _verify(args: argparse.Namespace) -> int:
     from workbench.exceptions import EnvironmentMismatchWarning
     from workbench.package import load_bundle
 
+    project = _verify_project(args.project)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EnvironmentMismatchWarning)
-        bundle = load_bundle(args.bundle, strict=args.strict)
+        bundle = load_bundle(args.bundle, strict=args.strict, expected_sha256=args.expect, project=project)
     for warning in caught:
         if issubclass(warning.category, EnvironmentMismatchWarning):
             print(f"warning: {warning.message}")
-    print(f"{bundle.summary()}; sha256 verified; inference: {bundle.info.get('inference')}")
+    anchored = f"manifest matches the {bundle.anchored}" if bundle.anchored else \
+        "manifest not anchored (no --expect, and no registry entry to compare with)"
+    print(f"{bundle.summary()}; sha256 verified; {anchored}; inference: {bundle.info.get('inference')}")
     return 0
+
+
+def _verify_project(given: str | None) -> object:
+    """The project named by ``--project``; without it, the current folder when it holds a project."""
+    from workbench.project import Project
+
+    if given is not None:
+        return Project.load(given, check_data=False)
+    if not Path("workbench.toml").is_file():
+        return None
+    return Project.load(".", check_data=False)
 
 
 def _reproduce(args: argparse.Namespace) -> int:

@@ -31,9 +31,11 @@ class Variant:
         import mlflow.sklearn
 
         from workbench.develop import wrap_model
+        from workbench.package.verify import check_served_bundle
         from workbench.tracking import Tracker, model_schema
 
         Tracker(project)  # points MLflow at the project's store
+        policy = check_served_bundle(project, model_uri)  # a bundle's model: refuse it if tampered
         self.uri, self.variant = model_uri, variant
         self.schema = model_schema(model_uri)
         if self.schema is None:
@@ -42,7 +44,7 @@ class Variant:
         from sklearn.base import is_classifier
 
         model = mlflow.sklearn.load_model(model_uri)
-        self.robust = wrap_model(model, self.schema, max_rows=max_rows)
+        self.robust = wrap_model(model, self.schema, max_rows=max_rows, **policy)
         self.classifier = bool(is_classifier(model))
         self.name = project.config.model_name
         self.version = _version(model_uri)

@@ -5,11 +5,12 @@
 :class:`~workbench.exceptions.InputError` naming each bad row and field) whatever it is sent,
 and caps the batch size. :func:`check_robustness` throws hostile and malformed input at it with
 hypothesis and returns a :class:`RobustnessReport` (HTML, JSON, and a pytest module to keep).
-:func:`load_robust_model` resolves ``runs:/…``, ``models:/name@alias`` or a phase name.
+:func:`load_robust_model` resolves ``runs:/…``, ``models:/name@alias`` or a phase name;
+:func:`resolve_policy` reads the project's ``[develop]`` policy (what a bundle's ``policy.json`` records).
 """
 
 from workbench.develop.inference import Prediction, RobustModel, wrap_model
-from workbench.develop.models import load_robust_model, resolve_model_uri
+from workbench.develop.models import load_robust_model, resolve_model_uri, resolve_policy
 from workbench.develop.robustness import RobustnessReport, check_robustness
 
 __all__ = [
@@ -19,5 +20,6 @@ __all__ = [
     "check_robustness",
     "load_robust_model",
     "resolve_model_uri",
+    "resolve_policy",
     "wrap_model",
 ]

@@ -101,6 +101,16 @@ def _drop_columns(draw: Any, base: list[dict], names: list[str]) -> Case:
 
 
 @st.composite
+def _batch_missing_key(draw: Any, base: list[dict], names: list[str]) -> Case:
+    """A batch where one record lacks a column the others send: that row, that column, refused."""
+    records = [dict(r) for r in draw(st.lists(st.sampled_from(base), min_size=2, max_size=5))]
+    row = draw(st.integers(0, len(records) - 1))
+    field = draw(st.sampled_from(names))
+    records[row].pop(field)
+    return Case(records, row, field, "reject")
+
+
+@st.composite
 def _extra_columns(draw: Any, base: list[dict], names: list[str]) -> Case:
     record = dict(draw(st.sampled_from(base)))
     keys = draw(st.lists(st.text(min_size=1, max_size=20).filter(lambda k: k not in names), min_size=1,
@@ -142,6 +152,8 @@ def attacks(schema: Schema, base: list[dict]) -> list[Attack]:
         Attack("unicode", "Arbitrary unicode text (emoji, RTL, control characters) as a value",
                _one_field(base, names, st.text(min_size=1, max_size=30), _unicode_expectation(schema))),
         Attack("missing_columns", "Records without some of the model's columns", _drop_columns(base, names)),
+        Attack("batch_missing_key", "A batch where one record lacks a column the others have",
+               _batch_missing_key(base, names)),
         Attack("extra_columns", "Records with columns the model does not know", _extra_columns(base, names)),
         Attack("shuffled_columns", "Columns in another order (answers must not change)", _shuffled(base, names)),
         Attack("empty", "No rows at all", st.sampled_from([Case([], None, None, "reject"), Case({}, None, None, "reject")])),

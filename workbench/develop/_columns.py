@@ -25,6 +25,7 @@ RANGE_POLICIES = ("clip", "warn", "reject")
 NON_FINITE_POLICIES = ("missing", "reject")
 _NUMBER_TYPES = (int, float, np.integer, np.floating)
 _BOOL_TYPES = (bool, np.bool_)
+_UNREADABLE_TYPES = (complex, np.complexfloating, bytes, bytearray, np.bytes_)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -95,11 +96,15 @@ def _numbers_from_objects(raw: np.ndarray, name: str, notes: Notes) -> np.ndarra
     present = pd.notna(raw)
     if pd.api.types.infer_dtype(raw, skipna=True) in ("floating", "integer", "mixed-integer-float", "empty"):
         return np.where(present, raw, np.nan).astype(float)
-    values = pd.to_numeric(pd.Series(raw, dtype=object), errors="coerce").to_numpy(dtype=float, na_value=np.nan, copy=True)
     kinds = _types(raw)
+    # complex numbers would lose their imaginary part and bytes be read as text: both are refused
+    unreadable = kinds.map(lambda t: issubclass(t, _UNREADABLE_TYPES)).to_numpy(dtype=bool)
+    readable = np.where(unreadable, None, raw) if unreadable.any() else raw
+    values = pd.to_numeric(pd.Series(readable, dtype=object), errors="coerce").to_numpy(
+        dtype=float, na_value=np.nan, copy=True)
     is_bool = _is_bool(kinds)
     is_text = kinds.map(lambda t: issubclass(t, str)).to_numpy(dtype=bool)
-    bad = present & (np.isnan(values) | is_bool)
+    bad = present & (np.isnan(values) | is_bool | unreadable)
     notes.problem(bad, name, _values_at(raw, "expected a number, got {kind} {value}"))
     notes.warn(present & is_text & ~bad, _values_at(raw, name + ": text {value} read as a number"))
     values[bad] = np.nan

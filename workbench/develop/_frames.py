@@ -18,7 +18,7 @@ def row_count(data: Any) -> int:
     if isinstance(data, pd.DataFrame | list | tuple):
         return len(data)
     if isinstance(data, dict):
-        if data and all(isinstance(v, list | tuple | np.ndarray | pd.Series) for v in data.values()):
+        if data and all(_is_column(v) for v in data.values()):
             return max(len(v) for v in data.values())
         return 1
     raise InputError(
@@ -28,14 +28,26 @@ def row_count(data: Any) -> int:
     )
 
 
-class Source:
-    """The columns of the input, read on demand as numpy arrays."""
+def _is_column(value: Any) -> bool:
+    """A dict value that holds a column (a list, tuple, Series or 1-D array) rather than one value."""
+    return isinstance(value, list | tuple | pd.Series) or (isinstance(value, np.ndarray) and value.ndim == 1)
 
-    def __init__(self, names: list[str], n_rows: int, read: Any) -> None:
-        self.names, self.n_rows, self._read = names, n_rows, read
+
+class Source:
+    """The columns of the input, read on demand as numpy arrays.
+
+    ``absent(name)`` marks the records of a batch that lack the key ``name`` while others have
+    it (None for frames and column dicts, where every row has every column).
+    """
+
+    def __init__(self, names: list[str], n_rows: int, read: Any, absent: Any = None) -> None:
+        self.names, self.n_rows, self._read, self._absent = names, n_rows, read, absent
 
     def column(self, name: str) -> np.ndarray:
         return self._read(name)
+
+    def absent(self, name: str) -> np.ndarray | None:
+        return None if self._absent is None else self._absent(name)
 
 
 def to_source(data: Any, notes_for: Any) -> tuple[Source, Notes]:
@@ -51,7 +63,7 @@ def to_source(data: Any, notes_for: Any) -> tuple[Source, Notes]:
             frame = frame.set_axis(names, axis=1)
         return Source(names, len(frame), lambda name: frame[name].to_numpy()), notes_for(len(frame))
     if isinstance(data, dict):
-        if row_count(data) == 1 and not all(isinstance(v, list | tuple) for v in data.values()):
+        if data and not all(_is_column(v) for v in data.values()):
             data = [data]
         else:
             return _from_columns(data, notes_for)
@@ -62,7 +74,15 @@ def to_source(data: Any, notes_for: Any) -> tuple[Source, Notes]:
         notes.problem(~is_record, None, lambda rows: [f"a record must be a JSON object, got {type_name(records[i])}" for i in rows])
         records = [r if ok else {} for r, ok in zip(records, is_record.tolist(), strict=True)]
     names = list(dict.fromkeys(k for r in records for k in r)) if len(records) > 1 else list(records[0]) if records else []
-    return Source([str(n) for n in names], len(records), lambda name: _values(records, name)), notes
+    # A record with as many keys as the batch has columns lacks none of them.
+    uneven = len(records) > 1 and any(len(r) != len(names) for r in records)
+    return Source([str(n) for n in names], len(records), lambda name: _values(records, name),
+                  (lambda name: _absent(records, name)) if uneven else None), notes
+
+
+def _absent(records: list[dict], name: str) -> np.ndarray:
+    """Which records lack the key ``name`` (the union of keys names the batch's columns)."""
+    return np.fromiter((name not in r for r in records), dtype=bool, count=len(records))
 
 
 def _values(records: list[dict], name: str) -> np.ndarray:

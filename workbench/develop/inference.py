@@ -128,12 +128,19 @@ class RobustModel:
         if extra:
             shown = ", ".join(extra[:10]) + (f" and {len(extra) - 10} more" if len(extra) > 10 else "")
             notes.warn(np.ones(source.n_rows, dtype=bool), f"ignored extra column(s): {shown}")
-        prepared = pd.DataFrame({
-            col.name: COERCERS.get(col.kind, _passthrough)(source.column(col.name), col, self.policy, notes)
-            for col in self.schema.columns
-        }, copy=False)
+        prepared = pd.DataFrame({col.name: self._coerce(source, col, notes) for col in self.schema.columns},
+                                copy=False)
         return Screened(frame=prepared, warnings=notes.warnings(), problems=notes.problems(),
                         bad=notes.bad_rows(), problem_count=notes.problem_count())
+
+    def _coerce(self, source: Any, column: Any, notes: Notes) -> np.ndarray:
+        """One schema column, coerced; records of a batch that lack its key are refused."""
+        raw = source.column(column.name)
+        absent = source.absent(column.name)
+        if absent is not None and absent.any():
+            notes.problem(absent & ~notes.bad_rows(), column.name,
+                          f"missing column {column.name} (other records of the batch have it)")
+        return COERCERS.get(column.kind, _passthrough)(raw, column, self.policy, notes)
 
     def prepare(self, data: Any) -> tuple[pd.DataFrame, list[list[str]]]:
         """The model-ready frame and each row's warnings; refuses bad input with :class:`InputError`.

@@ -6,7 +6,9 @@ from typing import Any
 
 from workbench.exceptions import ModelError
 
-__all__ = ["load_robust_model", "resolve_model_uri"]
+__all__ = ["POLICY_KEYS", "load_robust_model", "resolve_model_uri", "resolve_policy"]
+
+POLICY_KEYS = ("unseen", "out_of_range", "non_finite", "max_rows")
 
 
 def resolve_model_uri(project: Any, spec: str) -> str:
@@ -45,3 +47,29 @@ def load_robust_model(project: Any, spec: str, **policy: Any) -> tuple[Any, str]
     except Exception as err:
         raise ModelError(f"Cannot load the model at {uri}: {err}", hint="Check the URI with `workbench status`.") from err
     return wrap_model(model, schema, **policy), uri
+
+
+def resolve_policy(project: Any, **given: Any) -> dict[str, Any]:
+    """The inference policy: the project's ``[develop]`` section, overridden by ``given`` (None: not given).
+
+    Returns ``{"unseen", "out_of_range", "non_finite", "max_rows"}``, checked like :func:`wrap_model`
+    checks them; what ``workbench package`` writes into a bundle's ``policy.json``.
+    """
+    from workbench.develop._columns import NON_FINITE_POLICIES, RANGE_POLICIES, UNSEEN_POLICIES
+    from workbench.develop.inference import _check_choice
+    from workbench.exceptions import ParameterError
+
+    unknown = sorted(set(given) - set(POLICY_KEYS))
+    if unknown:
+        raise ParameterError(f"Unknown inference policy key(s): {', '.join(unknown)}.", name="policy",
+                             value=unknown, hint=f"Use {', '.join(POLICY_KEYS)}.")
+    section = dict(project.config.sections.get("develop", {})) if project is not None else {}
+    defaults = {"unseen": "missing", "out_of_range": "clip", "non_finite": "missing", "max_rows": 10_000}
+    policy = {key: given[key] if given.get(key) is not None else section.get(key, defaults[key]) for key in POLICY_KEYS}
+    for key, choices in (("unseen", UNSEEN_POLICIES), ("out_of_range", RANGE_POLICIES),
+                         ("non_finite", NON_FINITE_POLICIES)):
+        _check_choice(key, str(policy[key]), choices)
+    if isinstance(policy["max_rows"], bool) or not isinstance(policy["max_rows"], int) or policy["max_rows"] < 1:
+        raise ParameterError(f"max_rows must be a whole number of at least 1, not {policy['max_rows']!r}.",
+                             name="max_rows", value=policy["max_rows"])
+    return policy

@@ -116,6 +116,8 @@ def judge(robust: Any, case: Case) -> tuple[str, str]:
     except InputError as err:
         if case.expect == "ok":
             return "crash", f"valid input refused: {err.message}"
+        if case.expect == "reject" and not _names(err, case):
+            return "nonsense", f"refused without naming row {case.row} and field {case.field}: {err.message}"
         return "rejected", err.message
     except Exception as err:
         return "crash", f"{type(err).__name__}: {str(err)[:300]}"
@@ -127,6 +129,13 @@ def judge(robust: Any, case: Case) -> tuple[str, str]:
     if case.expect == "warn" and case.row is not None and not result.warnings[case.row]:
         return "silent", f"row {case.row} ({case.field}) was scored without a warning"
     return ("repaired" if any(result.warnings) else "clean"), ""
+
+
+def _names(err: InputError, case: Case) -> bool:
+    """Whether a refusal names the case's bad row and field (when the case has both)."""
+    if case.row is None or case.field is None:
+        return True
+    return any(p.get("row") == case.row and p.get("field") == case.field for p in err.problems)
 
 
 def sanity_problem(robust: Any, case: Case, result: Any) -> str | None:

@@ -30,8 +30,9 @@ from workbench.package.pins import (
     requirements_text,
 )
 from workbench.package.source import ModelSource, download_model, resolve_model
+from workbench.package.verify import MANIFEST_TAG, POLICY_NAME
 from workbench.reports.gates import GateReport
-from workbench.tracking import TAG, Tracker, model_schema
+from workbench.tracking import Tracker, model_schema
 
 __all__ = ["Built", "build_bundle"]
 
@@ -55,6 +56,7 @@ class Built:
     card: ModelCard
     gates: GateReport
     lineage: dict[str, Any]
+    move_alias: bool = True  # False with register=False: nothing moves in the registry
 
     def finish(self, bundle: Bundle, *, seconds: float) -> None:
         """Log the ``package`` run (card, gates, figures) and move ``challenger`` when gates pass."""
@@ -70,18 +72,19 @@ class Built:
             run.log_gates(self.gates)
         if self.version is None:
             return
-        name = project.config.model_name
-        self.tracker.client.set_model_version_tag(
-            name, self.version, TAG + "bundle_manifest_sha256", file_sha256(bundle.path / MANIFEST_NAME)
-        )
-        if self.gates.passed and not self.source.is_registered:
+        name = self.source.registered_name or project.config.model_name
+        self.tracker.client.set_model_version_tag(name, self.version, MANIFEST_TAG,
+                                                  file_sha256(bundle.path / MANIFEST_NAME))
+        if self.gates.passed and self.move_alias and name == project.config.model_name:
             from workbench.deploy.registry import promote
 
-            # Through the registry's promote, so the move lands in `workbench history`.
+            # Through the registry's promote, so the move lands in `workbench history`; a registered
+            # source (models:/name/N or @alias) moves it too, to the version it names.
             promote(project, self.version, alias=CHALLENGER, reason=f"packaged into {bundle.path}")
 
 
-def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, wheels: tuple[Path, ...]) -> Built:
+def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, wheels: tuple[Path, ...],
+                 policy: dict[str, Any]) -> Built:
     """Resolve, register and write the bundle into ``tmp/bundle``; a failure unregisters the new version."""
     import mlflow.sklearn
 
@@ -100,12 +103,13 @@ def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, whe
     try:
         stage = tmp / "bundle"
         card, gates = _write(project, stage, downloaded=downloaded, estimator=estimator, schema=schema,
-                             source=source, version=version, lineage=lineage, wheels=wheels)
+                             source=source, version=version, lineage=lineage, wheels=wheels,
+                             policy=policy)
     except BaseException:
         if new_version and version is not None:
             tracker.client.delete_model_version(project.config.model_name, version)
         raise
-    return Built(stage, tracker, source, version, new_version, card, gates, lineage)
+    return Built(stage, tracker, source, version, new_version, card, gates, lineage, move_alias=register)
 
 
 def _register(tracker: Tracker, source: ModelSource) -> tuple[str | None, bool]:
@@ -135,7 +139,8 @@ def _version_of_run(tracker: Tracker, name: str, run_id: str) -> str | None:
 
 
 def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schema: Any, source: ModelSource,
-           version: str | None, lineage: dict[str, Any], wheels: tuple[Path, ...]) -> tuple[ModelCard, GateReport]:
+           version: str | None, lineage: dict[str, Any], wheels: tuple[Path, ...],
+           policy: dict[str, Any]) -> tuple[ModelCard, GateReport]:
     import importlib.metadata
 
     import yaml
@@ -150,6 +155,7 @@ def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schem
         "requirements.txt": requirements_text(environment),
         "schema/input_schema.json": schema.to_dict(),
         "schema/output_schema.json": output_schema,
+        POLICY_NAME: policy,
         "lineage.json": lineage,
         "serve/workbench.toml": serving_config(project),
         "Dockerfile": dockerfile(spec),

@@ -4,7 +4,8 @@ A bundle's ``model/MLmodel`` keeps the ``sklearn`` flavor (``mlflow.sklearn.load
 ``workbench serve`` load the estimator) and points ``python_function`` here, so stock
 ``mlflow.pyfunc.load_model`` returns the estimator wrapped by the robust inference pipeline
 (:func:`workbench.develop.wrap_model`) with the input schema recorded at training time. When the
-model folder sits in a bundle, its files are checked against the bundle's manifest first.
+model folder sits in a bundle, its files (and ``policy.json``) are checked against the bundle's
+manifest first, and the robust pipeline applies the bundle's inference policy.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ def _load_pyfunc(path: str) -> BundledModel:
     from workbench.exceptions import ModelError
     from workbench.explore.schema import Schema
     from workbench.package.manifest import MANIFEST_NAME, verify_manifest
+    from workbench.package.verify import POLICY_NAME, read_policy
     from workbench.tracking import SCHEMA_METADATA_KEY
 
     model_dir = Path(path)
     model_dir = model_dir.parent if model_dir.is_file() else model_dir
+    policy: dict[str, Any] = {}
     if (model_dir.parent / MANIFEST_NAME).is_file():
         verify_manifest(model_dir.parent, only=model_dir.name + "/")
+        verify_manifest(model_dir.parent, only=POLICY_NAME)
+        policy = read_policy(model_dir.parent)
     estimator = mlflow.sklearn.load_model(str(model_dir))
     metadata = Model.load(str(model_dir / "MLmodel")).metadata or {}
     stored = metadata.get(SCHEMA_METADATA_KEY)
@@ -40,7 +45,7 @@ def _load_pyfunc(path: str) -> BundledModel:
             f"The model at {model_dir} has no stored input schema, which its robust inference needs.",
             hint="Package models logged with run.log_model(..., schema=infer_schema(X_train)).",
         )
-    return BundledModel(estimator, Schema.from_dict(stored))
+    return BundledModel(estimator, Schema.from_dict(stored), policy=policy)
 
 
 def output_columns(classes: list[Any] | None) -> list[str]:
@@ -57,12 +62,13 @@ class BundledModel:
 
     inference = "robust"
 
-    def __init__(self, estimator: Any, schema: Any) -> None:
+    def __init__(self, estimator: Any, schema: Any, *, policy: dict[str, Any] | None = None) -> None:
         from workbench.develop import wrap_model
 
         self.estimator = estimator
         self.schema = schema
-        self.robust = wrap_model(estimator, schema)
+        self.policy = dict(policy or {})
+        self.robust = wrap_model(estimator, schema, **self.policy)
 
     def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
         """Predictions, class probabilities and each row's warnings (joined by ``; ``).

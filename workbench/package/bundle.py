@@ -4,6 +4,7 @@
 
     model/                MLflow model: sklearn flavor + python_function (robust inference)
     schema/               input_schema.json (Explore schema), output_schema.json
+    policy.json           the inference policy (unseen, out_of_range, non_finite, max_rows)
     requirements.txt      exact pins of everything the service needs
     environment.json      runtime pins (training time), install pins, Python, platform
     lineage.json          run, notebook + hash, git commit, data fingerprint, params,
@@ -21,20 +22,15 @@ import dataclasses
 import shutil
 import tempfile
 import time
-import warnings
 from pathlib import Path
 from typing import Any
 
 from workbench._io import read_json, write_json, write_text
-from workbench.exceptions import (
-    EnvironmentMismatchError,
-    EnvironmentMismatchWarning,
-    ModelError,
-    ParameterError,
-)
+from workbench.exceptions import ModelError, ParameterError
 from workbench.package.card import ModelCard
 from workbench.package.manifest import MANIFEST_NAME, verify_manifest
-from workbench.package.pins import Mismatch, compare_versions
+from workbench.package.pins import Mismatch
+from workbench.package.verify import check_anchor, check_versions
 from workbench.reports.base import load_report
 from workbench.reports.gates import GateReport
 
@@ -55,6 +51,7 @@ class Bundle:
     card: ModelCard
     gates: GateReport
     mismatches: tuple[Mismatch, ...] = ()
+    anchored: str | None = None  # what the manifest was checked against beyond itself (see load_bundle)
     _model: Any = dataclasses.field(default=None, repr=False)
 
     @property
@@ -91,20 +88,26 @@ class Bundle:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), **self.info, "gates": self.gates.to_dict(),
-                "mismatches": [dataclasses.asdict(m) for m in self.mismatches]}
+                "mismatches": [dataclasses.asdict(m) for m in self.mismatches], "anchored": self.anchored}
 
 
-def load_bundle(path: Path | str, *, strict: bool = False) -> Bundle:
+def load_bundle(path: Path | str, *, strict: bool = False, expected_sha256: str | None = None,
+                project: Any = None) -> Bundle:
     """Check a bundle and load its model.
 
     Every file is checked against the sha256 recorded at packaging time; a changed, missing or
-    added file refuses the bundle. The running library versions are compared with the pinned
-    ones: each mismatch is named in a :class:`~workbench.exceptions.EnvironmentMismatchWarning`,
-    or raised as :class:`~workbench.exceptions.EnvironmentMismatchError` when ``strict``.
+    added file refuses the bundle. The manifest itself is then compared with ``expected_sha256``
+    when given, else with the tag ``workbench.bundle_manifest_sha256`` of the registered version
+    when ``project``'s registry holds it: a bundle whose files *and* manifest were rewritten is
+    refused. The running library versions are compared with the pinned ones: each mismatch is
+    named in a :class:`~workbench.exceptions.EnvironmentMismatchWarning`, or raised as
+    :class:`~workbench.exceptions.EnvironmentMismatchError` when ``strict``.
 
     Examples
     --------
-    >>> bundle = load_bundle("bundle/")  # doctest: +SKIP
+    >>> bundle = load_bundle("bundle/", project=project)  # doctest: +SKIP
+    >>> bundle.anchored  # doctest: +SKIP
+    'registry version 3'
     >>> bundle.predict(rows)  # doctest: +SKIP
     """
     root = Path(path)
@@ -115,9 +118,8 @@ def load_bundle(path: Path | str, *, strict: bool = False) -> Bundle:
         )
     verify_manifest(root)
     bundle = read_bundle(root)
-    bundle.mismatches = tuple(compare_versions(bundle.environment))
-    if bundle.mismatches:
-        _report_mismatches(root, bundle.mismatches, strict=strict)
+    bundle.anchored = check_anchor(root, bundle.info, expected_sha256=expected_sha256, project=project)
+    bundle.mismatches = check_versions(root, bundle.environment, strict=strict)
     _ = bundle.model
     return bundle
 
@@ -138,15 +140,6 @@ def read_bundle(root: Path) -> Bundle:
     )
 
 
-def _report_mismatches(root: Path, mismatches: tuple[Mismatch, ...], *, strict: bool) -> None:
-    listed = "; ".join(str(m) for m in mismatches)
-    message = f"The bundle at {root} was packaged with other library versions: {listed}."
-    hint = "Install the pinned versions: pip install --no-deps -r requirements.txt (in a fresh environment)."
-    if strict:
-        raise EnvironmentMismatchError(message, mismatches=[dataclasses.asdict(m) for m in mismatches], hint=hint)
-    warnings.warn(f"{message} {hint}", EnvironmentMismatchWarning, stacklevel=3)
-
-
 def package_model(
     project: Any,
     model_uri: str,
@@ -155,6 +148,7 @@ def package_model(
     register: bool = True,
     force: bool = False,
     wheels: tuple[Path | str, ...] = (),
+    policy: dict[str, Any] | None = None,
 ) -> Bundle:
     """Package ``model_uri`` into a bundle folder ``out`` and register it as the ``challenger``.
 
@@ -167,23 +161,31 @@ def package_model(
     out : path
         The bundle folder; it must not exist (or be empty) unless ``force``.
     register : bool
-        Register a run's model as a new version of ``[model] name``. The ``challenger`` alias
-        moves to it only when the package gates pass. A registered model keeps its version.
+        Register a run's model as a new version of ``[model] name`` (a registered model keeps
+        its version). The ``challenger`` alias moves to that version only when the package
+        gates pass.
     wheels : paths
         Wheels to ship in ``wheels/`` (e.g. the mlops-workbench wheel) for the container build.
+    policy : dict
+        The inference policy (``unseen``, ``out_of_range``, ``non_finite``, ``max_rows``) written to
+        ``policy.json``; keys not given come from the project's ``[develop]`` section. The bundle's
+        pyfunc and ``workbench serve`` on the bundle apply it.
 
     Returns
     -------
     Bundle
         Also logged as a ``package`` run, with the card under ``.workbench/reports/model_card.*``.
     """
+    from workbench.develop.models import resolve_policy
     from workbench.package._build import build_bundle
 
+    chosen = resolve_policy(project, **(policy or {}))
     target = _check_out(Path(out), force=force)
     wheel_paths = tuple(_check_wheel(Path(w)) for w in wheels)
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix=f".{target.name}.", dir=target.parent) as tmp:
-        built = build_bundle(project, model_uri, Path(tmp), register=register, wheels=wheel_paths)
+        built = build_bundle(project, model_uri, Path(tmp), register=register, wheels=wheel_paths,
+                             policy=chosen)
         if target.exists():
             shutil.rmtree(target)
         built.stage.rename(target)

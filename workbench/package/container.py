@@ -1,8 +1,8 @@
 """The container recipe: a Dockerfile and Kubernetes Deployment + Service manifests for a bundle.
 
 The image installs the bundle's exact pins with ``--no-deps`` (nothing is resolved at build
-time), runs as a non-root user, checks ``/health`` and runs ``workbench serve`` on the
-bundle's model with the bundle's serving project (``serve/workbench.toml``), requiring the
+time), refuses to build when ``workbench verify --strict`` fails on the copied bundle, runs as a
+non-root user, checks ``/health`` and runs ``workbench serve`` on the bundle's model with the bundle's serving project (``serve/workbench.toml``), requiring the
 bearer token read from a mounted Secret file (:data:`TOKEN_FILE`). The Deployment mounts the
 Secret named after the model there; its readiness probe asks ``/ready`` with that token and its
 liveness probe ``/health`` (open) of that service. One replica by default: the prediction log is
@@ -98,6 +98,8 @@ RUN pip install --no-deps --find-links ./wheels -r requirements.txt && pip check
 COPY --chown={USER_ID}:{USER_ID} . .
 RUN mkdir -p {STATE_DIR} && chown {USER_ID}:{USER_ID} {STATE_DIR}
 USER {USER_ID}:{USER_ID}
+# Refuse to build from a changed bundle or with other library versions than the pins.
+RUN workbench verify --strict {APP_DIR}
 EXPOSE {spec.port}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \\
     CMD ["python", "-c", "{probe}"]
