@@ -20,3 +20,14 @@ def test_check_by_phase_writes_reports_and_tests(trained, tmp_path, capsys):
 def test_check_names_an_unknown_model(trained, capsys):
     assert main(["check", "somewhere", "-P", str(trained.project.root)]) == 2
     assert "Cannot tell which model 'somewhere' means" in capsys.readouterr().err
+
+
+def test_check_takes_every_policy_and_the_batch_cap(trained, tmp_path, capsys):
+    args = ["check", "evaluate", "--examples", "3", "-P", str(trained.project.root), "--non-finite", "reject",
+            "--max-rows", "40", "--unseen", "reject", "--json", str(tmp_path / "r.json")]
+    assert main(args) == 0
+    policy = json.loads((tmp_path / "r.json").read_text())["policy"]
+    assert (policy["non_finite"], policy["max_rows"], policy["unseen"]) == ("reject", 40, "reject")
+    assert "40-row cap" in (tmp_path / "r.json").read_text()
+    assert main(["check", "evaluate", "-P", str(trained.project.root), "--max-rows", "0"]) == 2
+    assert "max_rows must be a whole number of at least 1, not 0" in capsys.readouterr().err

@@ -63,6 +63,49 @@ def test_missing_columns_are_listed(robust, rows):
     assert all(p["error"] == "missing column" for p in err.value.problems)
 
 
+def test_a_record_lacking_a_column_others_send_is_refused_by_row(robust, rows):
+    records = json_records(rows)
+    del records[3]["income"]
+    del records[4]["region"]
+    screened = robust.screen(records)
+    assert screened.bad.tolist() == [False, False, False, True, True, False]
+    assert {(p["row"], p["field"], p["error"]) for p in screened.problems} == {
+        (3, "income", "missing column income (other records of the batch have it)"),
+        (4, "region", "missing column region (other records of the batch have it)"),
+    }
+    with pytest.raises(InputError, match="row 3: missing column income"):
+        robust.predict(records)
+    for record in records:  # absent from every record: the whole input lacks it, as for one record
+        record.pop("income", None)
+    with pytest.raises(InputError, match="lacks 1 column.*income") as err:
+        robust.predict(records)
+    assert err.value.problems == [{"row": None, "field": "income", "error": "missing column"}]
+
+
+def test_complex_numbers_and_bytes_are_refused(robust, rows):
+    records = json_records(rows.head(3))
+    records[0]["income"] = 52_000 + 3j
+    records[1]["income"] = b"52000"
+    records[2]["region"] = b"north"
+    with pytest.raises(InputError) as err:
+        robust.predict(records)
+    errors = {(p["row"], p["field"]): p["error"] for p in err.value.problems}
+    assert errors == {(0, "income"): "expected a number, got a complex (52000+3j)",
+                      (1, "income"): "expected a number, got a bytes b'52000'",
+                      (2, "region"): "expected a category, got a bytes b'north'"}
+    frame = rows.head(2).astype({"income": complex})
+    with pytest.raises(InputError, match="expected a number, got a complex"):
+        robust.predict(frame)
+
+
+def test_a_dict_of_arrays_is_read_as_columns(robust, trained, rows):
+    one = rows.head(1)
+    for columns in ({c: one[c].to_numpy() for c in one.columns}, {c: one[c] for c in one.columns}):
+        result = robust.predict(columns)
+        assert result.warnings == [[]]
+        np.testing.assert_allclose(result.positive_probability, trained.model.predict_proba(one)[:, 1])
+
+
 def test_bad_values_name_row_and_field(robust, rows):
     records = json_records(rows)
     records[2]["income"] = "lots"

@@ -9,7 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import make_pipeline
 
 import workbench
 from workbench.develop import RobustnessReport, check_robustness, wrap_model
@@ -26,11 +28,12 @@ def report(trained):
 def test_demo_pipeline_survives_every_attack(report):
     names = {a.name for a in report.attacks}
     assert {"wrong_type", "nested", "huge_string", "unicode", "missing_columns", "extra_columns",
-            "non_finite", "out_of_range", "empty", "oversize", "shuffled_columns"} <= names
+            "non_finite", "out_of_range", "empty", "oversize", "shuffled_columns", "batch_missing_key"} <= names
     assert report.passed, [(f.attack, f.outcome, f.detail) for f in report.findings]
     by_name = {a.name: a for a in report.attacks}
     assert by_name["missing_columns"].rejected == by_name["missing_columns"].cases
     assert by_name["extra_columns"].repaired == by_name["extra_columns"].cases
+    assert by_name["batch_missing_key"].rejected == by_name["batch_missing_key"].cases > 0
     assert by_name["oversize"].rejected == 1
 
 
@@ -63,3 +66,23 @@ def test_findings_become_tests_a_user_keeps(trained, report, tmp_path):
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-2000:]
     kept = sum(len(a.samples) for a in report.attacks)
     assert f"{kept} passed" in done.stdout
+
+
+def test_a_batch_with_a_record_lacking_a_column_must_be_refused_by_row():
+    """The check catches a pipeline that fills a record's absent column silently (the old behaviour)."""
+    frame = pd.DataFrame({"a": [0.0, 1.0, 2.0, 3.0] * 5, "b": [1.0, 0.5, 0.2, 0.1] * 5})
+    model = make_pipeline(SimpleImputer(), LogisticRegression()).fit(frame, [0, 1, 0, 1] * 5)
+    robust = wrap_model(model, infer_schema(frame))
+
+    class Filling:  # a wrapper that completes records from the batch's other keys before checking
+        schema, max_rows, classes, policy = robust.schema, robust.max_rows, robust.classes, robust.policy
+
+        def predict(self, data):
+            if isinstance(data, list) and all(isinstance(r, dict) for r in data):
+                keys = {k for r in data for k in r}
+                data = [{k: r.get(k) for k in keys} for r in data]
+            return robust.predict(data)
+
+    found = {f.attack: f for f in check_robustness(Filling(), examples=10).findings}
+    assert found["batch_missing_key"].outcome == "accepted"
+    assert check_robustness(robust, examples=10).passed

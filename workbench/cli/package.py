@@ -85,7 +85,7 @@ def _verify(args: argparse.Namespace) -> int:
             print(f"warning: {warning.message}")
     anchored = f"manifest matches the {bundle.anchored}" if bundle.anchored else \
         "manifest not anchored (no --expect, and no registry entry to compare with)"
-    print(f"{bundle.summary()}; sha256 verified; {anchored}; inference: {bundle.info.get('inference')}")
+    print(f"{bundle.summary()}; sha256 verified; inference: {bundle.info.get('inference')}; {anchored}")
     return 0
 
 

@@ -1,8 +1,8 @@
 """The model card: what the model is for, what it was trained on, how well and how fairly it does.
 
-Built from the Evaluate reports (metrics, fairness, explanation) logged with the model's run,
-or, when the run logged none, the latest copies under ``.workbench/reports/``. Nothing is
-recomputed. The card is a report (HTML and JSON renderings) with a Markdown rendering of its
+Built from the Evaluate reports (metrics, fairness, explanation) logged with the model's run;
+the latest copies under ``.workbench/reports/`` are never used (they may describe another model).
+Nothing is recomputed. The card is a report (HTML and JSON renderings) with a Markdown rendering of its
 own (:meth:`ModelCard.to_markdown`).
 """
 
@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.reports.base import Report, load_report
+from workbench.reports.base import Report
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -23,6 +22,7 @@ __all__ = ["CARD_REPORTS", "ModelCard", "build_model_card", "load_card_reports"]
 
 CARD_REPORTS = ("metrics", "fairness", "explanation")
 TOP_DRIVERS = 8
+NOT_LOGGED = "not logged"
 SUMMARY_KEYS = ("name", "version", "intended_use", "metrics", "fairness", "top_drivers", "limitations")
 
 
@@ -73,23 +73,21 @@ class ModelCard(Report):
 
 
 def load_card_reports(tracker: Tracker, run_id: str) -> tuple[dict[str, Report | None], dict[str, str]]:
-    """The Evaluate reports for the card and where each came from (the run, or the latest copy)."""
+    """The Evaluate reports the packaged run logged, and where each came from.
+
+    Only the run's own reports are used: the latest copies under ``.workbench/reports`` carry no
+    run id and may describe another model, so a report the run did not log is ``"not logged"``
+    (and the ``card_reports`` package gate fails).
+    """
     found: dict[str, Report | None] = {}
     sources: dict[str, str] = {}
-    latest_dir = tracker.project.state_dir / "reports"
     for name in CARD_REPORTS:
         try:
             found[name] = tracker.load_report(run_id, name)
             sources[name] = f"run {run_id}"
-            continue
         except Exception:
             found[name] = None
-        path = latest_dir / f"{name}.json"
-        if path.is_file():
-            found[name] = load_report(path)
-            sources[name] = f"latest copy: {Path('.workbench/reports') / path.name}"
-        else:
-            sources[name] = "not logged"
+            sources[name] = NOT_LOGGED
     return found, sources
 
 
