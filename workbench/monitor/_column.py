@@ -40,7 +40,9 @@ class ColumnDrift:
     ``drift_score`` is the test's p-value (``ks``, ``chisquare``, ``z``: drift when below
     ``threshold``) or distance (``wasserstein``, ``jensenshannon``, ``psi``: drift when at or
     above). ``impact`` is PSI times the column's share of feature importance (PSI alone when no
-    importance is known); reports sort columns by it.
+    importance is known); reports sort columns by it. Non-finite values (NaN, ±inf) are missing:
+    left out of every statistic, counted in ``missing_reference`` / ``missing_current`` (shares)
+    and, for ±inf, in ``infinite_reference`` / ``infinite_current`` (counts).
     """
 
     column: str
@@ -56,6 +58,8 @@ class ColumnDrift:
     n_current: int
     missing_reference: float
     missing_current: float
+    infinite_reference: int = 0
+    infinite_current: int = 0
     importance: float | None = None
     impact: float = 0.0
     calibrated: bool = False
@@ -223,6 +227,7 @@ def evaluate_column(
         drifted=bool(drifted), statistic=statistic, psi=psi_value,
         psi_drifted=bool(not empty and psi_value >= options.psi_threshold),
         n_reference=n_ref, n_current=n_cur, missing_reference=missing_ref, missing_current=missing_cur,
+        infinite_reference=getattr(first_ref, "infinite", 0), infinite_current=getattr(first_cur, "infinite", 0),
         calibrated=calibrated, new_categories=new,
         reference_mean=first_ref.mean if kind == "numeric" and n_ref else None,
         current_mean=first_cur.mean if kind == "numeric" and n_cur else None,
