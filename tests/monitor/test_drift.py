@@ -49,6 +49,18 @@ def test_small_samples_use_p_value_tests_with_the_expected_false_alarm_rate():
     assert 0 < np.mean(counts) <= 2 * expected, counts
 
 
+@pytest.mark.parametrize("seed", range(6))
+def test_calibrated_thresholds_flag_nothing_between_small_samples_of_one_distribution(seed):
+    """Calibrated distances (both samples' noise, Šidák over the columns): no drifted column at all."""
+    ref, cur = make_credit_risk(600, seed=seed), make_credit_risk(300, seed=50 + seed)
+    plain = drift(ref, cur, exclude=[TARGET], small_sample=0)
+    calibrated = drift(ref, cur, exclude=[TARGET], small_sample=0, calibrate=True)
+    assert {c.stattest for c in calibrated.columns} == {"wasserstein", "jensenshannon"}
+    assert calibrated.n_drifted == 0, calibrated.drifted_columns()
+    assert all(c.calibrated and c.threshold >= 0.1 for c in calibrated.columns)
+    assert calibrated.n_drifted <= plain.n_drifted
+
+
 @pytest.mark.parametrize("scenario", ["covariate_shift", "new_category", "label_shift"])
 def test_each_planted_scenario_is_flagged_on_its_columns(reference, scenario):
     current = make_credit_risk(3000, seed=7, scenario=scenario)
