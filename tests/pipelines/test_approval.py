@@ -143,7 +143,7 @@ def test_execute_refuses_a_notebook_that_no_longer_matches_the_hash_it_was_check
 
     project = tiny({}, {"a.ipynb": ("print(1)",)})
     output = project.root / "out.ipynb"
-    with pytest.raises(ApprovalError, match="notebooks/a.ipynb changed after the run started"):
+    with pytest.raises(ApprovalError, match=r"notebooks/a\.ipynb changed after the run started"):
         execute_notebook(project, "notebooks/a.ipynb", output=output, expected_hash="sha256:0")
     assert not output.exists()
 
