@@ -77,7 +77,7 @@ def test_a_record_lacking_a_column_others_send_is_refused_by_row(robust, rows):
         robust.predict(records)
     for record in records:  # absent from every record: the whole input lacks it, as for one record
         record.pop("income", None)
-    with pytest.raises(InputError, match="lacks 1 column.*income") as err:
+    with pytest.raises(InputError, match=r"lacks 1 column.*income") as err:
         robust.predict(records)
     assert err.value.problems == [{"row": None, "field": "income", "error": "missing column"}]
 

@@ -171,3 +171,13 @@ def test_not_a_bundle(tmp_path):
 
     with pytest.raises(ModelError, match="is not a model bundle"):
         load_bundle(tmp_path)
+
+
+def test_a_rewritten_manifest_is_caught_by_the_registry_tag(demo_bundle, tmp_path):
+    running = importlib.metadata.version("scikit-learn")
+    bundle = _repinned(demo_bundle, tmp_path, **{"scikit-learn": running})  # files and manifest rewritten
+    assert load_bundle(bundle).anchored is None  # the manifest alone agrees with the files
+    with pytest.raises(TamperedBundleError, match=r"files and manifest were rewritten after packaging"):
+        load_bundle(bundle, project=demo_bundle.project)
+    genuine = load_bundle(demo_bundle.path, project=demo_bundle.project)
+    assert genuine.anchored == f"registry version {genuine.version}"

@@ -75,6 +75,15 @@ def test_the_container_command_parses_as_workbench_serve(recipe):
     assert args.project == "/srv/bundle/serve" and args.handler.__module__ == "workbench.cli.deploy"
 
 
+def test_the_build_verifies_the_bundle_strictly(recipe):
+    _, instructions, _ = recipe
+    (verify,) = [args for key, args in instructions if key == "RUN" and "workbench verify" in args]
+    args = build_parser().parse_args(shlex.split(verify)[1:])
+    assert (args.command, str(args.bundle), args.strict) == ("verify", "/srv/bundle", True)
+    keys = [key for key, _ in instructions]
+    assert keys.index("USER") < next(i for i, (_, a) in enumerate(instructions) if a == verify) < keys.index("CMD")
+
+
 def test_deployment_and_service_have_the_required_fields(recipe):
     _, instructions, manifests = recipe
     deployment, service = manifests["deployment.yaml"], manifests["service.yaml"]

@@ -102,7 +102,7 @@ def test_serving_a_tampered_bundle_is_refused(registered, tmp_path, capsys):
     bundle = copy_bundle(registered.bundle.path, tmp_path / "bundle")
     (bundle / "policy.json").write_text(json.dumps({"unseen": "keep"}))
     project = Project.load(bundle / "serve", check_data=False)
-    with pytest.raises(TamperedBundleError, match="changed: policy.json"):
+    with pytest.raises(TamperedBundleError, match=r"changed: policy\.json"):
         create_app(project, str(bundle / "model"))
     assert main(["serve", str(bundle / "model"), "-P", str(bundle / "serve")]) == 2
     err = capsys.readouterr().err
@@ -119,9 +119,9 @@ def test_the_registry_tag_anchors_the_manifest(registered, tmp_path, capsys):
     (forged / "policy.json").write_text(json.dumps({"unseen": "keep"}))
     write_manifest(forged)
     assert load_bundle(forged).anchored is None
-    with pytest.raises(TamperedBundleError, match="registry tag of .* version"):
+    with pytest.raises(TamperedBundleError, match=r"registry tag of .* version"):
         load_bundle(forged, project=registered.project)
-    with pytest.raises(TamperedBundleError, match="not .* recorded in the expected sha256"):
+    with pytest.raises(TamperedBundleError, match=r"not .* recorded in the expected sha256"):
         load_bundle(forged, expected_sha256=tag)
     assert main(["verify", str(forged), "--expect", tag]) == 2
     assert "were rewritten after packaging" in capsys.readouterr().err
