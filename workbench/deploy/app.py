@@ -205,7 +205,8 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
             _read(job, body, _PARSERS[endpoint], max_rows)
         job = await batcher.submit(job)
         _count(metrics, endpoint, job)
-        return job.status, {**job.body, "request_id": job.request_id}
+        status = job.status if job.status is not None else 500  # the scorer always sets one
+        return status, {**job.body, "request_id": job.request_id}
 
     app.add_middleware(_Guard, token=token, score=score)
 

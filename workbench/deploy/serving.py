@@ -35,10 +35,11 @@ class Variant:
 
         Tracker(project)  # points MLflow at the project's store
         self.uri, self.variant = model_uri, variant
-        self.schema = model_schema(model_uri)
-        if self.schema is None:
+        schema = model_schema(model_uri)
+        if schema is None:
             raise ServingError(f"the model at {model_uri} has no stored input schema",
                                hint="log it with run.log_model(..., schema=infer_schema(X))")
+        self.schema = schema
         from sklearn.base import is_classifier
 
         model = mlflow.sklearn.load_model(model_uri)
@@ -72,7 +73,7 @@ class Job:
     request_id: str = dataclasses.field(default_factory=lambda: uuid.uuid4().hex)
     timestamp: str = dataclasses.field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="microseconds"))
     status: int | None = None
-    body: dict[str, Any] | None = None
+    body: dict[str, Any] = dataclasses.field(default_factory=dict)
     future: Any = None
     missing: list[str] = dataclasses.field(default_factory=list)  # columns absent from every record
 
@@ -111,18 +112,19 @@ class Scorer:
                     _fail(job, variant)
 
     def _shadow(self, jobs: list[Job]) -> None:
-        if not jobs:
+        shadow = self.shadow
+        if not jobs or shadow is None:
             return
         try:
-            screened, spans = _screen(self.shadow, jobs)
+            screened, spans = _screen(shadow, jobs)
             good = ~screened.bad
-            predictions, probabilities = self.shadow.robust.predict_frame(screened.frame[good])
+            predictions, probabilities = shadow.robust.predict_frame(screened.frame[good])
         except (WorkbenchError, ValueError):
             return  # a shadow that cannot score is logged by its absence, never answered
         ids, rows, stamps = _row_keys(jobs, spans, good)
         write_requests(self.conn, [], log_rows(
             screened.frame[good], predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
-            model_name=self.shadow.name, model_version=self.shadow.version, variant="shadow"))
+            model_name=shadow.name, model_version=shadow.version, variant="shadow"))
 
 
 def _request_row(job: Job) -> tuple:
@@ -219,7 +221,7 @@ class Batcher:
 
     async def submit(self, job: Job) -> Job:
         """Queue ``job`` and wait until it is scored and logged."""
-        if self.task is None:
+        if self.task is None or self.queue is None:
             self.queue = asyncio.Queue()
             self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-scorer",
                                                                   initializer=_one_thread)

@@ -93,8 +93,10 @@ def run_fingerprint(project: Any, version: str) -> str | None:
     """The data fingerprint tagged on the source run of ``version`` (None when not recorded)."""
     from workbench.tracking import TAG, Tracker
 
-    run = Tracker(project).client.get_run(version_run_id(project, version))
-    return run.data.tags.get(TAG + "data_fingerprint")
+    run_id = version_run_id(project, version)
+    if not run_id:
+        return None
+    return Tracker(project).client.get_run(run_id).data.tags.get(TAG + "data_fingerprint")
 
 
 def compare(project: Any, v1: str | int, v2: str | int) -> Comparison:

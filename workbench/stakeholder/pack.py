@@ -111,13 +111,16 @@ def resolve_version(project: Any, model: str | int) -> str:
 
 
 def version_run_id(project: Any, version: str | int) -> str:
-    """The id of the run that produced registered model ``version`` (a number, alias or URI)."""
+    """The id of the run that produced registered model ``version`` (a number, alias or URI).
+
+    Empty for a version registered from outside a run.
+    """
     from workbench.exceptions import TrackingError
     from workbench.tracking import Tracker
 
     number = resolve_version(project, version)
     try:
-        return str(Tracker(project).client.get_model_version(project.config.model_name, number).run_id)
+        return str(Tracker(project).client.get_model_version(project.config.model_name, number).run_id or "")
     except Exception as err:
         raise TrackingError(
             f"Model {project.config.model_name!r} has no version {version}.",
@@ -132,7 +135,9 @@ def version_run_reports(project: Any, version: str | int, names: tuple[str, ...]
 
     tracker = Tracker(project)
     run_id = version_run_id(project, version)
-    found: dict[str, Report | None] = {}
+    found: dict[str, Report | None] = dict.fromkeys(names)
+    if not run_id:  # a version registered from outside a run has no reports
+        return found
     for name in names:
         try:
             found[name] = tracker.load_report(run_id, name)
