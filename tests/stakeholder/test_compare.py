@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from types import SimpleNamespace
 
 import pytest
@@ -78,15 +76,17 @@ def test_compare_shows_what_changed_between_logged_reviews(reviewed):
     assert (reviewed.project.state_dir / "compare" / "1-vs-2" / "compare.html").is_file()
 
 
-def _cli(project, *args):
-    return subprocess.run(
-        [sys.executable, "-m", "workbench", "report", "-P", str(project.root), *args],
-        capture_output=True, text=True, timeout=120,
-    )
+def _cli(capsys, project, *args):
+    """``workbench report -P PROJECT ARGS`` through the command line's own entry point."""
+    from workbench.cli import main
+
+    code = main(["report", "-P", str(project.root), *args])
+    out = capsys.readouterr()
+    return SimpleNamespace(returncode=code, stdout=out.out, stderr=out.err)
 
 
-def test_cli_compare_prints_and_writes_by_default(reviewed):
-    done = _cli(reviewed.project, "--compare", "1", "champion")
+def test_cli_compare_prints_and_writes_by_default(reviewed, capsys):
+    done = _cli(capsys, reviewed.project, "--compare", "1", "champion")
     assert done.returncode == 0, done.stderr
     assert "Model version 1 vs champion (version 2)" in done.stdout
     assert "Performance:" in done.stdout and "roc_auc" in done.stdout
@@ -95,13 +95,13 @@ def test_cli_compare_prints_and_writes_by_default(reviewed):
     assert f"comparison: {target}" in done.stdout and target.is_file()
 
 
-def test_cli_compare_and_unknown_version(two_versions, tmp_path):
-    done = _cli(two_versions, "--out", str(tmp_path), "--compare", "1", "2")
+def test_cli_compare_and_unknown_version(two_versions, tmp_path, capsys):
+    done = _cli(capsys, two_versions, "--out", str(tmp_path), "--compare", "1", "2")
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "compare.html").is_file()
-    bad = _cli(two_versions, "--out", str(tmp_path), "--compare", "1", "9")
+    bad = _cli(capsys, two_versions, "--out", str(tmp_path), "--compare", "1", "9")
     assert bad.returncode == 2 and "no version 9" in bad.stderr
-    alias = _cli(two_versions, "--compare", "1", "nightly")
+    alias = _cli(capsys, two_versions, "--compare", "1", "nightly")
     assert alias.returncode == 2 and "no version or alias 'nightly'" in alias.stderr
-    no_out = _cli(two_versions)
+    no_out = _cli(capsys, two_versions)
     assert no_out.returncode == 2 and "needs --out DIR" in no_out.stderr
