@@ -151,6 +151,8 @@ def test_linear_model_uses_the_linear_explainer(credit) -> None:
     assert report.feature_columns["pipeline__missingindicator_income"] == "income"
     assert report.feature_columns["onehotencoder__housing_rent"] == "housing"
     _assert_columns_equal(report, _summed_by_column(expected, list(model[:-1].get_feature_names_out()), rows), rows)
+    shuffled = background[list(reversed(background.columns))].assign(extra=1.0)  # put in X's order, extra dropped
+    assert explain(model, rows, background=shuffled, background_size=50).to_dict() == report.to_dict()
 
 
 def test_other_models_get_a_sampled_model_agnostic_explainer(credit) -> None:
@@ -192,5 +194,9 @@ def test_bad_input_is_named(credit) -> None:
     categorical = credit.X_train[["education", "region"]]
     with pytest.raises(ModelError, match=r"The model's input is not numeric .* Put the encoding in a scikit-learn Pipeline"):
         explain(GaussianNB(), categorical)  # refused before the model is called
+    with pytest.raises(DataError, match=r"background lacks the columns income, region of X\. Pass background= as rows"):
+        explain(credit.model, credit.X_test.iloc[:20], background=credit.X_train.drop(columns=["income", "region"]))
+    with pytest.raises(DataError, match=r"background has shape \(5, 2\); X has 3 columns"):
+        explain(GaussianNB(), np.zeros((10, 3)), background=np.zeros((5, 2)))
     with pytest.raises(DataError, match="The explanation has no column 'gender'"):
         explain(credit.model, credit.X_test.iloc[:20]).column_values("gender")

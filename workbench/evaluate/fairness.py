@@ -40,7 +40,11 @@ from workbench.evaluate._groups import (
     group_codes,
     metric_frame,
 )
-from workbench.evaluate._mitigation import MitigationResult, compare_mitigations
+from workbench.evaluate._mitigation import (
+    MitigationResult,
+    check_mitigation_inputs,
+    compare_mitigations,
+)
 from workbench.evaluate._verdict import EVIDENCE_KEY, GATED_DISPARITIES, evidence_mode
 from workbench.exceptions import DataError, WorkbenchWarning
 from workbench.reports.base import Report
@@ -254,6 +258,8 @@ def assess_fairness(
     labels = check_classification_target(truth, name="y_true")
     check_classification_target(predicted, name="y_pred")
     positive = positive_label_of(positive_label, model, labels, predicted)
+    if mitigate:
+        check_mitigation_inputs(model, X)  # before the bootstrap, not after it
     binary_true, binary_pred = (truth == positive).astype(int), (predicted == positive).astype(int)
     specs: list[tuple[str, ...]] = [(str(c),) for c in sensitive.columns]
     if intersections and len(specs) > 1:
