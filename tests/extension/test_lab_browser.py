@@ -120,12 +120,18 @@ def _palette(page) -> None:
     """Open the command palette from the View menu (Chromium keeps Ctrl+Shift+C for itself).
 
     The modal palette closes when it loses focus, and a notebook that has just been opened
-    takes focus a moment later: open it again until it stays open.
+    takes focus a moment later: open it again until it stays open. The focus can also move
+    before the palette is first seen visible: that attempt times out and is retried too.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     for _ in range(5):
         page.click(".lm-MenuBar-itemLabel:text-is('View')")
         page.click(".lm-Menu-itemLabel:text-is('Activate Command Palette')")
-        page.wait_for_selector(".lm-CommandPalette-input:visible")
+        try:
+            page.wait_for_selector(".lm-CommandPalette-input:visible", timeout=15_000)
+        except PlaywrightTimeoutError:
+            continue
         page.wait_for_timeout(500)
         if page.locator(".lm-CommandPalette-input:focus").count():
             return
