@@ -57,7 +57,8 @@ def record_schema(schema: Any) -> dict[str, Any]:
 
 def request_body_schema(schema: Any, style: str) -> dict[str, Any]:
     """``openapi_extra`` describing the request body of ``/v1/predict`` or ``/invocations``."""
-    records = {"type": "array", "items": record_schema(schema), "minItems": 1}
+    records: dict[str, Any] = {"type": "array", "items": record_schema(schema), "minItems": 1}
+    body: dict[str, Any]
     if style == "invocations":
         body = {"type": "object", "properties": {"dataframe_records": records}, "required": ["dataframe_records"]}
     else:

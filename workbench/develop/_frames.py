@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 import numpy as np
@@ -85,5 +86,5 @@ def _from_columns(data: dict, notes_for: Any) -> tuple[Source, Notes]:
 
 
 def duplicated_columns(names: list[str]) -> list[str]:
-    seen: set[str] = set()
-    return sorted({n for n in names if n in seen or seen.add(n)})
+    counts = collections.Counter(names)
+    return sorted(n for n, count in counts.items() if count > 1)
