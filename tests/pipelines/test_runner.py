@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from workbench.cli import main
-from workbench.exceptions import ApprovalError, ParameterError
+from workbench.exceptions import ApprovalError, ParameterError, PipelineError
 from workbench.pipelines import RunStore, run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -118,6 +118,22 @@ def test_changed_or_unapproved_notebooks_are_refused(tiny):
     assert "workbench approve notebooks/a.ipynb" in message
     assert info.value.notebooks == ["notebooks/a.ipynb", "notebooks/b.ipynb"]
     assert RunStore(project).list_runs() == []
+
+
+def test_notebook_without_a_kernel_is_refused_before_execution(tiny):
+    from workbench.pipelines.approval import approve_notebook
+
+    project = tiny({"p": {"steps": [{"notebook": "notebooks/a.ipynb"}]}},
+                   {"a.ipynb": ("open('ran', 'w').write('yes')",)})
+    path = project.root / "notebooks" / "a.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    del nb.metadata["kernelspec"]
+    nbformat.write(nb, path)
+    approve_notebook(project, "notebooks/a.ipynb", by="tester", comment="no kernel")
+    with pytest.raises(PipelineError, match=r"name no kernel: notebooks/a\.ipynb") as info:
+        run_pipeline(project, progress=False)
+    assert "Change Kernel" in str(info.value)
+    assert not (project.root / "notebooks" / "ran").exists() and RunStore(project).list_runs() == []
 
 
 def test_wrong_typed_parameter_is_refused_before_execution(tiny, capsys):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import collections
+from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -86,5 +86,5 @@ def _from_columns(data: dict, notes_for: Any) -> tuple[Source, Notes]:
 
 
 def duplicated_columns(names: list[str]) -> list[str]:
-    counts = collections.Counter(names)
+    counts = Counter(names)
     return sorted(n for n, count in counts.items() if count > 1)

@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.exceptions import ApprovalError, ParameterError, WorkbenchError
+from workbench.exceptions import ApprovalError, ParameterError, PipelineError, WorkbenchError
 from workbench.pipelines.params import resolve_step_parameters, validate_parameters
 from workbench.pipelines.spec import PipelineSpec, get_pipeline
 from workbench.pipelines.store import RunRecord, RunStore, now_iso
@@ -74,10 +74,26 @@ def _secrets(spec: PipelineSpec) -> dict[str, str]:
     return values
 
 
+def check_kernels(project: Any, spec: PipelineSpec) -> None:
+    """:class:`PipelineError` naming each notebook of ``spec`` that names no kernel to run it."""
+    from workbench.notebooks import read_notebook
+
+    missing = [nb for nb in spec.notebooks
+               if not read_notebook(project.root / nb).metadata.get("kernelspec", {}).get("name")]
+    if missing:
+        raise PipelineError(
+            f"Pipeline {spec.name!r} has notebooks that name no kernel: {', '.join(missing)}. "
+            "Nothing was run.",
+            hint="Open each in JupyterLab and pick a kernel (Kernel > Change Kernel), save, and "
+                 "approve it again; or set metadata.kernelspec.name in the notebook file.",
+        )
+
+
 def _prepare(project: Any, name: str | None, parameters: Mapping[str, Any] | None) -> tuple[PipelineSpec, dict[str, Any], dict[str, str], dict[str, str]]:
     spec = get_pipeline(project, name)
     values = validate_parameters(spec, parameters)
     hashes = check_approvals(project, spec)
+    check_kernels(project, spec)
     return spec, values, _secrets(spec), hashes
 
 

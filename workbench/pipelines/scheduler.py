@@ -43,7 +43,7 @@ def due_times(spec: PipelineSpec, since: dt.datetime, until: dt.datetime) -> lis
         return []
     zone = ZoneInfo(spec.timezone)
     times = croniter(spec.schedule, since.astimezone(zone))
-    out = []
+    out: list[dt.datetime] = []
     while True:
         moment = times.get_next(dt.datetime)
         if moment > until:

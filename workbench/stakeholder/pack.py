@@ -121,7 +121,9 @@ def version_run_reports(project: Any, version: str | int, names: tuple[str, ...]
             f"Model {project.config.model_name!r} has no version {version}.",
             hint="see `workbench history`",
         ) from err
-    found: dict[str, Report | None] = {}
+    found: dict[str, Report | None] = dict.fromkeys(names)
+    if not run_id:  # a version registered from outside a run has no reports
+        return found
     for name in names:
         try:
             found[name] = tracker.load_report(run_id, name)

@@ -104,7 +104,7 @@ def _lights(lines: list[tuple[bool | None, str]]) -> str:
     """Gate lights: green pass, red fail, amber for a phase that has no result yet."""
     out = []
     for passed, reason in lines:
-        css, word = {True: ("wb-pass", "PASS"), False: ("wb-fail", "FAIL")}.get(passed, ("wb-warn", "WAIT"))
+        css, word = {True: ("wb-pass", "PASS"), False: ("wb-fail", "FAIL"), None: ("wb-warn", "WAIT")}[passed]
         out.append(
             f'<div class="wb-gate"><span class="wb-light {css}" title="{word}"></span>'
             f"<strong>{word}</strong> {_html.escape(reason)}</div>"
