@@ -184,7 +184,7 @@ def _progress_bar(source: Path, progress: bool | None) -> Any:
         import pyarrow.parquet as pq
 
         total = pq.ParquetFile(source).metadata.num_rows
-    return tqdm(total=total, unit=" rows", unit_scale=True, desc=f"scoring {source.name}", file=sys.stderr,
+    return tqdm(total=total, unit=" rows", desc=f"scoring {source.name}", file=sys.stderr,
                 disable=progress if progress is None else not progress, dynamic_ncols=True)
 
 
