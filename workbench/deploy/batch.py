@@ -74,7 +74,9 @@ def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return frame, reasons
 
 
-_ARROW_TYPES = {"numeric": "float64", "integer": "int64", "boolean": "bool", "categorical": "string", "text": "string"}
+# What each schema kind can hold once the robust pipeline accepted it: an integer column accepts
+# missing and non-whole values (with a warning), so it is written as float64.
+_ARROW_TYPES = {"numeric": "float64", "integer": "float64", "boolean": "bool", "categorical": "string", "text": "string"}
 
 
 def _arrow_schema(table: Any, model_schema: Any) -> Any:
