@@ -37,6 +37,25 @@ def test_status_after_demo_shows_every_phase(demo_project) -> None:
     assert "1. Explore" in text and "6. Monitor" in text and "Next:" in text
 
 
+def test_evaluate_run_logs_its_reviews_as_artifacts(demo_project) -> None:
+    """The Evaluate notebook's run carries metrics, fairness and explanation as JSON and HTML under reports/."""
+    from pathlib import PurePosixPath
+
+    from workbench.project import Project
+    from workbench.tracking import Tracker
+
+    tracker = Tracker(Project.load(demo_project.root))
+    run = next(r for r in tracker.runs(phase="evaluate") if (r.notebook or "").endswith("02_evaluate.ipynb"))
+    logged = {PurePosixPath(a.path).name: a for a in tracker.client.list_artifacts(run.run_id, "reports")}
+    for name in ("metrics", "fairness", "explanation"):
+        for suffix in ("json", "html"):
+            artifact = logged.get(f"{name}.{suffix}")
+            assert artifact is not None and not artifact.is_dir and artifact.file_size > 0, (name, suffix, sorted(logged))
+        assert tracker.load_report(run.run_id, name).kind == name
+    fairness = tracker.load_report(run.run_id, "fairness")
+    assert fairness.thresholds["fairness_evidence"] == "interval"  # the demo's [gates.evaluate] setting, for the lights
+
+
 def test_cli_errors_are_one_paragraph(tmp_path) -> None:
     done = _workbench("status", "--project", str(tmp_path))
     assert done.returncode == 2

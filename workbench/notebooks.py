@@ -3,6 +3,11 @@
 The content hash covers what a notebook *does*: the source of its code cells, which cell holds
 the parameters, and the kernel. Outputs, execution counts, cell ids and other volatile metadata
 are ignored, so re-running a notebook keeps its hash while editing its code changes it.
+
+Cells tagged ``injected-parameters`` (papermill's, left in a notebook that was saved after a run)
+are left out of the hash, so they are never executed either: every execution path runs
+:func:`without_injected_cells` first, and papermill then injects the one cell holding the run's
+parameters. Whatever else a cell so tagged holds is therefore neither approved nor run.
 """
 
 from __future__ import annotations
@@ -16,7 +21,10 @@ import nbformat
 
 from workbench.exceptions import PipelineError
 
-__all__ = ["content_hash", "notebook_phase", "parameter_defaults", "parameters_cell", "read_notebook"]
+__all__ = [
+    "content_hash", "notebook_phase", "parameter_defaults", "parameters_cell", "read_notebook",
+    "without_injected_cells",
+]
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
@@ -54,8 +62,23 @@ def parameters_cell(notebook: nbformat.NotebookNode) -> Any | None:
     return None
 
 
+def without_injected_cells(notebook: nbformat.NotebookNode) -> nbformat.NotebookNode:
+    """A copy of ``notebook`` without any cell tagged ``injected-parameters``.
+
+    papermill replaces only the *first* such cell with the run's parameters; any other one would
+    run although :func:`content_hash` leaves it out. Execute only what this returns.
+    """
+    copy = nbformat.from_dict(notebook)
+    copy.cells = [cell for cell in copy.cells if INJECTED_TAG not in _tags(cell)]
+    return copy
+
+
 def content_hash(notebook: nbformat.NotebookNode | Path | str) -> str:
-    """``sha256:<hex>`` of the notebook's code, parameters cell and kernel name."""
+    """``sha256:<hex>`` of the notebook's code, parameters cell and kernel name.
+
+    Cells tagged ``injected-parameters`` are left out: they are stripped before every execution
+    (:func:`without_injected_cells`).
+    """
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else read_notebook(notebook)
     kernel = nb.metadata.get("kernelspec", {}).get("name", "")
     digest = hashlib.sha256(f"kernel:{kernel}\n".encode())

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import dataclasses
+import html
+import re
 
 import pytest
 
 from workbench.evaluate import assess_fairness, evaluate_model, evaluation_gates, explain
-from workbench.exceptions import DataError
+from workbench.evaluate.gates import fairness_thresholds
+from workbench.exceptions import ConfigError, DataError
 from workbench.project import Project
+from workbench.render.fairness import lights
+from workbench.reports import load_report
 
 
 def _judging_by(project: Project, evidence: str) -> Project:
@@ -73,6 +78,54 @@ def test_interval_evidence_fails_only_when_the_whole_interval_is_above_the_limit
         assert result.passed is passed and result.value == interval[0]
         assert result.reason.startswith(f"lower bound of the equalized odds difference interval (sex) {interval[0]:.4g}")
         assert result.reason.endswith(f"estimate 0.5, 95% interval [{interval[0]:.4g}, 0.7]")
+
+
+def _with_disparity(fairness, feature: str, estimate: float, interval: tuple[float, float]):
+    """``fairness`` with ``feature``'s equalized odds difference set to ``estimate`` and ``interval``."""
+    name = "equalized_odds_difference"
+    changed = [
+        dataclasses.replace(g, disparities={**g.disparities, name: estimate}, disparity_intervals={**g.disparity_intervals, name: interval})
+        if g.feature == feature else g
+        for g in fairness.groupings
+    ]
+    return dataclasses.replace(fairness, groupings=tuple(changed))
+
+
+def _lights(report) -> dict[str, tuple[str, str]]:
+    """``{"<disparity> [<feature>]": (css class, text)}`` read from the rendered gate lights."""
+    found = re.findall(r'wb-light (wb-\w+)"></span>([^<]*)</div>', lights(report))
+    return {html.unescape(text).split(" = ")[0]: (css, html.unescape(text)) for css, text in found}
+
+
+@pytest.mark.parametrize(("evidence", "passed"), [("estimate", False), ("interval", True)])
+def test_gate_lights_make_the_gates_decision(project, reports, evidence, passed) -> None:
+    _, fairness, _ = reports
+    project = _judging_by(project, evidence)
+    unfair = _with_disparity(fairness, "sex", 0.5, (0.2, 0.7))  # estimate above the 0.3 limit, interval not wholly
+    unfair = _with_disparity(unfair, "sex & age_band", 0.9, (0.8, 1.0))  # far above, but an intersection
+    report = dataclasses.replace(unfair, thresholds=fairness_thresholds(project))
+    gates = {r.name: r for r in evaluation_gates(project, fairness=report).results}
+    shown = _lights(report)
+    for name in ("demographic_parity_difference", "equalized_odds_difference"):
+        label = name.replace("_", " ")
+        single = [shown[f"{label} [{f}]"][0] for f in report.sensitive]
+        assert gates[f"max_{name}"].passed is (set(single) == {"wb-pass"}), (name, single)
+        css, text = shown[f"{label} [sex & age_band]"]
+        assert css == "wb-off" and text.endswith("(not gated: an intersection)")
+    css, text = shown["equalized odds difference [sex]"]
+    assert gates["max_equalized_odds_difference"].passed is passed and css == ("wb-pass" if passed else "wb-fail")
+    assert ("interval [0.200, 0.700], lower end judged" in text) is (evidence == "interval")
+    assert load_report(report.to_json()).thresholds == report.thresholds == {
+        "demographic_parity_difference": 0.25, "equalized_odds_difference": 0.3, "fairness_evidence": evidence,
+    }
+
+
+def test_an_unknown_evidence_mode_is_refused(credit) -> None:
+    with pytest.raises(ConfigError, match="fairness_evidence must be one of estimate, interval, not 'likely'"):
+        assess_fairness(
+            y_true=credit.y_test, y_pred=credit.y_test, sensitive_features=credit.sensitive_test, n_bootstrap=0,
+            thresholds={"fairness_evidence": "likely"},
+        )
 
 
 def test_group_size_gate_names_groups_too_small_to_judge(project, credit) -> None:

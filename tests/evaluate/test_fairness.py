@@ -19,9 +19,10 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 from sklearn.metrics import precision_score
+from sklearn.svm import LinearSVC
 
 from workbench.evaluate import assess_fairness
-from workbench.exceptions import DataError, WorkbenchWarning
+from workbench.exceptions import DataError, ModelError, WorkbenchWarning
 from workbench.reports import load_report
 
 
@@ -162,6 +163,17 @@ def test_bad_input_is_named(credit, predictions) -> None:
         assess_fairness(y_true=credit.y_test, y_pred=predictions, sensitive_features=credit.sensitive_test.reset_index(drop=True))
     with pytest.raises(DataError, match="needs predictions: pass y_pred, or model and X"):
         assess_fairness(y_true=credit.y_test, sensitive_features=credit.sensitive_test)
+    numeric = credit.X_train.select_dtypes("number").fillna(0)
+    svc = LinearSVC().fit(numeric, credit.y_train)  # decision_function only: nothing to re-threshold
+    with pytest.raises(
+        ModelError,
+        match=r"The model \(LinearSVC\) has no predict_proba, which the mitigation comparison needs "
+        r"\(it re-thresholds the model's probability of the positive label per group\)\..*CalibratedClassifierCV",
+    ):
+        assess_fairness(
+            model=svc, X=credit.X_test[numeric.columns].fillna(0), y_true=credit.y_test,
+            sensitive_features=credit.sensitive_test, mitigate=True,
+        )
 
 
 def test_missing_sensitive_values_form_their_own_group(credit, predictions) -> None:

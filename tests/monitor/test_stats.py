@@ -57,18 +57,34 @@ def test_whole_numbers_are_exact(a, b):
     assert stats.wasserstein(grid.centers(), ref, cur) == pytest.approx(ss.wasserstein_distance(a, b), abs=1e-9)
 
 
-def test_chi_square_matches_scipy_contingency():
-    rng = np.random.default_rng(4)
-    a = pd.Series(rng.choice(list("abcd"), 800, p=[0.4, 0.3, 0.2, 0.1]))
-    b = pd.Series(rng.choice(list("abcde"), 600, p=[0.3, 0.3, 0.2, 0.15, 0.05]))
+def _category_counts(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     ca, cb = Categories.of(a), Categories.of(b)
     keys = sorted(set(ca.counts) | set(cb.counts))
-    ref = np.array([ca.counts.get(k, 0) for k in keys])
-    cur = np.array([cb.counts.get(k, 0) for k in keys])
+    return np.array([ca.counts.get(k, 0) for k in keys]), np.array([cb.counts.get(k, 0) for k in keys])
+
+
+def test_chi_square_is_evidentlys_goodness_of_fit_test():
+    """Evidently: scipy.stats.chisquare(current counts, reference counts scaled to the current total)."""
+    rng = np.random.default_rng(4)
+    a = pd.Series(rng.choice(list("abcd"), 800, p=[0.4, 0.3, 0.2, 0.1]))
+    b = pd.Series(rng.choice(list("abcd"), 600, p=[0.3, 0.3, 0.25, 0.15]))
+    ref, cur = _category_counts(a, b)
     statistic, p_value = stats.chi_square(ref, cur)
-    expected = ss.chi2_contingency(np.vstack([ref, cur]), correction=False)
+    expected = ss.chisquare(cur, ref * cur.sum() / ref.sum())
     assert statistic == pytest.approx(expected.statistic)
     assert p_value == pytest.approx(expected.pvalue)
+    homogeneity = ss.chi2_contingency(np.vstack([ref, cur]), correction=False)
+    assert statistic != pytest.approx(homogeneity.statistic)  # not the 2 × k homogeneity test
+
+
+def test_chi_square_new_category_is_certain_drift_and_unused_categories_are_ignored():
+    statistic, p_value = stats.chi_square(np.array([50, 50, 0, 0]), np.array([40, 50, 10, 0]))
+    assert (statistic, p_value) == (float("inf"), 0.0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        assert ss.chisquare([40, 50, 10], [50.0, 50.0, 0.0]).pvalue == 0.0  # what Evidently gets from scipy
+    ref, cur = np.array([30, 0, 70]), np.array([20, 0, 80])
+    assert stats.chi_square(ref, cur) == pytest.approx(tuple(ss.chisquare([20, 80], [30.0, 70.0])))
+    assert stats.chi_square(np.array([10, 0]), np.array([5, 0])) == (0.0, 1.0)
 
 
 def test_z_test_is_the_two_proportion_test():
@@ -100,3 +116,18 @@ def test_moments_merge_like_one_pass():
     assert (merged.n, merged.missing) == (1000, 7)
     assert merged.mean == pytest.approx(finite.mean())
     assert merged.std == pytest.approx(finite.std(), rel=1e-9)
+
+
+def test_infinities_are_missing_values_in_every_summary():
+    values = np.array([1.0, np.inf, 2.0, -np.inf, np.nan, 4.0])
+    moments = Moments.of(values)
+    assert (moments.n, moments.missing, moments.infinite) == (3, 3, 2)
+    assert (moments.minimum, moments.maximum, moments.integral) == (1.0, 4.0, True)
+    assert moments.mean == pytest.approx(7 / 3)
+    merged = moments.merge(Moments.of(np.array([np.inf, 5.0])))
+    assert (merged.n, merged.missing, merged.infinite, merged.maximum) == (4, 4, 3, 5.0)
+    assert Moments.of(np.array([np.inf, -np.inf])).n == 0
+    grid = make_grid(merged)
+    hist = second_pass(pd.DataFrame({"x": values}), {"x": grid})["x"]
+    assert (hist.n, hist.missing) == (3, 3)
+    assert hist.counts.tolist() == [1, 1, 0, 1, 0]

@@ -127,3 +127,52 @@ def test_dag_runs_in_real_airflow_and_checks_approvals(tiny, tmp_path):
     assert result["refused_task_states"]["first"].endswith("failed")
     assert len(sorted((project.root / ".workbench" / "airflow" / "p").rglob("first.ipynb"))) == 1
     assert "airflow" not in sys.modules  # the test process itself never imported Airflow
+
+
+FLAKY = ("from pathlib import Path\n"
+         "p = Path(project_dir) / 'count.txt'\n"
+         "n = int(p.read_text()) if p.exists() else 0\n"
+         "p.write_text(str(n + 1))\n"
+         "if n == 0:\n    raise RuntimeError('flaky network')\n"
+         "print('attempt', n + 1)")
+
+
+@pytest.mark.slow
+def test_the_task_runtime_keeps_every_attempt_and_checks_secrets_like_the_runner(tiny, monkeypatch):
+    """What each exported task runs, called as Airflow calls it (no Airflow needed for this)."""
+    from workbench.pipelines.export.runtime import StepRefused, run_airflow_step
+
+    project = tiny({"p": {"secrets": ["WB_AIRFLOW_TOKEN"],
+                          "steps": [{"name": "f", "notebook": "notebooks/f.ipynb", "retries": 2}]}},
+                   {"f.ipynb": (FLAKY,)})
+    pipeline = json.loads(json.dumps(get_pipeline(project, "p").to_dict()))
+    step = pipeline["steps"][0]
+
+    def run(attempt):
+        return run_airflow_step(str(project.root), pipeline, step, params={}, run_id="manual__1", attempt=attempt)
+
+    monkeypatch.delenv("WB_AIRFLOW_TOKEN", raising=False)
+    with pytest.raises(StepRefused, match="needs the secret WB_AIRFLOW_TOKEN, which is not set"):
+        run(1)
+    monkeypatch.setenv("WB_AIRFLOW_TOKEN", "abc")
+    with pytest.raises(StepRefused, match="WB_AIRFLOW_TOKEN is shorter than 4 characters"):
+        run(1)
+    monkeypatch.setenv("WB_AIRFLOW_TOKEN", "a-real-token")
+
+    # A cell tagged injected-parameters added after the approval is outside its hash: never run.
+    path = project.root / "notebooks" / "f.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_code_cell("open('pwned', 'w').write('x')",
+                                              metadata={"tags": ["injected-parameters"]}))
+    nb.cells.append(nbformat.v4.new_code_cell("open('pwned', 'w').write('x')",
+                                              metadata={"tags": ["injected-parameters"]}))
+    nbformat.write(nb, path)
+    with pytest.raises(RuntimeError, match="flaky network") as failed:
+        run(1)
+    assert not isinstance(failed.value, StepRefused)  # Airflow retries this one
+    output = Path(run(2))
+    assert output.name == "f.ipynb" and output.exists()
+    first = output.with_name("f.attempt-1.ipynb")
+    assert "flaky network" in json.dumps(nbformat.read(first, as_version=4))
+    assert "attempt 2" in json.dumps(nbformat.read(output, as_version=4))
+    assert not (project.root / "notebooks" / "pwned").exists()

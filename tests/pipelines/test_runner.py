@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 import time
 from pathlib import Path
@@ -147,27 +148,68 @@ def test_wrong_typed_parameter_is_refused_before_execution(tiny, capsys):
     assert capsys.readouterr().err.startswith("error: Parameter 'rows' of pipeline 'p' = 'many'")
 
 
+def _escaped(secret: str) -> set[str]:
+    """How a file could hold ``secret``: as is, inside a JSON string (a .ipynb), as a repr(),
+    HTML-escaped (an HTML export), and each of those inside a JSON string."""
+    once = {secret, json.dumps(secret)[1:-1], repr(secret)[1:-1], html.escape(secret),
+            html.escape(secret, quote=False)}
+    return once | {json.dumps(form)[1:-1] for form in once} | {html.escape(form) for form in once}
+
+
 def test_a_secret_never_appears_in_any_output_file(tiny, monkeypatch):
-    secret = "s3cr3t-Token-4242"
+    secret, quoted = "s3cr3t-Token-4242", "k\\ey'&\"-Quoted-77"
     monkeypatch.setenv("WAREHOUSE_TOKEN", secret)
+    monkeypatch.setenv("QUOTED_KEY", quoted)
+    shown = ("import html, json, os\nfrom IPython.display import HTML, display\n"
+             "key = os.environ['QUOTED_KEY']\n"
+             "print('key is', key, repr(key), json.dumps(key), json.dumps(repr(key)), html.escape(key))\n"
+             "display(HTML('<b>' + html.escape(key) + '</b>'))\n"
+             "{'key': key}")
     project = tiny(
-        {"p": {"secrets": ["WAREHOUSE_TOKEN"],
+        {"p": {"secrets": ["WAREHOUSE_TOKEN", "QUOTED_KEY"],
                "steps": [{"name": "show", "notebook": "notebooks/show.ipynb"},
+                         {"name": "escaped", "notebook": "notebooks/escaped.ipynb"},
                          {"name": "fail", "notebook": "notebooks/fail.ipynb"}]}},
         {"show.ipynb": ("import os\ntoken = os.environ['WAREHOUSE_TOKEN']\nprint('token is', token)\ntoken",),
-         "fail.ipynb": ("import os\nraise PermissionError('refused ' + os.environ['WAREHOUSE_TOKEN'])",)},
+         "escaped.ipynb": (shown,),
+         "fail.ipynb": ("import os\nraise PermissionError('refused ' + os.environ['WAREHOUSE_TOKEN'] + "
+                        "repr(os.environ['QUOTED_KEY']))",)},
     )
     record = run_pipeline(project, progress=False)
     assert record.step("show").status == "succeeded" and record.step("fail").status == "failed"
+    assert record.step("escaped").status == "succeeded"
     assert "[secret WAREHOUSE_TOKEN]" in _outputs(record.step("show").output_notebook)
-    assert "refused [secret WAREHOUSE_TOKEN]" in record.step("fail").error
+    assert _outputs(record.step("escaped").output_notebook).count("[secret QUOTED_KEY]") == 5
+    assert "refused [secret WAREHOUSE_TOKEN]'[secret QUOTED_KEY]'" in record.step("fail").error
     files = [p for p in project.root.rglob("*") if p.is_file()]
     assert len(files) > 8
-    leaks = [p for p in files if secret.encode() in p.read_bytes()]
+    forms = [form.encode() for form in _escaped(secret) | _escaped(quoted)]
+    leaks = [p for p in files if any(form in p.read_bytes() for form in forms)]
     assert leaks == []
     monkeypatch.delenv("WAREHOUSE_TOKEN")
     with pytest.raises(ParameterError, match="needs the secret WAREHOUSE_TOKEN, which is not set"):
         run_pipeline(project, progress=False)
+
+
+def test_independent_steps_never_exceed_the_worker_limit(tiny):
+    sleep = ("import time; time.sleep(1.0)",)
+    project = tiny({"p": {"workers": 1, "steps": [{"name": "a", "notebook": "notebooks/a.ipynb"},
+                                                   {"name": "b", "notebook": "notebooks/b.ipynb"}]}},
+                   {"a.ipynb": sleep, "b.ipynb": sleep})
+    record = run_pipeline(project, progress=False)
+    a, b = record.steps
+    assert record.status == "succeeded"
+    assert a.ended <= b.started or b.ended <= a.started, "two steps ran at once with workers: 1"
+
+
+def test_cli_run_shows_progress_on_stderr(tiny, capsys):
+    project = tiny({"p": {"steps": [{"name": "only", "notebook": "notebooks/a.ipynb"}]}}, {"a.ipynb": ("print(1)",)})
+    assert main(["run", "-P", str(project.root)]) == 0
+    captured = capsys.readouterr()
+    assert "p: 100%" in captured.err and "1/1" in captured.err and "step" in captured.err
+    assert " p  succeeded " in captured.out and "100%" not in captured.out
+    assert main(["run", "--no-progress", "-P", str(project.root)]) == 0
+    assert "100%" not in capsys.readouterr().err
 
 
 def test_cli_run_and_runs(tiny, capsys):

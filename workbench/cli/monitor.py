@@ -29,6 +29,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     monitor.add_argument("--since", metavar="TIME", help="review predictions from this time on (e.g. 2026-01-01)")
     monitor.add_argument("--until", metavar="TIME", help="review predictions before this time")
     monitor.add_argument("--window", help="window span ('1h', '1D', '7D'; default [monitor] window)")
+    monitor.add_argument("--labels", type=Path, metavar="FILE",
+                         help="labels file (CSV/Parquet: request_id, row (optional), label) instead of /v1/feedback")
     monitor.add_argument("--html", type=Path, metavar="OUT", help="write the HTML report here")
     monitor.add_argument("--json", action="store_true", help="print the report as JSON")
     monitor.add_argument("--dry-run", action="store_true", help="evaluate the rules without recording alerts")
@@ -61,7 +63,8 @@ def _monitor(args: argparse.Namespace) -> int:
     from workbench.monitor import monitor
 
     project = open_project(args)
-    report = monitor(project, since=args.since, until=args.until, window=args.window, record=not args.dry_run)
+    report = monitor(project, since=args.since, until=args.until, window=args.window, labels=args.labels,
+                     record=not args.dry_run)
     if args.html is not None:
         print(f"wrote {report.save(args.html)}")
     if args.json:

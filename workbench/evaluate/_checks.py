@@ -13,6 +13,7 @@ __all__ = [
     "as_array",
     "check_classification_target",
     "check_positive_label",
+    "check_probabilistic",
     "check_regression_target",
     "check_same_length",
     "infer_task",
@@ -147,18 +148,16 @@ def model_name(model: Any) -> str:
     return type(model).__name__
 
 
-def positive_scores(model: Any, X: Any, positive_label: Any, *, review: str, missing_ok: bool = False) -> np.ndarray:
+def positive_scores(
+    model: Any, X: Any, positive_label: Any, *, review: str, missing_ok: bool = False,
+    needs: str = "probabilities for ROC AUC, log loss and calibration",
+) -> np.ndarray:
     """The model's probability of ``positive_label`` for each row of ``X``.
 
     With ``missing_ok``, a model that never saw that label (a dummy fitted on one class)
-    gives it probability 0 instead of an error.
+    gives it probability 0 instead of an error. ``needs`` says what the ``review`` uses them for.
     """
-    if not hasattr(model, "predict_proba"):
-        raise ModelError(
-            f"The model ({model_name(model)}) has no predict_proba, which the {review} needs "
-            "(probabilities for ROC AUC, log loss and calibration).",
-            hint="Use a probabilistic classifier, or wrap it in sklearn's CalibratedClassifierCV.",
-        )
+    check_probabilistic(model, review=review, needs=needs)
     classes = list(getattr(model, "classes_", []))
     if positive_label not in classes and missing_ok:
         return np.zeros(len(X))
@@ -168,3 +167,12 @@ def positive_scores(model: Any, X: Any, positive_label: Any, *, review: str, mis
             hint="Pass positive_label= as one of the model's classes.",
         )
     return np.asarray(model.predict_proba(X))[:, classes.index(positive_label)].astype(np.float64)
+
+
+def check_probabilistic(model: Any, *, review: str, needs: str) -> None:
+    """Refuse a model without ``predict_proba``, naming the ``review`` and what it ``needs`` them for."""
+    if not hasattr(model, "predict_proba"):
+        raise ModelError(
+            f"The model ({model_name(model)}) has no predict_proba, which the {review} needs ({needs}).",
+            hint="Use a probabilistic classifier, or wrap it in sklearn's CalibratedClassifierCV.",
+        )

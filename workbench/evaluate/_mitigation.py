@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin
 
+from workbench.evaluate._checks import check_probabilistic, positive_scores
 from workbench.exceptions import DataError
 
-__all__ = ["CONSTRAINTS", "MitigationResult", "compare_mitigations"]
+__all__ = ["CONSTRAINTS", "MitigationResult", "check_mitigation_inputs", "compare_mitigations"]
+
+NEEDS = "it re-thresholds the model's probability of the positive label per group"
 
 CONSTRAINTS = ("demographic_parity", "equalized_odds")
 OTHER = "(other)"
@@ -62,11 +65,7 @@ def compare_mitigations(
     The optimizer needs both labels in every group it fits: groups without them (or unseen
     when fitting) are pooled into one ``(other)`` group, and the note names them.
     """
-    if model is None or X is None:
-        raise DataError(
-            "The mitigation comparison needs the model and X (it re-thresholds the model's probabilities).",
-            hint="Pass model= and X=, or mitigate=False.",
-        )
+    check_mitigation_inputs(model, X)
     # The optimizer only needs the positive-class probability: compute it once per row set and
     # hand the optimizer that single column, so the model is not called again per constraint.
     scores = _positive_probability(model, X, positive)
@@ -128,9 +127,19 @@ def _optimize(
     return np.asarray(optimizer.predict(scores, sensitive_features=groups, random_state=seed)).astype(int)
 
 
+def check_mitigation_inputs(model: Any, X: Any) -> None:
+    """The comparison re-thresholds a fitted model's probabilities: it needs both, and predict_proba."""
+    if model is None or X is None:
+        raise DataError(
+            "The mitigation comparison needs the model and X (it re-thresholds the model's probabilities).",
+            hint="Pass model= and X=, or mitigate=False.",
+        )
+    check_probabilistic(model, review="mitigation comparison", needs=NEEDS)
+
+
 def _positive_probability(model: Any, X: Any, positive: Any) -> np.ndarray:
-    column = list(model.classes_).index(positive)
-    return np.asarray(model.predict_proba(X))[:, [column]].astype(np.float64)
+    """The positive label's probability as the one input column the optimizer reads."""
+    return positive_scores(model, X, positive, review="mitigation comparison", needs=NEEDS)[:, None]
 
 
 class _ScoreColumn(ClassifierMixin, BaseEstimator):

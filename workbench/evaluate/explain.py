@@ -146,6 +146,7 @@ def explain(
     if not isinstance(X, (pd.DataFrame, np.ndarray)) or np.ndim(X) != 2:
         raise DataError(f"X must be a DataFrame or a 2-D array of rows, not {type(X).__name__}.")
     n_rows = check_same_length(X=X)
+    background = _checked_background(background, X)
     preprocess, estimator = split_pipeline(model)
     found = attributions(
         estimator, X, preprocess, seed=seed, background=background, max_rows=max_rows,
@@ -176,6 +177,30 @@ def explain(
         seed=seed,
         warnings=_mapping_warnings(mapping.unmapped),
     )
+
+
+def _checked_background(background: Any, X: Any) -> Any:
+    """``background`` with ``X``'s columns in ``X``'s order, or a DataError naming what is wrong."""
+    if background is None:
+        return None
+    hint = "Pass background= as rows with the same columns as X (e.g. a sample of the training rows)."
+    if isinstance(X, pd.DataFrame):
+        if not isinstance(background, pd.DataFrame):
+            raise DataError(f"background must be a DataFrame with the columns of X, not {type(background).__name__}.", hint=hint)
+        missing = [str(c) for c in X.columns if c not in background.columns]
+        if missing:
+            raise DataError(
+                f"background lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} of X.",
+                column=missing[0], hint=hint,
+            )
+        checked = background[list(X.columns)]
+    else:
+        checked = np.asarray(background)
+        if checked.ndim != 2 or checked.shape[1] != np.shape(X)[1]:
+            raise DataError(f"background has shape {checked.shape}; X has {np.shape(X)[1]} columns.", hint=hint)
+    if len(checked) == 0:
+        raise DataError("background has no rows.", hint=hint)
+    return checked
 
 
 def _ranked(names: tuple[str, ...], values: np.ndarray) -> dict[str, float]:

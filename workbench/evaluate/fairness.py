@@ -40,7 +40,12 @@ from workbench.evaluate._groups import (
     group_codes,
     metric_frame,
 )
-from workbench.evaluate._mitigation import MitigationResult, compare_mitigations
+from workbench.evaluate._mitigation import (
+    MitigationResult,
+    check_mitigation_inputs,
+    compare_mitigations,
+)
+from workbench.evaluate._verdict import EVIDENCE_KEY, GATED_DISPARITIES, evidence_mode
 from workbench.exceptions import DataError, WorkbenchWarning
 from workbench.reports.base import Report
 
@@ -95,7 +100,7 @@ class FairnessReport(Report):
     min_group_size: int = 30
     mitigation: tuple[MitigationResult, ...] = ()
     mitigation_note: str = ""
-    thresholds: dict[str, float] = dataclasses.field(default_factory=dict)
+    thresholds: dict[str, float | str] = dataclasses.field(default_factory=dict)
     warnings: tuple[str, ...] = ()
 
     def grouping(self, feature: str) -> GroupMetrics:
@@ -152,13 +157,18 @@ class FairnessReport(Report):
             sensitive=tuple(payload.pop("sensitive")),
             warnings=tuple(payload.pop("warnings")),
             disparities=_nan(payload.pop("disparities")),
-            thresholds=_nan(payload.pop("thresholds")),
+            thresholds=_thresholds(payload.pop("thresholds")),
             **payload,
         )
 
 
 def _nan(values: Mapping[str, Any]) -> dict[str, float]:
     return {k: math.nan if v is None else float(v) for k, v in values.items()}
+
+
+def _thresholds(values: Mapping[str, Any]) -> dict[str, float | str]:
+    """Limits as floats (None → NaN); the evidence mode stays a word."""
+    return {k: v if k == EVIDENCE_KEY else (math.nan if v is None else float(v)) for k, v in values.items()}
 
 
 def _pair(value: Sequence[Any]) -> tuple[float, float]:
@@ -197,7 +207,7 @@ def assess_fairness(
     min_group_size: int = 30,
     mitigate: bool = False,
     mitigation_data: tuple[Any, Any, Any] | None = None,
-    thresholds: Mapping[str, float] | None = None,
+    thresholds: Mapping[str, float | str] | None = None,
 ) -> FairnessReport:
     """Review a classifier's predictions group by group, with fairlearn's ``MetricFrame``.
 
@@ -223,7 +233,9 @@ def assess_fairness(
         fitted on ``mitigation_data = (X, y, sensitive)`` or, if not given, on the evaluated rows.
     thresholds : mapping, optional
         Largest acceptable ``demographic_parity_difference`` and ``equalized_odds_difference``,
-        shown as lights (default: the ``[gates.evaluate]`` defaults; a project's come from
+        and ``fairness_evidence`` (``"estimate"`` or ``"interval"``: what is held against the
+        limits), shown as gate lights that decide as the Evaluate gate does (default: the
+        ``[gates.evaluate]`` defaults; a project's come from
         :func:`~workbench.evaluate.gates.fairness_thresholds`).
 
     Returns
@@ -246,6 +258,8 @@ def assess_fairness(
     labels = check_classification_target(truth, name="y_true")
     check_classification_target(predicted, name="y_pred")
     positive = positive_label_of(positive_label, model, labels, predicted)
+    if mitigate:
+        check_mitigation_inputs(model, X)  # before the bootstrap, not after it
     binary_true, binary_pred = (truth == positive).astype(int), (predicted == positive).astype(int)
     specs: list[tuple[str, ...]] = [(str(c),) for c in sensitive.columns]
     if intersections and len(specs) > 1:
@@ -274,16 +288,21 @@ def assess_fairness(
         min_group_size=min_group_size,
         mitigation=mitigation,
         mitigation_note=note,
-        thresholds=dict(thresholds if thresholds is not None else _default_thresholds()),
+        thresholds=_checked_thresholds(thresholds),
         warnings=_small_groups(groupings, min_group_size) + _warn_undefined(groupings),
     )
 
 
-def _default_thresholds() -> dict[str, float]:
+def _checked_thresholds(thresholds: Mapping[str, float | str] | None) -> dict[str, float | str]:
+    """The given thresholds (or the ``[gates.evaluate]`` defaults) with a known evidence mode."""
     from workbench.config import GATES
 
     keys = GATES["evaluate"]
-    return {name: float(keys[f"max_{name}"].default) for name in ("demographic_parity_difference", "equalized_odds_difference")}
+    if thresholds is None:
+        thresholds = {name: float(keys[f"max_{name}"].default) for name in GATED_DISPARITIES}
+    out = dict(thresholds)
+    out[EVIDENCE_KEY] = evidence_mode(out)
+    return out
 
 
 @dataclasses.dataclass(frozen=True)

@@ -14,6 +14,12 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from workbench.evaluate._verdict import (
+    EVIDENCE_KEY,
+    GATED_DISPARITIES,
+    disparity_verdict,
+    evidence_mode,
+)
 from workbench.exceptions import DataError
 from workbench.reports.gates import GateReport, GateResult, check_max, check_min, check_true
 
@@ -26,13 +32,16 @@ if TYPE_CHECKING:
 __all__ = ["evaluation_gates", "fairness_thresholds"]
 
 
-def fairness_thresholds(project: Project) -> dict[str, float]:
-    """The project's largest acceptable disparities, for :func:`assess_fairness`'s gate lights."""
+def fairness_thresholds(project: Project) -> dict[str, float | str]:
+    """The project's largest acceptable disparities and its evidence mode, for the gate lights.
+
+    Pass them to :func:`assess_fairness` (``thresholds=``): the report's lights then make the
+    same decision as :func:`evaluation_gates`.
+    """
     limits = project.config.gates["evaluate"]
-    return {
-        "demographic_parity_difference": float(limits["max_demographic_parity_difference"]),
-        "equalized_odds_difference": float(limits["max_equalized_odds_difference"]),
-    }
+    out: dict[str, float | str] = {name: float(limits[f"max_{name}"]) for name in GATED_DISPARITIES}
+    out[EVIDENCE_KEY] = evidence_mode(limits)
+    return out
 
 
 def evaluation_gates(
@@ -103,37 +112,37 @@ def _metric_gates(limits: Mapping[str, Any], metrics: MetricsReport) -> list[Gat
 
 
 def _fairness_gates(limits: Mapping[str, Any], fairness: FairnessReport) -> list[GateResult]:
-    by_interval = limits["fairness_evidence"] == "interval"
+    evidence = evidence_mode(limits)
     return [
-        _disparity_gate("demographic_parity_difference", limits, fairness, by_interval=by_interval),
-        _disparity_gate("equalized_odds_difference", limits, fairness, by_interval=by_interval),
+        *(_disparity_gate(name, limits, fairness, evidence=evidence) for name in GATED_DISPARITIES),
         _group_size_gate(limits["min_group_size"], fairness),
     ]
 
 
-def _disparity_gate(name: str, limits: Mapping[str, Any], fairness: FairnessReport, *, by_interval: bool) -> GateResult:
+def _disparity_gate(name: str, limits: Mapping[str, Any], fairness: FairnessReport, *, evidence: str) -> GateResult:
     """The worst single sensitive feature's disparity ``name`` against ``max_<name>``.
 
-    With ``fairness_evidence = "interval"`` a feature fails only when its whole bootstrap
-    interval lies above the limit, i.e. when the rows show the disparity with the report's
-    confidence; with ``"estimate"`` (the default) the point estimate is compared.
+    Each feature is judged by :func:`~workbench.evaluate._verdict.disparity_verdict` (the
+    report's gate lights make the same call): with ``fairness_evidence = "interval"`` a
+    feature fails only when its whole bootstrap interval lies above the limit, i.e. when the
+    rows show the disparity with the report's confidence; with ``"estimate"`` (the default)
+    the point estimate is compared.
     """
     limit = limits[f"max_{name}"]
     label = name.replace("_", " ")
-    judged = []
-    for grouping in (g for g in fairness.groupings if g.feature in fairness.sensitive):
-        estimate = grouping.disparities[name]
-        low, high = grouping.disparity_intervals[name]
-        compared = low if by_interval and math.isfinite(low) else estimate
-        judged.append((compared, grouping.feature, estimate, low, high))
-    defined = [j for j in judged if math.isfinite(j[0])]
+    verdicts = [
+        disparity_verdict(g, name, limit=limit, evidence=evidence, sensitive=fairness.sensitive)
+        for g in fairness.groupings
+    ]
+    defined = [v for v in verdicts if v.gated and math.isfinite(v.compared)]
     if not defined:
         return check_max(f"max_{name}", math.nan, limit, label=f"{label} (no feature could be judged)")
-    compared, feature, estimate, low, high = max(defined)
-    if not by_interval:
-        return check_max(f"max_{name}", estimate, limit, label=f"{label} ({feature})")
-    result = check_max(f"max_{name}", compared, limit, label=f"lower bound of the {label} interval ({feature})")
-    reason = f"{result.reason}; estimate {estimate:.4g}, {fairness.confidence:.0%} interval [{low:.4g}, {high:.4g}]"
+    worst = max(defined, key=lambda v: v.compared)
+    if not worst.by_interval:
+        return check_max(f"max_{name}", worst.estimate, limit, label=f"{label} ({worst.feature})")
+    result = check_max(f"max_{name}", worst.compared, limit, label=f"lower bound of the {label} interval ({worst.feature})")
+    low, high = worst.interval
+    reason = f"{result.reason}; estimate {worst.estimate:.4g}, {fairness.confidence:.0%} interval [{low:.4g}, {high:.4g}]"
     return dataclasses.replace(result, reason=reason)
 
 

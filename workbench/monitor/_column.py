@@ -31,6 +31,7 @@ class Options:
     n_bootstrap: int = 200
     calibration_level: float = 0.95
     seed: int = 0
+    n_columns: int = 1  # columns tested together: calibration holds the level over all of them
 
 
 @dataclasses.dataclass(frozen=True)
@@ -40,7 +41,9 @@ class ColumnDrift:
     ``drift_score`` is the test's p-value (``ks``, ``chisquare``, ``z``: drift when below
     ``threshold``) or distance (``wasserstein``, ``jensenshannon``, ``psi``: drift when at or
     above). ``impact`` is PSI times the column's share of feature importance (PSI alone when no
-    importance is known); reports sort columns by it.
+    importance is known); reports sort columns by it. Non-finite values (NaN, ±inf) are missing:
+    left out of every statistic, counted in ``missing_reference`` / ``missing_current`` (shares)
+    and, for ±inf, in ``infinite_reference`` / ``infinite_current`` (counts).
     """
 
     column: str
@@ -56,6 +59,8 @@ class ColumnDrift:
     n_current: int
     missing_reference: float
     missing_current: float
+    infinite_reference: int = 0
+    infinite_current: int = 0
     importance: float | None = None
     impact: float = 0.0
     calibrated: bool = False
@@ -139,21 +144,39 @@ def _grouped(counts: _Counts, groups: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _calibrated(name: str, counts: _Counts, threshold: float, options: Options) -> float:
-    """The null distribution's quantile of a distance at the current sample size, if higher."""
+    """The null distribution's quantile of a distance at both sample sizes, if higher.
+
+    Under no drift both datasets are samples of one distribution, so each resample draws a
+    reference of the reference's size *and* a current sample of the current size from the
+    reference shares: the threshold then covers the noise of both (drawing the current sample
+    alone misses the reference's and leaves small references alarming). The quantile is taken
+    over all tested columns together (see ``Options.n_columns``).
+    """
     rng = np.random.default_rng(options.seed)
-    m = int(counts.current.sum())
+    n, m = int(counts.reference.sum()), int(counts.current.sum())
     if counts.labels is None and name == "wasserstein":
         assert counts.grid is not None
         mapping = stats.quantile_groups(counts.reference, 512)
         reference = stats.regroup(counts.reference, mapping)
         centers = stats.regroup(counts.reference * counts.grid.centers(), mapping) / np.maximum(reference, 1)
-        draws = rng.multinomial(m, reference / reference.sum(), size=options.n_bootstrap)
-        null: Any = stats.wasserstein(centers, reference, draws, scale=counts.scale)
+        share = reference / reference.sum()
+        null: Any = stats.wasserstein(centers, rng.multinomial(n, share, size=options.n_bootstrap),
+                                      rng.multinomial(m, share, size=options.n_bootstrap), scale=counts.scale)
     else:
         reference, _ = _grouped(counts, 10 if name == "psi" else 20)
-        draws = rng.multinomial(m, reference / reference.sum(), size=options.n_bootstrap)
-        null = stats.psi(reference, draws) if name == "psi" else stats.jensen_shannon(reference, draws)
-    return max(threshold, float(np.quantile(null, options.calibration_level)))
+        share = reference / reference.sum()
+        pairs = rng.multinomial(n, share, size=options.n_bootstrap), rng.multinomial(m, share, size=options.n_bootstrap)
+        null = stats.psi(*pairs) if name == "psi" else stats.jensen_shannon(*pairs)
+    # Šidák: each column at level ** (1 / columns), so that a same-distribution sample flags no
+    # column at all with probability ~ level. That percentile lies beyond what a few hundred
+    # resamples show, so it is read from a log-normal fitted to them (distances are positive and
+    # right-skewed) rather than from the resamples' own order statistics.
+    from scipy import stats as _stats
+
+    level = options.calibration_level ** (1.0 / max(options.n_columns, 1))
+    logs = np.log(np.maximum(np.asarray(null, dtype=np.float64), 1e-12))
+    fitted = float(np.exp(logs.mean() + _stats.norm.ppf(level) * logs.std(ddof=1)))
+    return max(threshold, fitted)
 
 
 def _display(counts: _Counts) -> dict[str, Any]:
@@ -223,6 +246,7 @@ def evaluate_column(
         drifted=bool(drifted), statistic=statistic, psi=psi_value,
         psi_drifted=bool(not empty and psi_value >= options.psi_threshold),
         n_reference=n_ref, n_current=n_cur, missing_reference=missing_ref, missing_current=missing_cur,
+        infinite_reference=getattr(first_ref, "infinite", 0), infinite_current=getattr(first_cur, "infinite", 0),
         calibrated=calibrated, new_categories=new,
         reference_mean=first_ref.mean if kind == "numeric" and n_ref else None,
         current_mean=first_cur.mean if kind == "numeric" and n_cur else None,

@@ -9,15 +9,17 @@ few numpy calls however many resamples are asked for.
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from workbench.evaluate._bootstrap import interval, resample_weights
+from workbench.exceptions import DataError
 from workbench.monitor.windows import window_starts
 
-__all__ = ["WindowPerformance", "join_labels", "performance_by_window", "weighted_auc"]
+__all__ = ["WindowPerformance", "join_labels", "load_labels", "performance_by_window", "weighted_auc"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,6 +33,42 @@ class WindowPerformance:
     accuracy_interval: tuple[float, float]
     roc_auc: float
     roc_auc_interval: tuple[float, float]
+
+
+def load_labels(labels: Any) -> pd.DataFrame:
+    """Labels as ``request_id, row, label`` from a DataFrame or a CSV/Parquet file.
+
+    ``row`` (the row of the request) is optional: without it, a request's labels are its rows in
+    file order (``0, 1, ...``), as ``/v1/feedback`` takes a list. A :class:`DataError` names the
+    missing columns or the bad rows.
+    """
+    from workbench._io import read_table
+
+    path = None
+    if isinstance(labels, (str, Path)):
+        path = Path(labels)
+        labels = read_table(path)
+    if not isinstance(labels, pd.DataFrame):
+        raise DataError(f"labels must be a DataFrame or a CSV/Parquet path, not {type(labels).__name__}.",
+                        hint="Pass a file with columns request_id, row (optional) and label.")
+    source = f"The labels file {path}" if path is not None else "The labels"
+    missing = [c for c in ("request_id", "label") if c not in labels.columns]
+    if missing:
+        raise DataError(
+            f"{source} lack the column(s) {', '.join(missing)}; found: {', '.join(map(str, labels.columns)) or 'none'}.",
+            column=missing[0], path=path,
+            hint="Give one row per labelled prediction with columns request_id, row (optional) and label.",
+        )
+    frame = labels.assign(request_id=labels["request_id"].astype(str))
+    if "row" not in frame.columns:
+        frame = frame.assign(row=frame.groupby("request_id", sort=False).cumcount())
+    rows = pd.to_numeric(frame["row"], errors="coerce")
+    bad = frame.index[rows.isna() | (rows < 0) | (rows % 1 != 0)]
+    if len(bad):
+        raise DataError(f"{source} have {len(bad)} row(s) whose 'row' is not a whole number >= 0 "
+                        f"(first: {frame['row'].loc[bad[0]]!r}).", column="row", path=path,
+                        hint="'row' is the position of the prediction within its request, from 0.")
+    return frame.assign(row=rows.astype(np.int64))[["request_id", "row", "label"]]
 
 
 def join_labels(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar, Self
 
 import pandas as pd
@@ -22,6 +23,7 @@ from workbench.monitor.drift import DriftReport, drift
 from workbench.monitor.performance import (
     WindowPerformance,
     join_labels,
+    load_labels,
     overall,
     performance_by_window,
 )
@@ -103,7 +105,7 @@ def monitor(
     *,
     until: Any = None,
     window: str | None = None,
-    labels: pd.DataFrame | None = None,
+    labels: pd.DataFrame | str | Path | None = None,
     record: bool = True,
 ) -> MonitorReport:
     """Review the project's prediction log since ``since`` and evaluate its ``[[alerts]]`` rules.
@@ -118,7 +120,9 @@ def monitor(
         Window span (``"1h"``, ``"1D"``, ``"7D"`` ...); default ``[monitor] window`` (``"auto"``:
         at most 12 windows).
     labels
-        Labels to use instead of the log's feedback: ``request_id, row, label``.
+        Labels to use instead of the log's ``/v1/feedback``: a DataFrame or a CSV/Parquet file
+        with columns ``request_id``, ``row`` (optional: a request's labels in row order) and
+        ``label`` (see :func:`workbench.monitor.performance.load_labels`).
     record
         Record fired alerts (``.workbench/alerts.jsonl``), send them to the sinks and start
         their pipelines. ``False`` evaluates the rules only.
@@ -131,6 +135,7 @@ def monitor(
     from workbench.deploy.predlog import read_feedback, read_prediction_log, read_requests
 
     settings = project.config.sections.get("monitor", {})
+    given_labels = load_labels(labels) if labels is not None else None
     log = read_prediction_log(project, since=since, until=until)
     log = log[log["variant"] != "shadow"].reset_index(drop=True) if not log.empty else log
     requests = read_requests(project, since=since, until=until)
@@ -138,7 +143,7 @@ def monitor(
     span = _window(window or settings.get("window", "auto"), log, requests)
     origin = origin_of(_first_time(log, requests)) if span else None
     drift_report = _drift(project, log, span, settings, notes)
-    labelled = join_labels(log, labels if labels is not None else read_feedback(project))
+    labelled = join_labels(log, given_labels if given_labels is not None else read_feedback(project))
     positive = project.config.data.positive_label if project.config.data.positive_label is not None else 1
     n_boot = int(settings.get("n_bootstrap", 200))
     performance = performance_by_window(labelled, window=span, origin=origin, positive_label=positive,

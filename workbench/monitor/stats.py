@@ -4,8 +4,9 @@ Each test takes the reference and current counts over the same bins or categorie
 
 * :func:`ks` — two-sample Kolmogorov-Smirnov, p-value from Smirnov's distribution as
   ``scipy.stats.ks_2samp(method="asymp")``;
-* :func:`chi_square` — chi-square test of homogeneity of the 2 × k table
-  (``scipy.stats.chi2_contingency(correction=False)``);
+* :func:`chi_square` — Evidently's chi-square test: goodness of fit of the current counts to the
+  reference shares scaled to the current total (``scipy.stats.chisquare(f_obs=current,
+  f_exp=reference * m / n)``); a category the reference never saw makes it infinite (p = 0);
 * :func:`z_test` — two-proportion Z-test for two categories;
 * :func:`wasserstein` — Wasserstein-1 distance over bin centres, normalised by the reference
   standard deviation as Evidently does;
@@ -70,16 +71,22 @@ def ks_statistics(reference: np.ndarray, draws: np.ndarray) -> np.ndarray:
 
 
 def chi_square(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:
-    """``(statistic, p-value)`` of the chi-square test of homogeneity of two count vectors."""
+    """``(statistic, p-value)`` of Evidently's chi-square test: the current counts against the
+    reference shares (goodness of fit, ``k - 1`` degrees of freedom over the ``k`` categories
+    either dataset holds)."""
     from scipy import stats as _stats
 
-    table = np.vstack([reference, current]).astype(np.float64)
-    table = table[:, table.sum(axis=0) > 0]
-    if table.shape[1] < 2 or (table.sum(axis=1) == 0).any():
+    reference, current = np.asarray(reference, np.float64), np.asarray(current, np.float64)
+    used = (reference + current) > 0
+    reference, current = reference[used], current[used]
+    n, m = reference.sum(), current.sum()
+    if len(reference) < 2 or n == 0 or m == 0:
         return 0.0, 1.0
-    expected = table.sum(axis=1, keepdims=True) * table.sum(axis=0, keepdims=True) / table.sum()
-    statistic = float((np.square(table - expected) / expected).sum())
-    return statistic, float(_stats.chi2.sf(statistic, table.shape[1] - 1))
+    if (current[reference == 0] > 0).any():
+        return float("inf"), 0.0
+    expected = reference * (m / n)
+    statistic = float((np.square(current - expected) / expected).sum())
+    return statistic, float(_stats.chi2.sf(statistic, len(reference) - 1))
 
 
 def z_test(reference: np.ndarray, current: np.ndarray) -> tuple[float, float]:

@@ -45,7 +45,11 @@ HEAVY_TAIL_RANGE = 20.0  # range / standard deviation above which the grid is as
 
 @dataclasses.dataclass
 class Moments:
-    """Count, missing values, mean, sum of squared deviations, extremes of a numeric column."""
+    """Count, missing values, mean, sum of squared deviations, extremes of a numeric column.
+
+    Non-finite values (NaN, +inf, -inf) are missing: they are left out of every statistic and
+    counted in ``missing``; ``infinite`` counts the ±inf among them.
+    """
 
     n: int = 0
     missing: int = 0
@@ -54,15 +58,21 @@ class Moments:
     minimum: float = np.inf
     maximum: float = -np.inf
     integral: bool = True
+    infinite: int = 0
 
     @classmethod
     def of(cls, values: np.ndarray) -> Moments:
-        """The moments of one partition's values (NaN counted as missing)."""
-        total = values.sum(dtype=np.float64)
-        finite = values[~np.isnan(values)] if values.dtype.kind == "f" and np.isnan(total) else values
+        """The moments of one partition's values (NaN and ±inf counted as missing)."""
+        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is NaN: a signal, not a warning
+            total = values.sum(dtype=np.float64)
+        finite, infinite = values, 0
+        if values.dtype.kind == "f" and not np.isfinite(total):
+            keep = np.isfinite(values)
+            finite = values[keep]
+            infinite = int(np.count_nonzero(np.isinf(values)))
         missing = len(values) - len(finite)
         if len(finite) == 0:
-            return cls(missing=missing)
+            return cls(missing=missing, infinite=infinite)
         if finite is not values:
             total = finite.sum(dtype=np.float64)
         mean = float(total / len(finite))
@@ -70,13 +80,15 @@ class Moments:
         return cls(
             n=len(finite), missing=missing, mean=mean, m2=float(np.dot(deviations, deviations)),
             minimum=float(finite.min()), maximum=float(finite.max()), integral=_integral(finite),
+            infinite=infinite,
         )
 
     def merge(self, other: Moments) -> Moments:
         """Both partitions' moments (Chan's parallel update of mean and M2)."""
         n = self.n + other.n
+        infinite = self.infinite + other.infinite
         if n == 0:
-            return Moments(missing=self.missing + other.missing)
+            return Moments(missing=self.missing + other.missing, infinite=infinite)
         delta = other.mean - self.mean
         return Moments(
             n=n,
@@ -86,6 +98,7 @@ class Moments:
             minimum=min(self.minimum, other.minimum),
             maximum=max(self.maximum, other.maximum),
             integral=self.integral and other.integral,
+            infinite=infinite,
         )
 
     @property
@@ -163,7 +176,7 @@ class Grid:
         return values.astype(np.float64, copy=False)
 
     def index(self, values: np.ndarray) -> np.ndarray:
-        """The bin of each (non-missing) value."""
+        """The bin of each value (finite values only: :func:`second_pass` drops NaN and ±inf)."""
         if self.kind == "integer":
             position = values - self.low
         else:
@@ -232,12 +245,12 @@ def first_pass(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Momen
 
 
 def second_pass(frame: pd.DataFrame, grids: Mapping[str, Grid]) -> dict[str, Histogram]:
-    """Pass two over a partition: each numeric column's histogram on its grid."""
+    """Pass two over a partition: each numeric column's histogram on its grid (NaN and ±inf missing)."""
     out = {}
     for name, grid in grids.items():
         values = numeric_values(frame[name])
         if values.dtype.kind == "f":
-            keep = ~np.isnan(values)
+            keep = np.isfinite(values)
             missing = len(values) - int(np.count_nonzero(keep))
             values = values[keep] if missing else values
         else:

@@ -41,8 +41,9 @@ class Approval:
 
 @dataclass(frozen=True, kw_only=True)
 class ApprovalState:
-    """A notebook's approval state: ``approved``, ``changed`` (since approval), ``none``, or
-    ``unreadable`` (not a notebook that can be read now; ``reason`` says why)."""
+    """A notebook's approval state: ``approved``, ``changed`` (since approval), ``none``,
+    ``unreadable`` (not a notebook that can be read now; ``reason`` says why) or ``missing``
+    (a pipeline step or an approval names it, but there is no such file)."""
 
     notebook: str
     phase: str | None
@@ -95,10 +96,12 @@ def _relative(project: Any, notebook: Path | str) -> str:
     return path.relative_to(Path(project.root).resolve()).as_posix()
 
 
-def _default_user() -> str:
+def _default_user(root: Path | str) -> str:
+    """``git config user.name`` as seen from the project (its repository's config), else the login."""
     try:
         out = subprocess.run(
-            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False
+            ["git", "config", "user.name"], capture_output=True, text=True, timeout=5, check=False,
+            cwd=str(root),
         ).stdout.strip()
     except (OSError, subprocess.SubprocessError):
         out = ""
@@ -122,7 +125,8 @@ def approve_notebook(
     notebook : path
         The notebook, relative to the project root (or absolute inside it).
     by : str, optional
-        Who approves; default: ``git config user.name``, else the login name.
+        Who approves; default: ``git config user.name`` in the project's folder (so a
+        repository-local name counts), else the login name.
     comment : str
         Why it is approved.
     """
@@ -132,7 +136,7 @@ def approve_notebook(
         notebook=rel,
         hash=content_hash(nb),
         kernel=str(nb.metadata.get("kernelspec", {}).get("name", "")),
-        approved_by=by or _default_user(),
+        approved_by=by or _default_user(project.root),
         approved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         comment=comment,
     )
@@ -166,30 +170,46 @@ def unreadable_reason(err: Exception) -> str:
 
 def _state(project: Any, rel: str, record: dict[str, Any] | None) -> ApprovalState:
     path = Path(project.root) / rel
+    recorded = {} if record is None else {
+        "approved_by": record.get("approved_by"), "approved_at": record.get("approved_at"),
+        "comment": record.get("comment", ""),
+    }
+    if not path.exists():
+        return ApprovalState(notebook=rel, phase=None, state="missing", reason="no such file", **recorded)
     try:
-        phase = notebook_phase(path) if path.exists() else None
+        phase = notebook_phase(path)
+        current = content_hash(path)
     except PipelineError as err:  # half-saved, merge-conflicted: list it, do not hide the others
         return ApprovalState(notebook=rel, phase=None, state="unreadable", reason=unreadable_reason(err))
     if record is None:
         return ApprovalState(notebook=rel, phase=phase, state="none")
-    current = content_hash(path) if path.exists() else None
-    return ApprovalState(
-        notebook=rel,
-        phase=phase,
-        state="approved" if current == record.get("hash") else "changed",
-        approved_by=record.get("approved_by"),
-        approved_at=record.get("approved_at"),
-        comment=record.get("comment", ""),
-    )
+    state = "approved" if current == record.get("hash") else "changed"
+    return ApprovalState(notebook=rel, phase=phase, state=state, **recorded)
+
+
+def _listed(project: Any, approvals: dict[str, Any]) -> list[str]:
+    """Every notebook approvals are about: the project's, each pipeline step's, each approved one."""
+    from workbench.exceptions import WorkbenchError
+    from workbench.pipelines.spec import load_pipelines
+
+    root = Path(project.root).resolve()
+    names = {p.resolve().relative_to(root).as_posix() for p in project.notebooks()}
+    try:
+        for spec in load_pipelines(project).values():
+            names.update(spec.notebooks)
+    except WorkbenchError:  # a half-edited pipeline.yaml: `workbench run` names the problem
+        pass
+    names.update(approvals)
+    return sorted(names)
 
 
 def approval_states(project: Any, notebooks: list[str] | None = None) -> list[ApprovalState]:
-    """The approval state of every project notebook (or of ``notebooks``), in name order."""
+    """The approval state of every notebook (or of ``notebooks``), in name order.
+
+    Every notebook means: the project's phase notebooks (``notebooks/*.ipynb``), every notebook
+    a pipeline step runs (wherever it is in the project), and every notebook ``approvals.json``
+    names (state ``missing`` when its file is gone).
+    """
     approvals = _read(project)
-    root = Path(project.root).resolve()
-    names = (
-        notebooks
-        if notebooks is not None
-        else [p.resolve().relative_to(root).as_posix() for p in project.notebooks()]
-    )
+    names = notebooks if notebooks is not None else _listed(project, approvals)
     return [_state(project, rel, approvals.get(rel)) for rel in names]

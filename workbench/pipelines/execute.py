@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING, Any
 import papermill as pm
 from papermill.exceptions import PapermillExecutionError
 
-from workbench.exceptions import NotebookExecutionError
+from workbench.exceptions import ApprovalError, NotebookExecutionError
+from workbench.notebooks import content_hash, read_notebook, without_injected_cells
 from workbench.pipelines._engine import ENGINE_NAME, KernelWatch, redact
 from workbench.tracking import NOTEBOOK_ENV, user_tracking_uri
 
@@ -40,6 +41,7 @@ def execute_notebook(
     log_output: bool = False,
     secrets: Mapping[str, str] | None = None,
     watch: KernelWatch | None = None,
+    expected_hash: str | None = None,
 ) -> Path:
     """Run ``notebook`` with papermill into ``output``.
 
@@ -48,15 +50,20 @@ def execute_notebook(
     cell and the error. ``secrets`` (name -> value) reach the kernel's environment and are
     redacted from every saved copy of the output and from the error; ``watch`` records the
     kernel's cost and stops it at its timeout.
+
+    The notebook is read once: ``expected_hash`` (its approved content hash) is checked against
+    what is then executed (:class:`ApprovalError` when it differs), and cells tagged
+    ``injected-parameters`` are dropped before papermill injects the run's parameters.
     """
     source = project.resolve(notebook, must_exist=True)
+    runnable = _runnable(project, source, expected_hash)
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     secrets = dict(secrets or {})
     kernel_env = {NOTEBOOK_ENV: str(source), PROJECT_ENV: str(project.root), **(env or {}), **secrets}
     try:
         pm.execute_notebook(
-            str(source),
+            runnable,
             str(target),
             parameters={"project_dir": str(project.root), **(parameters or {})},
             engine_name=ENGINE_NAME,
@@ -70,6 +77,7 @@ def execute_notebook(
             drop_env=() if user_tracking_uri() else ("MLFLOW_TRACKING_URI",),
             secrets=secrets,
             watch=watch,
+            source_path=str(source),
         )
     except PapermillExecutionError as err:
         raise NotebookExecutionError(
@@ -83,3 +91,15 @@ def execute_notebook(
             hint=f"The executed notebook with the error is kept at {target}.",
         ) from err
     return target
+
+
+def _runnable(project: Project, source: Path, expected_hash: str | None) -> Any:
+    """The notebook as it will run: checked against its approved hash, injected cells dropped."""
+    nb = read_notebook(source)
+    if expected_hash is not None and content_hash(nb) != expected_hash:
+        name = project.relative(source)
+        raise ApprovalError(
+            f"{name} changed after the run started; its approval no longer matches.",
+            notebooks=[name], hint=f"Review it, then: workbench approve {name} --comment 'WHY'",
+        )
+    return without_injected_cells(nb)

@@ -10,13 +10,18 @@ runtime uses the same code.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+import os
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
 from workbench.exceptions import ParameterError
 
-__all__ = ["coerce_value", "parse_assignments", "resolve_step_parameters", "validate_parameters"]
+__all__ = [
+    "coerce_value", "parse_assignments", "read_secrets", "resolve_step_parameters", "validate_parameters",
+]
+
+MIN_SECRET_LENGTH = 4
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -183,3 +188,26 @@ def resolve_step_parameters(step_parameters: Mapping[str, Any], values: Mapping[
                 value = REFERENCE.sub(lambda m: str(values[m.group(1)]), value)
         out[key] = value
     return out
+
+
+def read_secrets(pipeline: str, names: Iterable[str]) -> dict[str, str]:
+    """The values of a pipeline's secrets from the environment (name -> value).
+
+    :class:`ParameterError` when one is not set, or is too short to be redacted reliably from
+    the outputs (a two-letter value would be blanked out of every word holding it).
+    """
+    values = {}
+    for name in names:
+        value = os.environ.get(name)
+        if not value:
+            raise ParameterError(
+                f"Pipeline {pipeline!r} needs the secret {name}, which is not set in the environment.",
+                name=name, hint=f"Set the environment variable {name} before running it. Nothing was run.",
+            )
+        if len(value) < MIN_SECRET_LENGTH:
+            raise ParameterError(
+                f"The secret {name} is shorter than {MIN_SECRET_LENGTH} characters, too short to be "
+                "redacted reliably from the outputs.", name=name, hint="Use a real secret value.",
+            )
+        values[name] = value
+    return values

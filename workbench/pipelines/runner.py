@@ -12,7 +12,6 @@ as alive; a runner that dies leaves its run to be marked ``interrupted`` on the 
 from __future__ import annotations
 
 import json
-import os
 import secrets as _random
 import subprocess
 import sys
@@ -21,15 +20,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from workbench.exceptions import ApprovalError, ParameterError, PipelineError, WorkbenchError
-from workbench.pipelines.params import resolve_step_parameters, validate_parameters
+from workbench.exceptions import ApprovalError, PipelineError, WorkbenchError
+from workbench.pipelines.params import read_secrets, resolve_step_parameters, validate_parameters
 from workbench.pipelines.spec import PipelineSpec, get_pipeline
 from workbench.pipelines.store import RunRecord, RunStore, now_iso
 
 __all__ = ["check_approvals", "new_run_id", "run_pipeline", "start_pipeline"]
 
 HEARTBEAT_SECONDS = 5.0
-MIN_SECRET_LENGTH = 4
 
 
 def new_run_id() -> str:
@@ -44,7 +42,8 @@ def check_approvals(project: Any, spec: PipelineSpec) -> dict[str, str]:
     states = approval_states(project, spec.notebooks)
     refused = [s for s in states if s.state != "approved"]
     if refused:
-        why = {"changed": "changed since approval", "unreadable": "unreadable", "none": "never approved"}
+        why = {"changed": "changed since approval", "unreadable": "unreadable", "none": "never approved",
+               "missing": "no such file"}
         lines = "; ".join(f"{s.notebook} ({why.get(s.state, s.state)})" for s in refused)
         commands = " && ".join(f"workbench approve {s.notebook} --comment 'WHY'" for s in refused)
         raise ApprovalError(
@@ -57,21 +56,7 @@ def check_approvals(project: Any, spec: PipelineSpec) -> dict[str, str]:
 
 
 def _secrets(spec: PipelineSpec) -> dict[str, str]:
-    values = {}
-    for name in spec.secrets:
-        value = os.environ.get(name)
-        if not value:
-            raise ParameterError(
-                f"Pipeline {spec.name!r} needs the secret {name}, which is not set in the environment.",
-                name=name, hint=f"Set the environment variable {name} before running it. Nothing was run.",
-            )
-        if len(value) < MIN_SECRET_LENGTH:
-            raise ParameterError(
-                f"The secret {name} is shorter than {MIN_SECRET_LENGTH} characters, too short to be "
-                "redacted reliably from the outputs.", name=name, hint="Use a real secret value.",
-            )
-        values[name] = value
-    return values
+    return read_secrets(spec.name, spec.secrets)
 
 
 def check_kernels(project: Any, spec: PipelineSpec) -> None:

@@ -14,25 +14,31 @@ Missed-run policy (stated, and tested):
   overlap); that due time counts as missed;
 * the very first check only remembers the moment: nothing from before it is started.
 
-The last check per pipeline is kept in ``.workbench/scheduler.json``.
+The last check per pipeline is kept in ``.workbench/scheduler.json``. A check holds the lock
+``.workbench/scheduler.lock``, so two schedulers (or a ``--once`` from cron next to a running
+one) never start the same due run twice. A check that fails as a whole (a half-edited
+``pipeline.yaml``) is reported on stderr and in ``scheduler.json`` (``last_error``), and the
+scheduler keeps polling; ``--once`` raises it instead, so cron sees the failure.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import sys
 import time
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from workbench._io import write_json
+from workbench._io import locked, write_json
 from workbench.exceptions import WorkbenchError
 from workbench.pipelines.spec import PipelineSpec, load_pipelines
 
 __all__ = ["due_times", "next_due", "run_scheduler", "scheduler_tick"]
 
 STATE_FILE = "scheduler.json"
+LOCK_FILE = "scheduler.lock"
 
 
 def due_times(spec: PipelineSpec, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
@@ -78,7 +84,13 @@ def scheduler_tick(
 
     A decision is ``{pipeline, action, due, missed, run_id, next, error}`` with ``action`` one of
     ``remembered`` (first check), ``not due``, ``started``, ``still running``, ``refused``.
+    Checks are serialised by a lock on ``.workbench/scheduler.lock`` (across processes).
     """
+    with locked(project.state_dir / LOCK_FILE):
+        return _tick(project, now=now)
+
+
+def _tick(project: Any, *, now: dt.datetime | None) -> list[dict[str, Any]]:
     from workbench.pipelines.store import RunStore
 
     now = (now or dt.datetime.now(dt.UTC)).astimezone(dt.UTC)
@@ -124,22 +136,56 @@ def _decide(project: Any, spec: PipelineSpec, store: Any, now: dt.datetime,
     return decision
 
 
+def _record_error(project: Any, error: WorkbenchError) -> str:
+    """Keep a failed check in ``scheduler.json`` (``last_error``); returns the line to log."""
+    moment = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with locked(project.state_dir / LOCK_FILE):
+        write_json(project.state_dir / STATE_FILE, {
+            "pipelines": _read_state(project), "last_error": {"time": moment, "error": str(error)}})
+    return f"{moment[:19]}  scheduler check failed, nothing started: {error}"
+
+
+def _report(decisions: list[dict[str, Any]], out: Callable[[str], None]) -> None:
+    for d in decisions:
+        detail = d["run_id"] or d["error"] or ""
+        missed = f", {d['missed']} missed" if d["missed"] else ""
+        out(f"{d['checked'][:19]}  {d['pipeline']:<14} {d['action']}{missed}  {detail}  next {d['next']}")
+    if not decisions:
+        out("No pipeline has a schedule (add `schedule:` and `timezone:` to one).")
+
+
+def _wait(decisions: list[dict[str, Any]], poll: float) -> float:
+    upcoming = [dt.datetime.fromisoformat(d["next"]) for d in decisions if d["next"]]
+    if not upcoming:
+        return poll
+    return min(poll, max(1.0, (min(upcoming) - dt.datetime.now(dt.UTC)).total_seconds() + 0.5))
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def run_scheduler(
-    project: Any, *, once: bool = False, poll: float = 30.0, out: Callable[[str], None] = print
+    project: Any, *, once: bool = False, poll: float = 30.0, out: Callable[[str], None] = print,
+    err: Callable[[str], None] = _stderr,
 ) -> None:
-    """Run the scheduler in the foreground (Ctrl-C stops it); ``once``: one check, then return."""
+    """Run the scheduler in the foreground (Ctrl-C stops it); ``once``: one check, then return.
+
+    A check that fails (:class:`~workbench.exceptions.WorkbenchError`, e.g. a ``pipeline.yaml``
+    being edited) is written to ``err`` and to ``scheduler.json`` and the next check follows
+    ``poll`` seconds later; with ``once`` it is raised.
+    """
     while True:
-        decisions = scheduler_tick(project)
-        for d in decisions:
-            detail = d["run_id"] or d["error"] or ""
-            missed = f", {d['missed']} missed" if d["missed"] else ""
-            out(f"{d['checked'][:19]}  {d['pipeline']:<14} {d['action']}{missed}  {detail}  next {d['next']}")
-        if not decisions:
-            out("No pipeline has a schedule (add `schedule:` and `timezone:` to one).")
+        try:
+            decisions = scheduler_tick(project)
+        except WorkbenchError as error:
+            line = _record_error(project, error)
+            if once:
+                raise
+            err(f"{line} (next check in {poll:g} s)")
+            decisions = []
+        else:
+            _report(decisions, out)
         if once:
             return
-        upcoming = [dt.datetime.fromisoformat(d["next"]) for d in decisions if d["next"]]
-        wait = poll
-        if upcoming:
-            wait = min(poll, max(1.0, (min(upcoming) - dt.datetime.now(dt.UTC)).total_seconds() + 0.5))
-        time.sleep(wait)
+        time.sleep(_wait(decisions, poll))

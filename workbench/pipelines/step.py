@@ -103,7 +103,7 @@ def _attempt(project: Any, task: dict[str, Any], attempt: int, cost: dict[str, f
     try:
         execute_notebook(
             project, task["notebook"], output=task["output"], parameters=task["parameters"],
-            env=env, secrets=task["secrets"], watch=watch,
+            env=env, secrets=task["secrets"], watch=watch, expected_hash=task["approved_hash"],
         )
     except NotebookExecutionError as err:
         error = err.message

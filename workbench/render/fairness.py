@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
+from workbench.evaluate._verdict import GATED_DISPARITIES, Verdict, disparity_verdict, evidence_mode
 from workbench.render import html
 from workbench.render._live import live, redraw
 from workbench.render.figures import PALETTE, bar, gate_color, style
@@ -16,7 +17,7 @@ from workbench.render.figures import PALETTE, bar, gate_color, style
 if TYPE_CHECKING:
     from workbench.evaluate.fairness import FairnessReport, GroupMetrics
 
-__all__ = ["blocks", "disparity_figure", "group_figure", "lights", "tradeoff_figure", "widget"]
+__all__ = ["blocks", "disparity_figure", "group_figure", "lights", "tradeoff_figure", "verdicts", "widget"]
 
 METRIC_LABELS = {
     "selection_rate": "Selection rate",
@@ -25,7 +26,7 @@ METRIC_LABELS = {
     "precision": "Precision",
     "accuracy": "Accuracy",
 }
-GATED = ("demographic_parity_difference", "equalized_odds_difference")
+GATED = GATED_DISPARITIES
 
 
 def group_figure(report: FairnessReport, feature: str, metric: str = "selection_rate") -> go.Figure:
@@ -56,8 +57,8 @@ def disparity_figure(report: FairnessReport, disparity: str = "demographic_parit
         tuple(_finite(x, v) for x in g.disparity_intervals[disparity])
         for g, v in zip(report.groupings, values, strict=True)
     ]
-    limit = report.thresholds.get(disparity)
-    colors = [gate_color(None if limit is None else v <= limit) for v in values]
+    limit = _limit(report, disparity)
+    colors = [PALETTE["reference"] if not v.gated else gate_color(v.passed) for v in verdicts(report, disparity)]
     fig = bar(features, values, errors=errors if report.n_bootstrap else None, colors=colors)  # type: ignore[arg-type]
     if limit is not None:
         fig.add_hline(y=limit, line_dash="dash", line_color=PALETTE["fail"], annotation_text=f"limit {limit:g}")
@@ -77,16 +78,42 @@ def tradeoff_figure(report: FairnessReport) -> go.Figure:
     return style(fig, title="Accuracy / disparity trade-off (ThresholdOptimizer)", height=360)
 
 
+def _limit(report: FairnessReport, disparity: str) -> float | None:
+    limit = report.thresholds.get(disparity)
+    return None if limit is None else float(limit)
+
+
+def verdicts(report: FairnessReport, disparity: str) -> list[Verdict]:
+    """Each grouping's ``disparity`` judged as the Evaluate gate judges it (same limit, same evidence)."""
+    evidence = evidence_mode(report.thresholds)
+    limit = _limit(report, disparity)
+    return [
+        disparity_verdict(g, disparity, limit=limit, evidence=evidence, sensitive=report.sensitive)
+        for g in report.groupings
+    ]
+
+
+def _light_text(verdict: Verdict) -> str:
+    text = f"{verdict.disparity.replace('_', ' ')} [{verdict.feature}] = {verdict.estimate:.3f}"
+    low, high = verdict.interval
+    if verdict.by_interval and math.isfinite(low):
+        text += f", interval [{low:.3f}, {high:.3f}], lower end judged"
+    if not verdict.gated:
+        return text + " (not gated: an intersection)"
+    return text + (f" (limit {verdict.limit:g})" if verdict.limit is not None else "")
+
+
 def lights(report: FairnessReport) -> str:
-    """A light per feature and gated disparity: green within the threshold, red above, amber unknown."""
+    """A light per grouping and gated disparity, the Evaluate gate's own decision.
+
+    Green within the limit, red above, amber undefined or unlimited, grey for intersections,
+    which are shown but not gated.
+    """
     lines = []
-    for grouping in report.groupings:
-        for name in GATED:
-            value, limit = grouping.disparities[name], report.thresholds.get(name)
-            ok = None if limit is None or not math.isfinite(value) else value <= limit
-            css = {True: "wb-pass", False: "wb-fail", None: "wb-warn"}[ok]
-            text = f"{name.replace('_', ' ')} [{grouping.feature}] = {value:.3f}" + (f" (limit {limit:g})" if limit is not None else "")
-            lines.append(f'<div class="wb-gate"><span class="wb-light {css}"></span>{_html.escape(text)}</div>')
+    for name in GATED:
+        for verdict in verdicts(report, name):
+            css = "wb-off" if not verdict.gated else {True: "wb-pass", False: "wb-fail", None: "wb-warn"}[verdict.passed]
+            lines.append(f'<div class="wb-gate"><span class="wb-light {css}"></span>{_html.escape(_light_text(verdict))}</div>')
     return '<div class="wb-card">' + "".join(lines) + "</div>"
 
 

@@ -31,7 +31,7 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;col
 .wb-table th{background:#f3f4f6}.wb-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .wb-gate{display:flex;gap:8px;align-items:center;margin:3px 0}
 .wb-light{display:inline-block;width:12px;height:12px;border-radius:50%}
-.wb-pass{background:#16a34a}.wb-fail{background:#dc2626}.wb-warn{background:#d97706}
+.wb-pass{background:#16a34a}.wb-fail{background:#dc2626}.wb-warn{background:#d97706}.wb-off{background:#9ca3af}
 .wb-kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size:.9em}
 .wb-kv dt{color:#6b7280}.wb-kv dd{margin:0}
 .wb-warning{color:#92400e;background:#fffbeb;border-left:3px solid #d97706;padding:4px 8px;margin:4px 0}
