@@ -183,3 +183,86 @@ def test_a_regressor_does_not_count_predictions_by_value(local, tmp_path):
         text = client.get("/metrics").text
     assert len(set(predictions)) > 1 and "workbench_predictions_total{" not in text
     assert 'workbench_requests_total{endpoint="/v1/predict",status="200"} 1.0' in text
+
+
+def _metric(text: str, series: str) -> float:
+    """The value of one Prometheus series in ``text`` (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+def test_too_many_rows_is_413_and_rows_carry_their_warnings(served):
+    from workbench.deploy.app import MAX_ROWS
+
+    project, client, trained = served
+    too_many = client.post("/v1/predict", json=[{}] * (MAX_ROWS + 1))
+    assert too_many.status_code == 413
+    assert too_many.json()["detail"] == f"{MAX_ROWS + 1} rows; at most {MAX_ROWS} per request"
+    logged = read_requests(project).set_index("request_id").loc[too_many.json()["request_id"]]
+    assert (logged["status_code"], logged["n_rows"]) == (413, MAX_ROWS + 1)
+    records = _records(trained, 2)
+    schema = client.get("/v1/model").json()["schema"]["columns"]
+    bounded = next(c for c in schema if c["kind"] == "numeric" and c["maximum"] is not None)
+    records[1][bounded["name"]] = bounded["maximum"] * 10 + 1e6  # far above the training range: clipped, warned
+    body = client.post("/v1/predict", json=records).json()
+    assert body["warnings"][0] == []
+    assert len(body["warnings"][1]) == 1
+    assert body["warnings"][1][0].startswith(f"{bounded['name']}: ") and "outside the training range" in body["warnings"][1][0]
+
+
+def test_refusals_by_the_guard_are_counted_and_a_413_is_logged(served):
+    """401s and 413s answered before the app are in /metrics; a 413 on a scoring endpoint is in the request log."""
+    from workbench.deploy.app import MAX_BYTES
+
+    project, client, trained = served
+    before = client.get("/metrics").text
+    assert httpx.post(f"{client.base_url}/v1/predict", json=_records(trained, 1)).status_code == 401
+    assert httpx.get(f"{client.base_url}/no/such/path").status_code == 401
+    big = b"[" + b" " * MAX_BYTES + b"]"  # declared Content-Length over the cap: refused before the body is read
+    refused = client.post("/v1/predict", content=big, headers={"content-type": "application/json"})
+    assert refused.status_code == 413 and refused.json()["detail"] == f"payload over {MAX_BYTES} bytes"
+    after = client.get("/metrics").text
+    for series, added in (('workbench_requests_total{endpoint="/v1/predict",status="401"}', 1),
+                          ('workbench_requests_total{endpoint="other",status="401"}', 1),
+                          ('workbench_requests_total{endpoint="/v1/predict",status="413"}', 1)):
+        assert _metric(after, series) - _metric(before, series) == added, series
+    row = read_requests(project).set_index("request_id").loc[refused.json()["request_id"]]
+    assert (row["status_code"], row["n_rows"], row["variant"]) == (413, 0, "champion")
+    assert row["error"] == f"payload over {MAX_BYTES} bytes" and row["latency_ms"] >= 0
+    assert refused.json()["request_id"] not in set(read_prediction_log(project)["request_id"])
+
+
+def test_latency_histogram_counts_every_scored_request(served):
+    _, client, trained = served
+    client.post("/v1/predict", json=_records(trained, 3))
+    text = client.get("/metrics").text
+    buckets = [(line.split('le="')[1].split('"')[0], float(line.rsplit(" ", 1)[1]))
+               for line in text.splitlines() if line.startswith("workbench_latency_seconds_bucket")]
+    assert buckets[-1][0] == "+Inf" and len(buckets) > 5
+    counts = [count for _, count in buckets]
+    assert counts == sorted(counts) and counts[-1] == _metric(text, "workbench_latency_seconds_count")
+    scored = sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+                 if line.startswith("workbench_requests_total{") and 'status="401"' not in line
+                 and ('"/v1/predict"' in line or '"/invocations"' in line))
+    assert counts[-1] == scored > 0 and _metric(text, "workbench_latency_seconds_sum") > 0
+
+
+def test_model_endpoint_names_the_alias_version_and_lineage(local):
+    from workbench.tracking import Tracker
+
+    project, _, trained = local
+    client, name = Tracker(project).client, project.config.model_name
+    if not client.search_registered_models(f"name = '{name}'"):
+        client.create_registered_model(name)
+    version = client.create_model_version(name, trained.model_uri, run_id=trained.run_id).version
+    client.set_registered_model_alias(name, "champion", version)
+    app = create_app(project, f"models:/{name}@champion")
+    with TestClient(app) as http:
+        info = http.get("/v1/model").json()
+    assert (info["name"], info["version"], info["alias"]) == (name, str(version), "champion")
+    assert info["uri"] == f"models:/{name}@champion"
+    assert info["lineage"]["run_id"] == trained.run_id and info["lineage"]["phase"] == "evaluate"
+    assert set(info["lineage"]) == {"run_id", "phase", "notebook", "notebook_hash", "git_commit", "data_fingerprint"}
+    assert [c["name"] for c in info["schema"]["columns"]] == list(trained.split.X_train.columns)

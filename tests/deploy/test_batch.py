@@ -88,3 +88,75 @@ def test_outputs_are_replaced_whole_with_header_and_logged_by_registry_version(t
     assert not list(tmp_path.glob(".*.tmp"))
     with pytest.raises(InputError, match=f"the input file {tmp_path / 'missing.csv'} does not exist"):
         score_batch(project, trained.model_uri, tmp_path / "missing.csv", out, log=False)
+
+
+def _copy(trained, tmp_path) -> Project:
+    root = tmp_path / "proj"
+    shutil.copytree(trained.project.root, root)
+    return Project.load(root)
+
+
+def test_parquet_output_types_come_from_the_model_schema_not_the_first_chunk(trained, tmp_path):
+    """A column empty in the whole first chunk is still written once later chunks fill it."""
+    from workbench.exceptions import InputError
+
+    project = _copy(trained, tmp_path)
+    frame = trained.split.X_test.head(60).reset_index(drop=True)
+    categorical = next(c for c in frame.columns if not pd.api.types.is_numeric_dtype(frame[c]) and frame[c].notna().all())
+    numeric = next(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and frame[c].notna().all())
+    holey = frame.astype({categorical: object, numeric: float})
+    holey.loc[:19, [categorical, numeric]] = None  # the whole first chunk of 20 rows
+    src = tmp_path / "holey.csv"
+    holey.to_csv(src, index=False)
+    summary = score_batch(project, trained.model_uri, src, tmp_path / "out.parquet", chunk_size=20, log=False)
+    assert (summary.rows, summary.scored, summary.chunks) == (60, 60, 3)
+    out = pd.read_parquet(summary.output)
+    assert out[categorical].isna().sum() == 20 and out[numeric].isna().sum() == 20
+    assert out.loc[20:, categorical].astype(str).tolist() == frame.loc[20:, categorical].astype(str).tolist()
+    np.testing.assert_allclose(out.loc[20:, numeric], frame.loc[20:, numeric])
+    # a column the model does not know is typed by its first chunk; a later value that does not fit is named
+    extra = frame.assign(note=[str(i) for i in range(40)] + ["text"] * 20)
+    extra.to_csv(src, index=False)
+    with pytest.raises(InputError, match=r"the Parquet output cannot hold a value of column 'note' in a later chunk"):
+        score_batch(project, trained.model_uri, src, tmp_path / "out.parquet", chunk_size=20, log=False)
+    pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / "out.parquet"), out)  # the earlier output is whole
+
+
+def test_progress_bar_on_stderr_and_cli_no_progress(trained, tmp_path, capsys):
+    from workbench.cli import main
+
+    project = _copy(trained, tmp_path)
+    src = tmp_path / "in.parquet"
+    trained.split.X_test.head(30).to_parquet(src)
+    score_batch(project, trained.model_uri, src, tmp_path / "out.csv", chunk_size=10, log=False, progress=True)
+    captured = capsys.readouterr()
+    assert "scoring in.parquet" in captured.err and "30/30" in captured.err and captured.out == ""
+    score_batch(project, trained.model_uri, src, tmp_path / "out.csv", chunk_size=10, log=False)
+    assert capsys.readouterr().err == ""
+    assert main(["score", trained.model_uri, str(src), str(tmp_path / "out.csv"), "--chunk-size", "10",
+                 "--no-progress", "-P", str(project.root)]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_memory_stays_flat_as_the_input_grows(trained, tmp_path):
+    """Peak traced memory for 40k rows stays within 1.3x of that for 4k rows (same chunk size)."""
+    import tracemalloc
+
+    from threadpoolctl import threadpool_limits
+
+    project = _copy(trained, tmp_path)
+    base = trained.split.X_test.reset_index(drop=True)
+    peaks = {}
+    for rows in (4_000, 40_000):
+        src = tmp_path / f"in{rows}.csv"
+        pd.concat([base] * (rows // len(base) + 1), ignore_index=True).head(rows).to_csv(src, index=False)
+        tracemalloc.start()
+        try:
+            with threadpool_limits(1):  # OpenMP threads spin on a busy machine; memory is what is measured
+                summary = score_batch(project, trained.model_uri, src, tmp_path / "out.parquet",
+                                      chunk_size=1_000, log=False)
+            peaks[rows] = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert summary.scored == rows
+    assert peaks[40_000] < 1.3 * peaks[4_000], peaks

@@ -91,3 +91,34 @@ def test_bad_challenger_settings_are_named(two_models):
         create_app(project, trained.model_uri, challenger_uri=uri, mode="ab")
     with pytest.raises(ServingError, match="fraction"):
         create_app(project, trained.model_uri, challenger_uri=uri, mode="canary", fraction=1.5)
+
+
+def test_a_failing_shadow_never_changes_the_champions_answers(two_models):
+    """A shadow that raises (KeyError) or returns too few rows: every answer stays the champion's 200."""
+    from _flaky import FlakyClassifier
+
+    project, trained, _, _ = two_models
+    X = trained.split.X_test
+    column = next(c for c in X.columns if X[c].dtype.kind == "f" and X[c].notna().all())
+    low, high = X[column].quantile([0.25, 0.75]).tolist()
+    flaky = FlakyClassifier(column=column, low=low, high=high).fit(trained.split.X_train, trained.split.y_train)
+    middle = X[(X[column] >= low) & (X[column] <= high)]
+    with Tracker(project).start_run("evaluate") as run:
+        uri = run.log_model(flaky, input_example=middle.head(3), schema=infer_schema(trained.split.X_train))
+    rows = {"raises": X[X[column] > high].head(1), "short": X[X[column] < low].head(1), "fine": middle.head(1)}
+    app = create_app(project, trained.model_uri, challenger_uri=uri, mode="shadow")
+    with serving(app) as client:
+        answers = {k: client.post("/v1/predict", json=json_records(frame)) for k, frame in rows.items()}
+        metrics = client.get("/metrics").text
+    for kind, answer in answers.items():
+        assert answer.status_code == 200, (kind, answer.text)
+        expected = trained.model.predict_proba(rows[kind])[:, 1]
+        assert answer.json()["probabilities"] == pytest.approx(expected, abs=1e-6)
+    log = read_prediction_log(project)
+    requests = read_requests(project).set_index("request_id")
+    for kind, answer in answers.items():
+        rid = answer.json()["request_id"]
+        variants = sorted(log.loc[log["request_id"] == rid, "variant"])
+        assert variants == (["champion", "shadow"] if kind == "fine" else ["champion"]), kind
+        assert requests.loc[rid, "status_code"] == 200
+    assert "workbench_shadow_failures_total 2.0" in metrics

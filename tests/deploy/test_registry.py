@@ -126,3 +126,45 @@ def test_a_torn_history_line_is_skipped_with_a_warning_and_never_swallows_the_ne
     with pytest.warns(WorkbenchWarning, match="line 2 is not a JSON object"):
         history = alias_history(project)
     assert [(h["version"], h["reason"]) for h in history] == [("1", "first"), ("2", "after the crash")]
+
+
+def test_cli_promote_rollback_history_by_model_name(project, capsys):
+    """The spec's form: `promote NAME [--version V]`, `rollback NAME`, `history NAME`; a wrong NAME is refused."""
+    from workbench.cli import main
+
+    tracker = _register_versions(project, 2)
+    name, root = project.config.model_name, str(project.root)
+    tracker.client.set_registered_model_alias(name, "challenger", "2")
+    assert main(["promote", name, "--version", "1", "--reason", "first", "-P", root]) == 0
+    first = json.loads(capsys.readouterr().out)
+    assert (first["version"], first["previous"], first["forced"]) == ("1", None, False)
+    assert main(["promote", name, "--reason", "the challenger", "-P", root]) == 0  # no --version: the challenger
+    assert json.loads(capsys.readouterr().out)["version"] == "2"
+    assert main(["rollback", name, "--reason", "latency", "-P", root]) == 0
+    back = json.loads(capsys.readouterr().out)
+    assert (back["action"], back["previous"], back["version"]) == ("rollback", "2", "1")
+    assert str(tracker.client.get_model_version_by_alias(name, "champion").version) == "1"
+    assert main(["history", name, "-P", root]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split("  ")[1].split()[0] for line in lines] == ["promote", "promote", "rollback"]
+    assert "rollback champion: 2 -> 1" in lines[-1] and lines[-1].endswith("latency")
+    for command in (["promote", "other-model", "--version", "1"], ["rollback", "other-model"], ["history", "other-model"]):
+        assert main([*command, "-P", root]) == 2
+        err = capsys.readouterr().err
+        assert f"this project registers its model as {name!r}, not 'other-model'" in err
+        assert f"workbench {command[0]} {name}" in err
+    assert main(["promote", "2", "--reason", "the older form", "-P", root]) == 0  # `promote VERSION` still works
+    assert json.loads(capsys.readouterr().out)["version"] == "2"
+    assert len(alias_history(project)) == 4
+
+
+def test_promoting_the_champion_again_returns_the_same_keys(project):
+    """The notebook reads entry["gates"] and entry["forced"] whatever promote did."""
+    _register_versions(project, 1)
+    moved = promote(project, 1, reason="first")
+    again = promote(project, 1, reason="again")
+    assert {"alias", "version", "previous", "action", "model", "gates", "forced"} <= set(moved) & set(again)
+    assert again["action"] == "unchanged" and again["forced"] is False
+    assert again["gates"] == moved["gates"] == {"passed": True, "failures": []}
+    ungated = promote(project, 1, alias="challenger")
+    assert (ungated["gates"], ungated["forced"]) == (None, False)

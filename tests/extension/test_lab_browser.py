@@ -1,7 +1,9 @@
 """The extension as a data scientist meets it: JupyterLab on a trained project, driven in Chromium.
 
 One JupyterLab (127.0.0.1, temporary Jupyter folders) serves a copy of the session's trained
-project (its Evaluate run logged), with its fairness report and a one-step pipeline added. The panel shows the six phases, approves the pipeline's notebook,
+project (its Evaluate run logged), with its fairness report, an Explore run whose gates partly
+failed, and a one-step pipeline added. The panel shows the six phases (Explore red with its gate
+reasons), approves the pipeline's notebook,
 runs the pipeline through the typed form (a wrong value is refused in the browser first), sees
 the run succeed and opens its executed notebook; a notebook cell shows the fairness widget and
 its plotly chart redraws when the feature selection changes. Screenshots go to test-artifacts/.
@@ -45,6 +47,19 @@ def _fairness_notebook(path: Path) -> None:
     nbformat.write(nb, path)
 
 
+def _log_explore_gates(root: Path) -> None:
+    """An Explore run whose gates partly failed: the panel shows the phase red with the reasons."""
+    from workbench.project import Project
+    from workbench.reports.gates import GateReport, check_max, check_min
+    from workbench.tracking import Tracker
+
+    gates = GateReport(phase="explore", results=(
+        check_min("rows", 3000, 1000), check_max("missing_share", 0.12, 0.05, label="missing share"),
+    ))
+    with Tracker(Project.load(root)).start_run("explore") as run:
+        run.log_gates(gates)
+
+
 @pytest.fixture(scope="module")
 def lab(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     """JupyterLab serving a copy of the session's trained project (an Evaluate run with its
@@ -60,6 +75,7 @@ def lab(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
         sensitive_features=split.sensitive_test, n_bootstrap=50,
     )
     fairness.save(project / ".workbench" / "reports" / "fairness.json")
+    _log_explore_gates(project)
     add_check_pipeline(project)
     _fairness_notebook(project / "notebooks" / "fairness_view.ipynb")
     with running_lab(scratch / "root", scratch, free_port()) as server:
@@ -104,12 +120,18 @@ def _palette(page) -> None:
     """Open the command palette from the View menu (Chromium keeps Ctrl+Shift+C for itself).
 
     The modal palette closes when it loses focus, and a notebook that has just been opened
-    takes focus a moment later: open it again until it stays open.
+    takes focus a moment later: open it again until it stays open. The focus can also move
+    before the palette is first seen visible: that attempt times out and is retried too.
     """
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
     for _ in range(5):
         page.click(".lm-MenuBar-itemLabel:text-is('View')")
         page.click(".lm-Menu-itemLabel:text-is('Activate Command Palette')")
-        page.wait_for_selector(".lm-CommandPalette-input:visible")
+        try:
+            page.wait_for_selector(".lm-CommandPalette-input:visible", timeout=15_000)
+        except PlaywrightTimeoutError:
+            continue
         page.wait_for_timeout(500)
         if page.locator(".lm-CommandPalette-input:focus").count():
             return
@@ -124,8 +146,15 @@ def test_panel_approves_runs_and_opens_the_executed_notebook(page) -> None:
     titles = page.locator(".jp-WorkbenchPhase-name").all_inner_texts()
     assert titles == PHASES
     states = page.eval_on_selector_all(".jp-WorkbenchPhase", "items => items.map(i => i.dataset.state)")
-    assert states == ["not run", "done", "not run", "not run", "not run", "not run"]
-    assert "Run notebooks/01_explore.ipynb" in page.locator(".jp-WorkbenchPanel-next").inner_text()
+    assert states == ["gates failed", "done", "not run", "not run", "not run", "not run"]
+    explore = page.locator(".jp-WorkbenchPhase[data-phase='explore']")
+    assert explore.locator(".jp-WorkbenchPhase-state").inner_text() == "gates failed"
+    gates = explore.locator(".jp-WorkbenchGates")
+    assert gates.get_attribute("data-passed") == "false" and gates.get_attribute("open") is not None
+    assert gates.locator("summary").inner_text() == "1 of 2 gates passed"
+    assert gates.locator("li").all_inner_texts() == ["✓ rows 3000 >= 1000", "✗ missing share 0.12 > 0.05"]
+    assert page.locator(".jp-WorkbenchPhase[data-phase='evaluate'] .jp-WorkbenchGates").count() == 0
+    assert "Explore gates failed (missing share 0.12 > 0.05)" in page.locator(".jp-WorkbenchPanel-next").inner_text()
     row = _notebook_row(CHECK)
     assert page.locator(f"{row} .jp-WorkbenchBadge").inner_text() == "none"
     _shot(page, "1-panel")

@@ -94,3 +94,45 @@ def test_a_broken_report_is_marked_unreadable_and_the_rest_still_shows(trained, 
     shown = dict(sections(project))
     assert "unreadable (ReportError: Unknown report class" in shown["Performance against the baseline"]
     assert "unreadable" in shown["Fairness by group"] and "not run yet" in shown["Drift status"]
+
+
+def test_pack_holds_aggregates_only(reviewed, tmp_path):
+    """No value of a training row reaches the pack: the SHAP sample becomes per-column quantiles."""
+    import numpy as np
+
+    from workbench.evaluate import ExplanationReport
+
+    full = reviewed.last["explanation"]
+    numeric = [c for c in full.columns if full.column_kinds[c] == "numeric"]
+    # distinctive raw values (short ones such as 0.2 also occur as thresholds and axis ticks)
+    values = {repr(v) for c in numeric for v in full.data[c] if v is not None and len(repr(v)) >= 7}
+    assert len(values) > 20
+    kept = (reviewed.project.state_dir / "reports" / "explanation.json").read_text(encoding="utf-8")
+    assert sum(v in kept for v in values) > 20  # the project's own copy keeps the sample rows
+    out = tmp_path / "pack"
+    build_evidence_pack(reviewed.project, out, model="champion")
+    texts = {p.name: p.read_text(encoding="utf-8") for p in out.iterdir() if p.name != "plotly.min.js"}
+    assert {"explanation.html", "explanation.json", "metrics.html", "fairness.html"} <= set(texts)
+    for name, body in texts.items():
+        leaked = [v for v in values if v in body]
+        assert not leaked, f"{name} holds row values {leaked[:5]}"
+    packed = ExplanationReport.from_dict(json.loads(texts["explanation.json"]))
+    assert packed.rows == () and packed.values == () and packed.outputs == ()
+    assert set(packed.data.values()) == {()}
+    assert packed.column_importance == full.column_importance  # the aggregates are kept
+    page = texts["explanation.html"]
+    assert "Spread of SHAP values (aggregated)" in page and "Importance per input column" in page
+    top = next(iter(full.column_importance))
+    shap_top = np.asarray(full.values)[:, full.columns.index(top)]
+    assert f"{np.quantile(shap_top, 0.5):.4g}" in page or repr(float(np.quantile(shap_top, 0.5))) in page
+
+
+def test_validation_examples_are_left_out_of_the_pack():
+    from workbench.explore.validation import ValidationFailure, ValidationReport
+    from workbench.stakeholder.aggregate import aggregate_only
+
+    report = ValidationReport(n_rows=10, n_checks=3, failures=(
+        ValidationFailure(column="income", check="min", failing_count=2, examples=("-5.0", "-7.5")),))
+    kept = aggregate_only(report)
+    assert kept.failures[0].examples == () and kept.failures[0].failing_count == 2
+    assert report.failures[0].examples == ("-5.0", "-7.5")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.exceptions import ModelError
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -29,24 +31,44 @@ def register(commands: argparse._SubParsersAction) -> None:
     score.add_argument("input", type=Path)
     score.add_argument("output", type=Path)
     score.add_argument("--chunk-size", type=int, default=50_000)
+    score.add_argument("--no-progress", action="store_true",
+                       help="no progress bar (it is shown on stderr only when stderr is a terminal)")
     add_project_option(score)
     score.set_defaults(handler=_score)
 
-    promote = commands.add_parser("promote", help="point the champion alias at a version (default: the challenger)")
-    promote.add_argument("version", nargs="?", help="model version (default: the challenger)")
+    promote = commands.add_parser(
+        "promote", help="point the champion alias at a version (default: the challenger)",
+        usage="workbench promote NAME [--version V] [--force --reason WHY] [-P DIR]")
+    promote.add_argument("name", nargs="?", metavar="NAME",
+                         help="the project's registered model name ([model] name); a bare version number is "
+                              "also accepted here (the older `workbench promote VERSION`)")
+    promote.add_argument("--version", dest="model_version", metavar="V", help="model version (default: the challenger)")
     promote.add_argument("--reason", default="", help="why (required with --force)")
     promote.add_argument("--force", action="store_true", help="promote although its gates failed (recorded)")
     add_project_option(promote)
     promote.set_defaults(handler=_promote)
 
     rollback = commands.add_parser("rollback", help="restore the previous champion")
+    rollback.add_argument("name", nargs="?", metavar="NAME", help="the project's registered model name")
     rollback.add_argument("--reason", default="")
     add_project_option(rollback)
     rollback.set_defaults(handler=_rollback)
 
     history = commands.add_parser("history", help="every champion/challenger alias move")
+    history.add_argument("name", nargs="?", metavar="NAME", help="the project's registered model name")
     add_project_option(history)
     history.set_defaults(handler=_history)
+
+
+def _registry_project(args: argparse.Namespace) -> Any:
+    """The project, once ``NAME`` (when given) is its registered model's name."""
+    project = open_project(args, check_data=False)
+    expected = project.config.model_name
+    if args.name is not None and args.name != expected:
+        raise ModelError(f"this project registers its model as {expected!r}, not {args.name!r}",
+                         hint=f"run `workbench {args.command} {expected} ...`, or pass -P with the project "
+                              f"whose model is {args.name!r}")
+    return project
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -70,7 +92,8 @@ def _score(args: argparse.Namespace) -> int:
     from workbench.deploy import score_batch
 
     project = open_project(args, check_data=False)
-    summary = score_batch(project, args.model, args.input, args.output, chunk_size=args.chunk_size)
+    summary = score_batch(project, args.model, args.input, args.output, chunk_size=args.chunk_size,
+                          progress=False if args.no_progress else None)
     print_json(dataclasses.asdict(summary))
     return 0
 
@@ -78,21 +101,26 @@ def _score(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from workbench.deploy import promote
 
-    print_json(promote(open_project(args, check_data=False), args.version, reason=args.reason, force=args.force))
+    version = args.model_version
+    if version is None and args.name is not None and args.name.isdigit() and \
+            args.name != open_project(args, check_data=False).config.model_name:
+        args.name, version = None, args.name  # the older form: `workbench promote VERSION`
+    project = _registry_project(args)
+    print_json(promote(project, version, reason=args.reason, force=args.force))
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
     from workbench.deploy import rollback
 
-    print_json(rollback(open_project(args, check_data=False), reason=args.reason))
+    print_json(rollback(_registry_project(args), reason=args.reason))
     return 0
 
 
 def _history(args: argparse.Namespace) -> int:
     from workbench.deploy import alias_history
 
-    for entry in alias_history(open_project(args, check_data=False)):
+    for entry in alias_history(_registry_project(args)):
         forced = "  FORCED past failed gates" if entry.get("forced") else ""
         print(f"{entry['time']}  {entry['action']:<8} {entry['alias']}: {entry['previous']} -> "
               f"{entry['version']}  by {entry['user']}  {entry['reason']}{forced}")

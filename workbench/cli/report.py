@@ -8,7 +8,7 @@ from workbench.cli._common import add_project_option, open_project
 
 
 def register(commands: argparse._SubParsersAction) -> None:
-    """Add ``workbench report [MODEL] --out DIR``: the offline evidence pack."""
+    """Add ``workbench report [MODEL] --out DIR`` (the evidence pack) and ``--compare V1 V2``."""
     parser = commands.add_parser(
         "report", help="write the offline evidence pack (index page, reports, logs)"
     )
@@ -17,20 +17,37 @@ def register(commands: argparse._SubParsersAction) -> None:
         "model", nargs="?", default=None,
         help="a registered version, alias (champion) or models:/ URI (default: the project's latest reports)",
     )
-    parser.add_argument("--out", required=True, help="folder to write the evidence pack into")
     parser.add_argument(
-        "--compare", nargs=2, metavar=("V1", "V2"), help="compare two registered model versions"
+        "--out", default=None,
+        help="folder to write into (required for the pack; --compare defaults to .workbench/compare/V1-vs-V2)",
+    )
+    parser.add_argument(
+        "--compare", nargs=2, metavar=("V1", "V2"),
+        help="compare two registered model versions (numbers, aliases such as champion, or models:/ URIs)",
     )
     parser.set_defaults(handler=_report)
 
 
 def _report(args: argparse.Namespace) -> int:
-    from workbench.stakeholder import build_evidence_pack, compare_versions
+    from workbench.exceptions import ConfigError
+    from workbench.stakeholder import (
+        build_evidence_pack,
+        compare,
+        comparison_text,
+        write_comparison,
+    )
 
     if args.compare:
-        target = compare_versions(open_project(args), args.compare[0], args.compare[1], args.out)
-        print(f"comparison: {target}")
+        project = open_project(args)
+        result = compare(project, args.compare[0], args.compare[1])
+        print(comparison_text(result))
+        print(f"\ncomparison: {write_comparison(project, result, args.out)}")
         return 0
+    if args.out is None:
+        raise ConfigError(
+            "workbench report needs --out DIR: the folder to write the evidence pack into.",
+            hint="for example `workbench report champion --out evidence-pack`",
+        )
     index = build_evidence_pack(open_project(args), args.out, model=args.model)
     print(f"evidence pack: {index}")
     return 0

@@ -52,38 +52,43 @@ class _Guard:
     """Bearer-token auth (all but ``/health``) and the body-size cap, as plain ASGI.
 
     The cap holds for the declared ``Content-Length`` and, for a chunked body that declares
-    none, for the bytes actually received: the answer is a 413 as soon as they pass it.
+    none, for the bytes actually received: the answer is a 413 as soon as they pass it. Every
+    refusal is counted in ``/metrics`` (requests by endpoint and status), and a 413 on a scoring
+    endpoint is also written to the request log (status, latency, error; no inputs), so the
+    monitor's reject rate sees it.
 
     Plain ASGI rather than ``@app.middleware("http")``: that wrapper costs more per request
     than scoring a row in a micro-batch does.
     """
 
-    def __init__(self, app: Any, token: str | None, score: Any) -> None:
-        self.app, self.score = app, score
+    def __init__(self, app: Any, token: str | None, score: Any, reject: Any) -> None:
+        self.app, self.score, self.reject = app, score, reject
         self.expected = f"Bearer {token}".encode() if token else None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
+        started = time.perf_counter()
         headers = dict(scope["headers"])
         if self.expected is not None and scope["path"] != "/health" and \
                 not hmac.compare_digest(headers.get(b"authorization", b""), self.expected):
-                return await ORJSONResponse({"detail": "missing or wrong bearer token"}, status_code=401)(scope, receive, send)
+            return await self._refuse(401, "missing or wrong bearer token", started, scope, receive, send)
         length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > MAX_BYTES:
-            return await _too_large(scope, receive, send)
+            return await self._refuse(413, f"payload over {MAX_BYTES} bytes", started, scope, receive, send)
         if scope["method"] != "POST":
             return await self.app(scope, receive, send)
         body = await _read_body(receive)
         if body is None:  # over the cap, or the client left
-            return await _too_large(scope, receive, send)
+            return await self._refuse(413, f"payload over {MAX_BYTES} bytes", started, scope, receive, send)
         if scope["path"] in _PARSERS:
             return await _fast_score(self.score, scope, body, send, headers)
         return await self.app(scope, _replay(body, receive), send)
 
-
-async def _too_large(scope: dict, receive: Any, send: Any) -> None:
-    await ORJSONResponse({"detail": f"payload over {MAX_BYTES} bytes"}, status_code=413)(scope, receive, send)
+    async def _refuse(self, status: int, detail: str, started: float, scope: dict, receive: Any, send: Any) -> None:
+        """Answer ``status`` without the app; ``reject`` counts it (and logs a refused scoring request)."""
+        status, content = await self.reject(status, scope["path"], detail, started)
+        await ORJSONResponse(content, status_code=status)(scope, receive, send)
 
 
 async def _read_body(receive: Any) -> bytes | None:
@@ -142,6 +147,8 @@ def _metrics(registry: Any) -> dict[str, Any]:
         "preds": Counter("workbench_predictions", "Predictions by class (classifiers only)", ["prediction"],
                          registry=registry),
         "invalid": Counter("workbench_validation_failures", "Rejected requests", registry=registry),
+        "shadow_failures": Counter("workbench_shadow_failures", "Shadow batches that failed to score or log",
+                                   registry=registry),
     }
 
 
@@ -179,9 +186,10 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
 
     champion = Variant(project, model_uri, "champion", max_rows=max_rows)
     challenger = Variant(project, challenger_uri, "challenger", max_rows=max_rows) if challenger_uri else None
-    batcher = Batcher(Scorer(project, challenger if mode == "shadow" else None), max_wait_ms=max_wait_ms)
     registry = CollectorRegistry()
     metrics = _metrics(registry)
+    scorer = Scorer(project, challenger if mode == "shadow" else None, shadow_failures=metrics["shadow_failures"])
+    batcher = Batcher(scorer, max_wait_ms=max_wait_ms)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> Any:
@@ -205,10 +213,9 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
             _read(job, body, _PARSERS[endpoint], max_rows)
         job = await batcher.submit(job)
         _count(metrics, endpoint, job)
-        status = job.status if job.status is not None else 500  # the scorer always sets one
-        return status, {**job.body, "request_id": job.request_id}
+        return job.answer()
 
-    app.add_middleware(_Guard, token=token, score=score)
+    app.add_middleware(_Guard, token=token, score=score, reject=_rejecter(batcher, champion, metrics))
 
     async def _score(request: Request, endpoint: str) -> Response:
         status, content = await score(await request.body(), request.headers.get(KEY_HEADER), endpoint)
@@ -255,6 +262,26 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+_ENDPOINTS = frozenset({"/v1/predict", "/invocations", "/v1/feedback", "/v1/model", "/health", "/ready",
+                        "/metrics", "/docs", "/openapi.json"})
+
+
+def _rejecter(batcher: Batcher, champion: Variant, metrics: dict[str, Any]) -> Any:
+    """What the guard calls for a request it refuses: count it, and log a 413 on a scoring endpoint."""
+
+    async def reject(status: int, path: str, detail: str, started: float) -> tuple[int, dict[str, Any]]:
+        if status == 413 and path in _PARSERS:
+            job = await batcher.submit(Job(records=[], variant=champion, started=started, status=413,
+                                           body={"detail": detail}))
+            _count(metrics, path, job)
+            return job.answer()
+        endpoint = path if path in _ENDPOINTS else "other"  # a scanner's paths must not each become a series
+        metrics["requests"].labels(endpoint, str(status)).inc()
+        return status, {"detail": detail}
+
+    return reject
 
 
 _FEEDBACK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -74,14 +74,68 @@ def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     return frame, reasons
 
 
+# What each schema kind can hold once the robust pipeline accepted it: an integer column accepts
+# missing and non-whole values (with a warning), so it is written as float64.
+_ARROW_TYPES = {"numeric": "float64", "integer": "float64", "boolean": "bool", "categorical": "string", "text": "string"}
+
+
+def _arrow_schema(table: Any, model_schema: Any) -> Any:
+    """The output file's Arrow schema: the model schema's types, not whatever the first chunk held.
+
+    A column whose first chunk was all empty would otherwise be fixed as ``double`` (or ``null``)
+    and the first real value in a later chunk would not fit. Columns the model schema does not
+    type (extra input columns, datetimes) keep the first chunk's type, or string when it was empty.
+    """
+    import pyarrow as pa
+
+    kinds = {c.name: c.kind for c in model_schema.columns} if model_schema is not None else {}
+    fields = []
+    for field, column in zip(table.schema, table.columns, strict=True):
+        kind = kinds.get(field.name)
+        if kind in _ARROW_TYPES:
+            fields.append(pa.field(field.name, pa.type_for_alias(_ARROW_TYPES[kind])))
+        elif column.null_count == len(column):
+            fields.append(pa.field(field.name, pa.string()))
+        else:
+            fields.append(pa.field(field.name, field.type))
+    return pa.schema(fields)
+
+
+def _cast(table: Any, schema: Any) -> Any:
+    """``table`` in the output's ``schema``; a value that does not fit is an InputError naming its column."""
+    import pyarrow as pa
+
+    try:
+        return table.cast(schema)
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, ValueError) as err:
+        if table.schema.names != schema.names:
+            raise InputError(f"a chunk has the columns {table.schema.names}, not {schema.names} like the first",
+                             hint="give every chunk of the input the same columns") from err
+        bad = next((f.name for f, c in zip(schema, table.columns, strict=True) if not _fits(c, f.type)), None)
+        where = f"column {bad!r} in " if bad is not None else ""
+        raise InputError(f"the Parquet output cannot hold a value of {where}a later chunk "
+                         f"({str(err).splitlines()[0][:200]})",
+                         hint="fix the column's values, or write the output as CSV") from err
+
+
+def _fits(column: Any, arrow_type: Any) -> bool:
+    try:
+        column.cast(arrow_type)
+    except (ValueError, TypeError, NotImplementedError):  # Arrow's errors subclass these
+        return False
+    return True
+
+
 class _Writer:
     """Chunks appended to a temporary file beside ``path``; :meth:`commit` renames it over ``path``.
 
     A run that fails or is killed half-way leaves the previous ``path`` intact and no partial file.
+    Parquet output takes its column types from ``model_schema`` (see :func:`_arrow_schema`).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, model_schema: Any = None) -> None:
         self.path, self.parquet, self.written = path, path.suffix.lower() != ".csv", False
+        self.model_schema = model_schema
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         self.tmp = Path(name)
@@ -95,8 +149,8 @@ class _Writer:
 
             table = pa.Table.from_pandas(frame, preserve_index=False)
             if self.table_writer is None:
-                self.table_writer = pq.ParquetWriter(self.handle, table.schema)
-            self.table_writer.write_table(table.cast(self.table_writer.schema))
+                self.table_writer = pq.ParquetWriter(self.handle, _arrow_schema(table, self.model_schema))
+            self.table_writer.write_table(_cast(table, self.table_writer.schema))
         else:
             frame.to_csv(self.handle, header=not self.written, index=False)
         self.written = True
@@ -121,15 +175,34 @@ def _empty_output(columns: pd.DataFrame, robust: Any) -> pd.DataFrame:
     return frame.assign(probability=pd.Series(dtype=float)) if classes else frame
 
 
+def _progress_bar(source: Path, progress: bool | None) -> Any:
+    """A tqdm bar over rows on stderr (total known for Parquet); ``None`` shows it only on a terminal."""
+    import sys
+
+    from tqdm.auto import tqdm
+
+    total = None
+    if progress is not False and source.suffix.lower() != ".csv":
+        import pyarrow.parquet as pq
+
+        total = pq.ParquetFile(source).metadata.num_rows
+    return tqdm(total=total, unit=" rows", desc=f"scoring {source.name}", file=sys.stderr,
+                disable=progress if progress is None else not progress, dynamic_ncols=True)
+
+
 def score_batch(project: Any, model_uri: str, input: str | Path, output: str | Path, *,
-                chunk_size: int = 50_000, log: bool = True) -> BatchSummary:
+                chunk_size: int = 50_000, log: bool = True, progress: bool | None = False) -> BatchSummary:
     """Score ``input`` chunk by chunk into ``output``; invalid rows go to ``<output>.rejects.csv``.
 
     Each chunk is validated against the model's input schema, scored, appended to ``output``
     (CSV or Parquet, by suffix) and, when ``log``, to the prediction log as variant ``batch``
-    with the model's registry version. Both files are written beside their targets and renamed
-    into place at the end; ``output`` always has its header (even when every row is rejected),
-    and a run without rejects removes a rejects file an earlier run left.
+    with the model's registry version. Only one chunk is in memory at a time. Both files are
+    written beside their targets and renamed into place at the end; ``output`` always has its
+    header (even when every row is rejected), and a run without rejects removes a rejects file
+    an earlier run left. Parquet output takes its column types from the model's input schema.
+
+    ``progress`` shows a tqdm bar of rows scored on stderr: True always, None only when stderr
+    is a terminal (what ``workbench score`` does), False never.
     """
     import mlflow.sklearn
 
@@ -147,10 +220,12 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
         raise DataError(f"the model at {model_uri} has no stored input schema")
     robust = wrap_model(model, schema, max_rows=chunk_size)
     rejects_path = out.with_suffix(".rejects.csv")
-    writer, rejects = _Writer(out), _Writer(rejects_path)
+    writer, rejects = _Writer(out, schema), _Writer(rejects_path)
     try:
-        counts = _score_chunks(project, robust, _chunks(source, chunk_size), writer, rejects,
-                               version=_version(model_uri) if log else None, header=pd.DataFrame(columns=schema.names))
+        with _progress_bar(source, progress) as bar:
+            counts = _score_chunks(project, robust, _chunks(source, chunk_size), writer, rejects, bar=bar,
+                                   version=_version(model_uri) if log else None,
+                                   header=pd.DataFrame(columns=schema.names))
         writer.commit()
         if counts["rejected"]:
             rejects.commit()
@@ -165,7 +240,7 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
 
 
 def _score_chunks(project: Any, robust: Any, chunks: Iterator[pd.DataFrame], writer: _Writer, rejects: _Writer, *,
-                  version: str | None, header: pd.DataFrame) -> dict[str, int]:
+                  bar: Any, version: str | None, header: pd.DataFrame) -> dict[str, int]:
     """Validate, score and write every chunk; logs the scored rows when ``version`` is given."""
     counts = dict.fromkeys(("rows", "scored", "rejected", "chunks"), 0)
     for chunk in chunks:
@@ -186,6 +261,7 @@ def _score_chunks(project: Any, robust: Any, chunks: Iterator[pd.DataFrame], wri
         counts["scored"] += int(ok.sum())
         counts["rejected"] += int((~ok).sum())
         counts["chunks"] += 1
+        bar.update(len(chunk))
     if not writer.written:
         writer.write(_empty_output(header, robust))
     return counts

@@ -43,7 +43,12 @@ def log_path(project: Any) -> Path:
 
 
 def connect(project_or_path: Any) -> sqlite3.Connection:
-    """Open (and create) the prediction log with WAL journaling and full-sync commits."""
+    """Open (and create) the prediction log with WAL journaling and ``synchronous=NORMAL`` commits.
+
+    In WAL mode NORMAL syncs at checkpoints rather than on every commit: a committed batch
+    survives a crash of the process (kill -9 included) and the log is never corrupt, but the
+    last commits before a power loss or an operating-system crash may be lost.
+    """
     path = Path(project_or_path) if isinstance(project_or_path, str | Path) else log_path(project_or_path)
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=30.0, check_same_thread=False, isolation_level=None)

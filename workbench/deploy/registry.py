@@ -66,8 +66,8 @@ def version_gates(project: Any, version: str) -> Any:
     return tracker.load_gates(run_id) if run_id else None
 
 
-def _check_gates(project: Any, version: str, *, force: bool, reason: str) -> dict[str, Any]:
-    """Refuse a version whose gates failed or are missing, unless forced with a reason."""
+def _gate_summary(project: Any, version: str) -> dict[str, Any]:
+    """``{"passed": bool, "failures": [reason, ...]}`` for the gates logged with ``version``'s run."""
     gates = version_gates(project, version)
     if gates is None:
         failed = ["no gate results were logged with its run"]
@@ -75,7 +75,13 @@ def _check_gates(project: Any, version: str, *, force: bool, reason: str) -> dic
         failed = ["its run logged an empty gate report"]
     else:
         failed = [r.reason for r in gates.failures]
-    summary = {"passed": not failed, "failures": failed}
+    return {"passed": not failed, "failures": failed}
+
+
+def _check_gates(project: Any, version: str, *, force: bool, reason: str) -> dict[str, Any]:
+    """Refuse a version whose gates failed or are missing, unless forced with a reason."""
+    summary = _gate_summary(project, version)
+    failed = summary["failures"]
     if failed and not force:
         raise ModelError(
             f"version {version} did not pass its gates: {'; '.join(failed)}",
@@ -109,22 +115,33 @@ def promote(project: Any, version: str | int | None = None, *, alias: str = "cha
     """Point ``alias`` (default ``champion``) at ``version`` (default: the ``challenger``).
 
     For ``champion``, the version's run must have passed its gates; ``force=True`` (with a ``reason``) overrides
-    a failed or missing gate and the override is recorded in the history. Returns the entry; when
-    ``version`` already holds ``alias`` nothing moves and nothing is recorded, and the returned record
-    has ``action="unchanged"`` and a ``message`` saying so.
+    a failed or missing gate and the override is recorded in the history. Returns the record of the move,
+    which always has ``alias, version, previous, action, model, gates, forced``: ``gates`` is
+    ``{"passed", "failures"}`` for ``champion`` (None for an ungated alias) and ``forced`` says whether a
+    failed gate was overridden. When ``version`` already holds ``alias`` nothing moves and nothing is
+    recorded: the record has ``action="unchanged"``, ``forced=False`` and a ``message`` saying so.
+
+    Examples
+    --------
+    >>> entry = promote(project, reason="better AUC")  # doctest: +SKIP
+    >>> entry["previous"], entry["version"], entry["gates"]["passed"], entry["forced"]  # doctest: +SKIP
+    ('1', '2', True, False)
     """
+    name = project.config.model_name
     if version is None:
-        version = _alias_version(_client(project), project.config.model_name, "challenger")
+        version = _alias_version(_client(project), name, "challenger")
         if version is None:
-            raise ModelError(f"model {project.config.model_name!r} has no 'challenger' alias",
+            raise ModelError(f"model {name!r} has no 'challenger' alias",
                              hint="pass a version, or register one with notebook 04")
-    current = _alias_version(_client(project), project.config.model_name, alias)
+    current = _alias_version(_client(project), name, alias)
     if current == str(version):  # a self-move in the history would make rollback go nowhere
-        return {"alias": alias, "version": current, "previous": current, "action": "unchanged",
-                "model": project.config.model_name,
+        gates = _gate_summary(project, current) if alias == "champion" else None
+        return {"alias": alias, "version": current, "previous": current, "action": "unchanged", "model": name,
+                "gates": gates, "forced": False,
                 "message": f"version {current} is already {alias}: nothing changed, no history entry"}
     if alias != "champion":  # e.g. packaging names a challenger: only the champion is gated
-        return _move(project, str(version), alias=alias, reason=reason, action="promote")
+        return _move(project, str(version), alias=alias, reason=reason, action="promote",
+                     extra={"gates": None, "forced": False})
     gates = _check_gates(project, str(version), force=force, reason=reason)
     return _move(project, str(version), alias=alias, reason=reason, action="promote",
                  extra={"gates": gates, "forced": bool(force and not gates["passed"])})

@@ -5,13 +5,15 @@ Concurrent requests are queued and scored together: the batcher takes whatever i
 one :meth:`RobustModel.screen`, predicts the valid rows with one model call, writes every
 request and its rows to the prediction log in one transaction, and only then answers each
 request. A request with a bad row gets its own 422; the others in the batch are unaffected.
-All scoring and logging runs on one worker thread, the log's only writer.
+A shadow challenger scores the batch only after those answers are out, and its failures never
+change them. All scoring and logging runs on one worker thread, the log's only writer.
 """
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import dataclasses
 import time
 import uuid
@@ -20,8 +22,8 @@ from typing import Any
 
 import numpy as np
 
-from workbench.deploy.predlog import connect, log_rows, write_requests
-from workbench.exceptions import InputError, ServingError, WorkbenchError
+from workbench.deploy.predlog import connect, log_rows, write_requests, write_shadow
+from workbench.exceptions import InputError, ServingError
 
 
 class Variant:
@@ -41,11 +43,11 @@ class Variant:
         if schema is None:
             raise ServingError(f"the model at {model_uri} has no stored input schema",
                                hint="log it with run.log_model(..., schema=infer_schema(X))")
-        self.schema = schema
         from sklearn.base import is_classifier
 
+        self.schema = schema
         model = mlflow.sklearn.load_model(model_uri)
-        self.robust = wrap_model(model, self.schema, max_rows=max_rows, **policy)
+        self.robust = wrap_model(model, schema, max_rows=max_rows, **policy)
         self.classifier = bool(is_classifier(model))
         self.name = project.config.model_name
         self.version = _version(model_uri)
@@ -79,12 +81,22 @@ class Job:
     future: Any = None
     missing: list[str] = dataclasses.field(default_factory=list)  # columns absent from every record
 
+    def answer(self) -> tuple[int, dict[str, Any]]:
+        """The status and JSON body of a scored (or refused) job, with its request id."""
+        assert self.status is not None, "the job has not been scored"
+        return self.status, {**self.body, "request_id": self.request_id}
+
 
 class Scorer:
-    """Scores batches of jobs on the worker thread and logs them (champion, plus an optional shadow)."""
+    """Scores batches of jobs on the worker thread and logs them (champion, plus an optional shadow).
 
-    def __init__(self, project: Any, shadow: Variant | None = None) -> None:
-        self.project, self.shadow = project, shadow
+    Calling the scorer scores and logs the served answers; :meth:`shadow_score` runs afterwards,
+    once those answers have been sent, and no failure of the shadow model or of its log write
+    ever reaches them: it is counted (``shadow_failures``, a Prometheus counter) and dropped.
+    """
+
+    def __init__(self, project: Any, shadow: Variant | None = None, *, shadow_failures: Any = None) -> None:
+        self.project, self.shadow, self.shadow_failures = project, shadow, shadow_failures
         self.conn: Any = None
 
     def __call__(self, jobs: list[Job]) -> None:
@@ -97,8 +109,6 @@ class Scorer:
             requests.append(_request_row(job))
             rows += job.body.pop("_rows", ())
         write_requests(self.conn, requests, rows)
-        if self.shadow is not None:
-            self._shadow([j for j in jobs if j.status == 200])
 
     def _score(self, variant: Variant, jobs: list[Job]) -> None:
         try:
@@ -113,20 +123,24 @@ class Scorer:
                 except Exception:
                     _fail(job, variant)
 
-    def _shadow(self, jobs: list[Job]) -> None:
-        shadow = self.shadow
-        if not jobs or shadow is None:
+    def shadow_score(self, jobs: list[Job]) -> None:
+        """Score the answered (200) jobs with the shadow model and log its rows; never raises."""
+        served = [j for j in jobs if j.status == 200]
+        if self.shadow is None or not served:
             return
         try:
-            screened, spans = _screen(shadow, jobs)
+            if self.conn is None:
+                self.conn = connect(self.project)
+            screened, spans = _screen(self.shadow, served)
             good = ~screened.bad
-            predictions, probabilities = shadow.robust.predict_frame(screened.frame[good])
-        except (WorkbenchError, ValueError):
-            return  # a shadow that cannot score is logged by its absence, never answered
-        ids, rows, stamps = _row_keys(jobs, spans, good)
-        write_requests(self.conn, [], log_rows(
-            screened.frame[good], predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
-            model_name=shadow.name, model_version=shadow.version, variant="shadow"))
+            predictions, probabilities = self.shadow.robust.predict_frame(screened.frame[good])
+            ids, rows, stamps = _row_keys(served, spans, good)
+            write_shadow(self.conn, log_rows(
+                screened.frame[good], predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
+                model_name=self.shadow.name, model_version=self.shadow.version, variant="shadow"))
+        except Exception:  # a shadow that cannot score is logged by its absence, never answered
+            if self.shadow_failures is not None:
+                self.shadow_failures.inc()
 
 
 def _request_row(job: Job) -> tuple:
@@ -223,11 +237,13 @@ class Batcher:
 
     async def submit(self, job: Job) -> Job:
         """Queue ``job`` and wait until it is scored and logged."""
-        if self.task is None or self.queue is None:
+        if self.task is None or self.queue is None or self.task.done():  # first use, or its event loop ended
+            self.close()
             self.queue = asyncio.Queue()
             self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-scorer",
                                                                   initializer=_one_thread)
             self.task = asyncio.create_task(self._run())
+        assert self.queue is not None
         job.future = asyncio.get_running_loop().create_future()
         self.queue.put_nowait(job)
         return await job.future
@@ -264,6 +280,9 @@ class Batcher:
             for job in jobs:
                 if not job.future.done():
                     job.future.set_result(job)
+            if self.scorer.shadow is not None:  # after the answers: the shadow only adds to the log
+                with contextlib.suppress(Exception):  # shadow_score counts its own failures
+                    await loop.run_in_executor(self.executor, self.scorer.shadow_score, jobs)
 
     def close(self) -> None:
         """Stop the worker and close the log; the next request (a new start-up) starts afresh."""

@@ -132,7 +132,8 @@ def row_options(report: ExplanationReport) -> list[tuple[str, int]]:
 def blocks(report: ExplanationReport) -> Iterator[str]:
     """Importance and beeswarm first, an example waterfall and dependence, then the tables."""
     yield html.section("Overview", html.key_values(_overview(report)), html.warnings(report.warnings))
-    yield html.section("Global importance", html.figure(importance_figure(report)), html.figure(beeswarm_figure(report)))
+    swarm = html.figure(beeswarm_figure(report)) if report.rows else ""
+    yield html.section("Global importance", html.figure(importance_figure(report)), swarm)
     if report.rows:
         example = row_options(report)[0][1]
         top_column = next(iter(report.column_importance))

@@ -1,7 +1,8 @@
 """Offline evidence pack: a self-contained folder of the logged reports, readable without code.
 
 Reads what other phases logged (``.workbench/reports/<name>.json``, gates via the tracker, the
-promotion, alert and approval logs); never recomputes. A missing source is shown as "not run yet",
+promotion, alert and approval logs); never recomputes. The pack holds aggregates only: its copies of
+the reports leave out row-level values (see :mod:`workbench.stakeholder.aggregate`). A missing source is shown as "not run yet",
 a broken one as unreadable.
 """
 
@@ -102,9 +103,28 @@ def resolve_version(project: Any, model: str | int) -> str:
             return str(client.get_model_version(name, text_).version)
         return str(client.get_model_version_by_alias(name, text_.lstrip("@")).version)
     except Exception as err:
+        missing = f"version {text_}" if text_.isdigit() else f"version or alias {text_!r}"
         raise TrackingError(
-            f"Model {name!r} has no version or alias {text_!r}.",
+            f"Model {name!r} has no {missing}.",
             hint="pass a version number or an alias such as champion; `workbench history` lists them",
+        ) from err
+
+
+def version_run_id(project: Any, version: str | int) -> str:
+    """The id of the run that produced registered model ``version`` (a number, alias or URI).
+
+    Empty for a version registered from outside a run.
+    """
+    from workbench.exceptions import TrackingError
+    from workbench.tracking import Tracker
+
+    number = resolve_version(project, version)
+    try:
+        return str(Tracker(project).client.get_model_version(project.config.model_name, number).run_id or "")
+    except Exception as err:
+        raise TrackingError(
+            f"Model {project.config.model_name!r} has no version {version}.",
+            hint="see `workbench history`",
         ) from err
 
 
@@ -114,13 +134,7 @@ def version_run_reports(project: Any, version: str | int, names: tuple[str, ...]
     from workbench.tracking import Tracker
 
     tracker = Tracker(project)
-    try:
-        run_id = tracker.client.get_model_version(project.config.model_name, str(version)).run_id
-    except Exception as err:
-        raise TrackingError(
-            f"Model {project.config.model_name!r} has no version {version}.",
-            hint="see `workbench history`",
-        ) from err
+    run_id = version_run_id(project, version)
     found: dict[str, Report | None] = dict.fromkeys(names)
     if not run_id:  # a version registered from outside a run has no reports
         return found
@@ -174,8 +188,13 @@ def _write_report(out: Path, name: str, report: Report | Unreadable | None, note
         return f"<li>{_html.escape(name)}: <em class='wb-missing'>{NOT_RUN}</em></li>"
     if isinstance(report, Unreadable):
         return f"<li>{_html.escape(name)}: {report.html()}</li>"
-    write_text(out / f"{name}.html", report.to_html(full_page=True, plotlyjs="directory"))
-    write_text(out / f"{name}.json", report.to_json(indent=1))
+    from workbench.render.html import page
+    from workbench.stakeholder.aggregate import aggregate_only, spread_section
+
+    kept = aggregate_only(report)
+    body = kept.to_html(full_page=False, plotlyjs="none") + spread_section(report)
+    write_text(out / f"{name}.html", page(report.title, body, plotly_script='<script src="plotly.min.js"></script>'))
+    write_text(out / f"{name}.json", kept.to_json(indent=1))
     return (
         f"<li><a href='{name}.html'>{_html.escape(report.title)}</a>{_html.escape(note)} — "
         f"{_html.escape(report.summary())}</li>"

@@ -31,8 +31,11 @@ async def test_pipelines_list_typed_parameters(jp_fetch, lab_project) -> None:
 
 async def test_runs_endpoints_refuse_unauthenticated_calls(jp_fetch, lab_project) -> None:
     no_auth = {"Authorization": ""}
-    for parts in (("pipelines",), ("runs",), ("runs", "20260101T000000-abc123")):
-        code, _ = await refused(jp_fetch("workbench", "api", *parts, params={"project": "credit"}, headers=no_auth))
+    run = "20260101T000000-abc123"
+    for parts, extra in ((("pipelines",), {}), (("runs",), {}), (("runs", run), {}),
+                         (("runs", run, "output"), {"step": "check"})):
+        params = {"project": "credit", **extra}
+        code, _ = await refused(jp_fetch("workbench", "api", *parts, params=params, headers=no_auth))
         assert code == 403, parts
     code, _ = await refused(
         jp_fetch("workbench", "api", "runs", method="POST", headers=no_auth,
