@@ -79,8 +79,11 @@ def test_ctrl_c_stops_the_kernels_and_marks_the_run_interrupted(tiny):
         {"s.ipynb": ("import os, time\nopen(os.path.join(project_dir, 'pid'), 'w').write(str(os.getpid()))",
                      "time.sleep(120)")},
     )
+    # A shell's background job (nohup, CI runners) inherits SIGINT ignored; a terminal's Ctrl-C
+    # reaches a runner whose SIGINT is in its default state, so start it in that state.
     runner = subprocess.Popen([sys.executable, "-m", "workbench", "run", "--no-progress", "-P", str(project.root)],
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                              preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         deadline = time.monotonic() + 90
         while not (project.root / "pid").exists():
