@@ -55,6 +55,7 @@ def resolve_policy(project: Any, **given: Any) -> dict[str, Any]:
     Returns ``{"unseen", "out_of_range", "non_finite", "max_rows"}``, checked like :func:`wrap_model`
     checks them; what ``workbench package`` writes into a bundle's ``policy.json``.
     """
+    from workbench.config import SECTIONS
     from workbench.develop._columns import NON_FINITE_POLICIES, RANGE_POLICIES, UNSEEN_POLICIES
     from workbench.develop.inference import _check_choice
     from workbench.exceptions import ParameterError
@@ -64,7 +65,7 @@ def resolve_policy(project: Any, **given: Any) -> dict[str, Any]:
         raise ParameterError(f"Unknown inference policy key(s): {', '.join(unknown)}.", name="policy",
                              value=unknown, hint=f"Use {', '.join(POLICY_KEYS)}.")
     section = dict(project.config.sections.get("develop", {})) if project is not None else {}
-    defaults = {"unseen": "missing", "out_of_range": "clip", "non_finite": "missing", "max_rows": 10_000}
+    defaults = {key: SECTIONS["develop"][key].default for key in POLICY_KEYS}  # what [develop] declares
     policy = {key: given[key] if given.get(key) is not None else section.get(key, defaults[key]) for key in POLICY_KEYS}
     for key, choices in (("unseen", UNSEEN_POLICIES), ("out_of_range", RANGE_POLICIES),
                          ("non_finite", NON_FINITE_POLICIES)):
