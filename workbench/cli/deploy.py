@@ -60,9 +60,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     history.set_defaults(handler=_history)
 
 
-def _registry_project(args: argparse.Namespace) -> Any:
-    """The project, once ``NAME`` (when given) is its registered model's name."""
-    project = open_project(args, check_data=False)
+def _registry_project(args: argparse.Namespace, project: Any = None) -> Any:
+    """The project (opened unless given), once ``NAME`` (when given) is its registered model's name."""
+    project = project if project is not None else open_project(args, check_data=False)
     expected = project.config.model_name
     if args.name is not None and args.name != expected:
         raise ModelError(f"this project registers its model as {expected!r}, not {args.name!r}",
@@ -101,11 +101,11 @@ def _score(args: argparse.Namespace) -> int:
 def _promote(args: argparse.Namespace) -> int:
     from workbench.deploy import promote
 
+    project = open_project(args, check_data=False)
     version = args.model_version
-    if version is None and args.name is not None and args.name.isdigit() and \
-            args.name != open_project(args, check_data=False).config.model_name:
+    if version is None and args.name is not None and args.name.isdigit() and args.name != project.config.model_name:
         args.name, version = None, args.name  # the older form: `workbench promote VERSION`
-    project = _registry_project(args)
+    _registry_project(args, project)
     print_json(promote(project, version, reason=args.reason, force=args.force))
     return 0
 
