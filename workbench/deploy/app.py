@@ -215,7 +215,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         _count(metrics, endpoint, job)
         return job.answer()
 
-    app.add_middleware(_Guard, token=token, score=score, reject=_rejecter(batcher, champion, metrics))
+    app.add_middleware(_Guard, token=token, score=score, reject=_rejecter(app, batcher, champion, metrics))
 
     async def _score(request: Request, endpoint: str) -> Response:
         status, content = await score(await request.body(), request.headers.get(KEY_HEADER), endpoint)
@@ -264,11 +264,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
     return app
 
 
-_ENDPOINTS = frozenset({"/v1/predict", "/invocations", "/v1/feedback", "/v1/model", "/health", "/ready",
-                        "/metrics", "/docs", "/openapi.json"})
-
-
-def _rejecter(batcher: Batcher, champion: Variant, metrics: dict[str, Any]) -> Any:
+def _rejecter(app: FastAPI, batcher: Batcher, champion: Variant, metrics: dict[str, Any]) -> Any:
     """What the guard calls for a request it refuses: count it, and log a 413 on a scoring endpoint."""
 
     async def reject(status: int, path: str, detail: str, started: float) -> tuple[int, dict[str, Any]]:
@@ -277,7 +273,8 @@ def _rejecter(batcher: Batcher, champion: Variant, metrics: dict[str, Any]) -> A
                                            body={"detail": detail}))
             _count(metrics, path, job)
             return job.answer()
-        endpoint = path if path in _ENDPOINTS else "other"  # a scanner's paths must not each become a series
+        routes = {getattr(route, "path", None) for route in app.routes}
+        endpoint = path if path in routes else "other"  # a scanner's paths must not each become a series
         metrics["requests"].labels(endpoint, str(status)).inc()
         return status, {"detail": detail}
 

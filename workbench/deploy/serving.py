@@ -237,7 +237,7 @@ class Batcher:
 
     async def submit(self, job: Job) -> Job:
         """Queue ``job`` and wait until it is scored and logged."""
-        if self.task is None or self.queue is None or self.task.done():  # first use, or its event loop ended
+        if self.task is None or self.task.done():  # first use, or its event loop ended
             self.close()
             self.queue = asyncio.Queue()
             self.executor = concurrent.futures.ThreadPoolExecutor(1, thread_name_prefix="workbench-scorer",
