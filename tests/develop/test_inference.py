@@ -160,3 +160,15 @@ def test_large_frames_are_prepared_without_row_loops(trained):
     robust = wrap_model(trained.model, infer_schema(trained.split.X_train), max_rows=len(big))
     frame, warnings = robust.prepare(big)
     assert len(frame) == len(big) and sum(map(len, warnings)) < len(big) // 10
+
+
+def test_reading_numbers_never_writes_into_the_callers_values():
+    from workbench.develop._columns import _numbers_from_objects
+    from workbench.develop._notes import Notes
+
+    raw = np.array(["1", "x", 2.5], dtype=object)
+    raw.flags.writeable = False  # as a pandas 3 column's to_numpy() view is
+    notes = Notes(3)
+    values = _numbers_from_objects(raw, "a", notes)
+    assert values[0] == 1.0 and np.isnan(values[1]) and values[2] == 2.5
+    assert list(raw) == ["1", "x", 2.5]

@@ -99,8 +99,10 @@ def _numbers_from_objects(raw: np.ndarray, name: str, notes: Notes) -> np.ndarra
     kinds = _types(raw)
     # complex numbers would lose their imaginary part and bytes be read as text: both are refused
     unreadable = kinds.map(lambda t: issubclass(t, _UNREADABLE_TYPES)).to_numpy(dtype=bool)
-    readable = raw.copy() if unreadable.any() else raw
-    readable[unreadable] = None
+    readable = raw
+    if unreadable.any():  # a copy: ``raw`` may be a read-only view of the caller's frame
+        readable = raw.copy()
+        readable[unreadable] = None
     values = pd.to_numeric(pd.Series(readable, dtype=object), errors="coerce").to_numpy(
         dtype=float, na_value=np.nan, copy=True)
     is_bool = _is_bool(kinds)
