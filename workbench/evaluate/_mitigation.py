@@ -65,8 +65,7 @@ def compare_mitigations(
     The optimizer needs both labels in every group it fits: groups without them (or unseen
     when fitting) are pooled into one ``(other)`` group, and the note names them.
     """
-    check_mitigation_inputs(model, X)
-    # The optimizer only needs the positive-class probability: compute it once per row set and
+    # assess_fairness ran check_mitigation_inputs before its bootstrap. The optimizer only needs the positive-class probability: compute it once per row set and
     # hand the optimizer that single column, so the model is not called again per constraint.
     scores = _positive_probability(model, X, positive)
     y = (truth == positive).astype(int)
