@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from workbench.config import GATES
 from workbench.exceptions import ConfigError
 
 if TYPE_CHECKING:
@@ -23,7 +24,8 @@ __all__ = ["EVIDENCE", "EVIDENCE_KEY", "GATED_DISPARITIES", "Verdict", "disparit
 
 GATED_DISPARITIES = ("demographic_parity_difference", "equalized_odds_difference")
 EVIDENCE_KEY = "fairness_evidence"
-EVIDENCE = ("estimate", "interval")
+_EVIDENCE_SPEC = GATES["evaluate"][EVIDENCE_KEY]  # the key workbench.toml declares
+EVIDENCE: tuple[str, ...] = tuple(_EVIDENCE_SPEC.choices or ())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,7 +51,7 @@ class Verdict:
 
 def evidence_mode(thresholds: Mapping[str, Any]) -> str:
     """The evidence mode stored with ``thresholds`` (``"estimate"`` when absent)."""
-    mode = thresholds.get(EVIDENCE_KEY, "estimate")
+    mode = thresholds.get(EVIDENCE_KEY, _EVIDENCE_SPEC.default)
     if mode not in EVIDENCE:
         raise ConfigError(
             f"{EVIDENCE_KEY} must be one of {', '.join(EVIDENCE)}, not {mode!r}.",
