@@ -104,8 +104,13 @@ def _through(step: Any, names_in: list[str], owners_in: Owners) -> tuple[list[st
         return names, _column_transformer_owners(step, names, names_in, owners_in)
     if names is None:  # no names: a step that keeps the count is taken to keep the order
         return names_in, owners_in
+    return names, _carry(names, names_in, owners_in)
+
+
+def _carry(names: Sequence[str], names_in: list[str], owners_in: Owners, prefix: str = "") -> Owners:
+    """The owner of each of ``names``: that of the input feature it matches (:func:`_match`)."""
     owner_of = dict(zip(names_in, owners_in, strict=True))
-    return names, [owner_of[m] if m is not None else None for m in _match(names, names_in)]
+    return [owner_of[m] if m is not None else None for m in _match(names, names_in, prefix)]
 
 
 def _column_transformer_owners(ct: Any, names: list[str], names_in: list[str], owners_in: Owners) -> Owners:
@@ -118,8 +123,7 @@ def _column_transformer_owners(ct: Any, names: list[str], names_in: list[str], o
         transformer = ct.named_transformers_.get(name, "drop")
         _, carried = _through(transformer, sub_names, sub_owners)
         if len(carried) != block.stop - block.start:  # the transformer could not name its outputs
-            owner_of = dict(zip(sub_names, sub_owners, strict=True))
-            carried = [owner_of[m] if m is not None else None for m in _match(names[block], sub_names, f"{name}__")]
+            carried = _carry(names[block], sub_names, sub_owners, f"{name}__")
         owners[block] = carried
     return owners
 
