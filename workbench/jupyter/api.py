@@ -104,6 +104,7 @@ class WorkbenchAPI:
         """Approve the notebook at ``body["path"]`` as it is now, with ``body["comment"]``."""
         from workbench.exceptions import PipelineError
         from workbench.pipelines import approval_states, approve_notebook
+        from workbench.pipelines.approval import unreadable_reason
 
         project, target = self._project_notebook(body)
         comment = _text(body.get("comment", ""), name="comment", limit=MAX_COMMENT)
@@ -114,7 +115,7 @@ class WorkbenchAPI:
             approval = approve_notebook(project, target, by=by, comment=comment)
         except PipelineError as err:
             raise RequestError(
-                _unreadable(server_path(self.root, target), err),
+                _unreadable(server_path(self.root, target), unreadable_reason(err)),
                 hint="Restore or fix the file (it must be a valid .ipynb notebook), then approve it.",
             ) from err
         [state] = approval_states(project, [approval.notebook])
@@ -197,7 +198,7 @@ class WorkbenchAPI:
         path = self._server_path(project, state.notebook)
         found = {**state.to_dict(), "path": path, "project_path": server_path(self.root, project.root)}
         if state.state == "unreadable":
-            found["reason"] = f"{path} is not a readable notebook: {state.reason}."
+            found["reason"] = _unreadable(path, state.reason)
         return found
 
     def _notebook_state(self, project: Project, notebook: str) -> dict[str, Any]:
@@ -226,11 +227,9 @@ class WorkbenchAPI:
         return self.open_project(server_path(self.root, folder)), target
 
 
-def _unreadable(path: str, err: Exception) -> str:
+def _unreadable(path: str, reason: str) -> str:
     """Why the notebook at ``path`` (relative to the server root) cannot be read, naming no server path."""
-    from workbench.pipelines.approval import unreadable_reason
-
-    return f"{path} is not a readable notebook: {unreadable_reason(err)}."
+    return f"{path} is not a readable notebook: {reason}."
 
 
 def _text(value: object, *, name: str, limit: int) -> str:
