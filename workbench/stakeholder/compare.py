@@ -12,7 +12,13 @@ from pathlib import Path
 from typing import Any
 
 from workbench._io import write_text
-from workbench.stakeholder.pack import NOT_RUN, resolve_version, version_run_id, version_run_reports
+from workbench.stakeholder.pack import (
+    NOT_RUN,
+    resolve_version,
+    run_reports,
+    version_run_id,
+    version_run_reports,
+)
 
 COMPARED = ("metrics", "fairness", "explanation")
 TITLES = {
@@ -89,22 +95,25 @@ def _short(tag: str) -> str:
     return f"{kind}:{digest[:16]}" if digest else tag[:24]
 
 
-def run_fingerprint(project: Any, version: str) -> str | None:
-    """The data fingerprint tagged on the source run of ``version`` (None when not recorded)."""
-    from workbench.tracking import TAG, Tracker
+def _run_fingerprint(tracker: Any, run_id: str) -> str | None:
+    """The data fingerprint tagged on run ``run_id`` (None when not recorded, or without a run)."""
+    from workbench.tracking import TAG
 
-    run_id = version_run_id(project, version)
     if not run_id:
         return None
-    return Tracker(project).client.get_run(run_id).data.tags.get(TAG + "data_fingerprint")
+    return tracker.client.get_run(run_id).data.tags.get(TAG + "data_fingerprint")
 
 
 def compare(project: Any, v1: str | int, v2: str | int) -> Comparison:
     """Compare registered model versions ``v1`` and ``v2`` (numbers, aliases or ``models:/`` URIs)."""
+    from workbench.tracking import Tracker
+
+    tracker = Tracker(project)
     n1, n2 = resolve_version(project, v1), resolve_version(project, v2)
-    old, new = version_reports(project, n1), version_reports(project, n2)
+    run1, run2 = version_run_id(project, n1), version_run_id(project, n2)  # each looked up once
+    old, new = run_reports(tracker, run1, COMPARED), run_reports(tracker, run2, COMPARED)
     found = {name: compare_rows(name, old[name], new[name]) for name in COMPARED}
-    found["data"] = [data_row(run_fingerprint(project, n1), run_fingerprint(project, n2))]
+    found["data"] = [data_row(_run_fingerprint(tracker, run1), _run_fingerprint(tracker, run2))]
     labels = (_label(v1, n1), _label(v2, n2))
     return Comparison(n1, n2, labels, found)
 

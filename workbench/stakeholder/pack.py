@@ -130,11 +130,15 @@ def version_run_id(project: Any, version: str | int) -> str:
 
 def version_run_reports(project: Any, version: str | int, names: tuple[str, ...] = REPORT_NAMES) -> dict[str, Report | None]:
     """The reports logged by the run that produced registered model ``version`` (None when missing)."""
-    from workbench.exceptions import TrackingError
     from workbench.tracking import Tracker
 
-    tracker = Tracker(project)
-    run_id = version_run_id(project, version)
+    return run_reports(Tracker(project), version_run_id(project, version), names)
+
+
+def run_reports(tracker: Any, run_id: str, names: tuple[str, ...] = REPORT_NAMES) -> dict[str, Report | None]:
+    """The reports ``names`` logged by run ``run_id`` (None when missing; all None without a run)."""
+    from workbench.exceptions import TrackingError
+
     found: dict[str, Report | None] = dict.fromkeys(names)
     if not run_id:  # a version registered from outside a run has no reports
         return found
