@@ -36,7 +36,7 @@ def _error(tmp_path: Path, text: str) -> ConfigError:
 def test_good_config_loads_with_defaults(tmp_path: Path) -> None:
     config = load_config(_write(tmp_path, GOOD))
     assert config.name == "p"
-    assert config.data.task == "classification"
+    assert config.data.task == "binary"
     assert config.data.sensitive == ("g",)
     assert config.model_name == "p"
     assert config.gate("evaluate", "min_roc_auc") == 0.7
@@ -68,7 +68,7 @@ def test_bool_is_not_a_number(tmp_path: Path) -> None:
 
 def test_choice_lists_allowed_values(tmp_path: Path) -> None:
     err = _error(tmp_path, GOOD.replace('target = "y"', 'target = "y"\ntask = "clasification"'))
-    assert "'data.task' = 'clasification' is not allowed: expected one of 'classification', 'regression'" in str(err)
+    assert "'data.task' = 'clasification' is not allowed: expected one of 'binary', 'multiclass', 'regression', 'classification'" in str(err)
 
 
 def test_list_items_are_checked(tmp_path: Path) -> None:

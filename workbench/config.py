@@ -16,6 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.exceptions import ConfigError
+from workbench.tasks import TASK_ALIASES
 
 __all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
 
@@ -48,7 +49,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
     "data": {
         "path": Key(str, doc="Training dataset, CSV or Parquet, relative to the project."),
         "target": Key(str, doc="The column to predict."),
-        "task": Key(str, "classification", choices=("classification", "regression")),
+        "task": Key(str, "binary", choices=("binary", "multiclass", "regression", "classification"),
+                    doc="binary, multiclass or regression ('classification' is read as binary)."),
         "positive_label": Key((int, str, bool), None),
         "sensitive": Key(list, [], item_type=str, doc="Protected attributes for fairness review."),
         "time_column": Key(str, None),
@@ -230,7 +232,7 @@ def _build(raw: dict[str, Any], path: Path) -> ProjectConfig:
         data=DataConfig(
             path=root / data["path"],
             target=data["target"],
-            task=data["task"],
+            task=TASK_ALIASES.get(data["task"], data["task"]),
             sensitive=tuple(data["sensitive"]),
             time_column=data["time_column"],
             id_columns=tuple(data["id_columns"]),

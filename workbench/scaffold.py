@@ -22,7 +22,7 @@ description = "Credit default risk: will an applicant default on the loan?"
 [data]
 path = "data/credit.parquet"           # training data (CSV or Parquet)
 target = "default"
-task = "classification"
+task = "binary"
 positive_label = 1
 sensitive = ["sex", "age_band"]        # protected attributes for the fairness review
 time_column = "application_date"

@@ -1,6 +1,13 @@
-"""Deploy: the durable prediction log and promotion/rollback of the champion alias."""
+"""Deploy: the REST service, batch scoring, the durable prediction log, promotion and rollback.
 
-from workbench.deploy.app import create_app
+The service (:func:`create_app`) loads the serving stack (FastAPI, orjson) only when it is
+asked for, so the prediction log, the registry and batch scoring import without it.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
 from workbench.deploy.batch import BatchSummary, score_batch
 from workbench.deploy.predlog import (
     log_batch,
@@ -10,6 +17,9 @@ from workbench.deploy.predlog import (
     write_feedback,
 )
 from workbench.deploy.registry import alias_history, promote, rollback
+
+if TYPE_CHECKING:
+    from workbench.deploy.app import create_app
 
 __all__ = [
     "BatchSummary",
@@ -24,3 +34,11 @@ __all__ = [
     "score_batch",
     "write_feedback",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "create_app":
+        from workbench.deploy.app import create_app
+
+        return create_app
+    raise AttributeError(f"module 'workbench.deploy' has no attribute {name!r}")

@@ -14,6 +14,7 @@ from workbench.evaluate.metrics import MetricsReport, evaluate_model
 from workbench.evaluate.training import split_data
 from workbench.exceptions import ModelError
 from workbench.reports.gates import GateReport
+from workbench.tasks import task_named
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -67,14 +68,15 @@ def review_project(
     except Exception as err:  # MLflow raises many types for a missing or unreadable model
         raise ModelError(f"Cannot load the model at {uri}: {err}", hint="Check the URI (runs:/<id>/model, models:/<name>@<alias>).") from err
     seed, positive = project.config.data.seed, project.config.data.positive_label
+    classifier = task_named(project.config.data.task).classifier
     split = split_data(project, project.load_data())
     metrics = evaluate_model(
-        model, split.X_test, split.y_test, task=project.config.data.task, X_train=split.X_train,
-        y_train=split.y_train, champion=load_champion(project), n_bootstrap=n_bootstrap, seed=seed,
-        positive_label=positive if project.config.data.task == "classification" else None,
+        model, split.X_test, split.y_test, task="classification" if classifier else "regression",
+        X_train=split.X_train, y_train=split.y_train, champion=load_champion(project),
+        n_bootstrap=n_bootstrap, seed=seed, positive_label=positive if classifier else None,
     )
     fairness = None
-    if project.config.data.task == "classification" and project.config.data.sensitive:
+    if classifier and project.config.data.sensitive:
         fairness = assess_fairness(
             model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test,
             min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),

@@ -19,6 +19,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 
 from workbench.exceptions import DataError
+from workbench.tasks import task_named
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -53,7 +54,7 @@ def split_data(project: Project, frame: pd.DataFrame, *, include_sensitive: bool
         raise DataError(f"The target column '{data.target}' is not in the data.", column=data.target)
     frame = frame.dropna(subset=[data.target])
     y = frame[data.target]
-    stratify = y if data.task == "classification" else None
+    stratify = y if task_named(data.task).classifier else None
     X = frame[feature_columns(project, frame, include_sensitive=include_sensitive)]
     X_train, X_test, y_train, y_test = train_test_split(
         X, y, test_size=data.test_size, random_state=data.seed, stratify=stratify
