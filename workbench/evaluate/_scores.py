@@ -12,18 +12,16 @@ import numpy as np
 
 from workbench.evaluate._bootstrap import safe_divide
 
-__all__ = ["CLASSIFICATION_METRICS", "REGRESSION_METRICS", "classification_scores", "regression_scores"]
+__all__ = ["CLASS_METRICS", "classification_scores", "multiclass_scores", "ranking_scores", "regression_scores"]
 
-CLASSIFICATION_METRICS = (
-    "roc_auc", "average_precision", "accuracy", "precision", "recall", "f1", "log_loss", "brier",
-)
-REGRESSION_METRICS = ("r2", "mae", "rmse")
+# Per-class figures of a multiclass review: each a (resamples, classes) array keyed "class_<name>".
+CLASS_METRICS = ("precision", "recall", "f1", "roc_auc")
 
 
 def classification_scores(
     weights: np.ndarray, positive: np.ndarray, score: np.ndarray, predicted: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Every classification metric per resample.
+    """Every binary classification metric per resample.
 
     ``positive``: true label is the positive class (bool); ``score``: probability of the
     positive class; ``predicted``: predicted label is the positive class (bool).
@@ -70,6 +68,42 @@ def ranking_scores(
     average_precision = np.sum(np.diff(tpr, axis=1) * precision, axis=1)
     one_class = (n_pos[:, 0] == 0) | (n_neg[:, 0] == 0)
     return np.where(one_class, np.nan, auc), np.where(n_pos[:, 0] == 0, np.nan, average_precision)
+
+
+def multiclass_scores(
+    weights: np.ndarray, truth: np.ndarray, proba: np.ndarray, predicted: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Every multiclass metric per resample, and the per-class figures as ``class_<name>``.
+
+    ``truth`` and ``predicted`` are class positions (columns of ``proba``; -1 for a predicted
+    label outside them), ``proba`` the class probabilities. As in scikit-learn, the macro
+    averages run over the classes present (labelled or predicted) in each resample, and the
+    one-vs-rest ROC AUC is undefined (NaN) when a class has no row in it.
+    """
+    columns = np.arange(proba.shape[1])
+    actual = (truth[:, None] == columns).astype(np.float64)
+    guessed = (predicted[:, None] == columns).astype(np.float64)
+    total = weights.sum(axis=1)
+    support, predicted_count, tp = weights @ actual, weights @ guessed, weights @ (actual * guessed)
+    recall, precision = safe_divide(tp, support), safe_divide(tp, predicted_count)
+    f1 = safe_divide(2 * tp, support + predicted_count)  # NaN for a class neither labelled nor predicted
+    present, labelled = np.isfinite(f1), support > 0
+    eps = np.finfo(np.float64).eps
+    p_true = np.clip(proba[np.arange(truth.size), truth], eps, 1 - eps)
+    roc_auc = np.column_stack([ranking_scores(weights, truth == k, proba[:, k])[0] for k in columns])
+    return {
+        "roc_auc": roc_auc.mean(axis=1),
+        "accuracy": safe_divide(tp.sum(axis=1), total),
+        "balanced_accuracy": safe_divide(np.where(labelled, recall, 0).sum(axis=1), labelled.sum(axis=1)),
+        "f1_macro": safe_divide(np.where(present, f1, 0).sum(axis=1), present.sum(axis=1)),
+        "f1_weighted": safe_divide((support * np.nan_to_num(f1)).sum(axis=1), support.sum(axis=1)),
+        "log_loss": safe_divide(weights @ -np.log(p_true), total),
+        "class_support": support,
+        "class_precision": precision,
+        "class_recall": recall,
+        "class_f1": f1,
+        "class_roc_auc": roc_auc,
+    }
 
 
 def regression_scores(weights: np.ndarray, y: np.ndarray, predicted: np.ndarray) -> dict[str, np.ndarray]:
