@@ -1,6 +1,10 @@
 """Evaluate gates: is the model good enough, better than its baseline, and fair enough to move on?
 
-Thresholds come from ``[gates.evaluate]`` in ``workbench.toml``. The fairness gates read the
+Thresholds come from ``[gates.evaluate]`` in ``workbench.toml``. The performance gates follow
+the task (:data:`workbench.tasks.TASKS`): its ``min_gate`` (``min_roc_auc`` for binary and
+multiclass, ``min_r2`` for regression) bounds its primary metric, and
+``min_margin_over_baseline`` bounds the primary metric's advantage over the dummy baseline.
+A project without a sensitive column passes the fairness gates as "not applicable". The fairness gates read the
 disparities and group sizes of each single sensitive feature (intersections are reported,
 but their groups are usually too small to gate on). Groups under ``min_group_size`` rows are
 too small to judge: the review leaves them out of the disparities (pass the same
@@ -60,13 +64,16 @@ def evaluation_gates(
     project : Project
         Its ``[gates.evaluate]`` thresholds are used.
     metrics : MetricsReport, optional
-        Classification: ``min_roc_auc`` and ``min_margin_over_baseline`` (ROC AUC);
-        regression: ``min_r2`` and ``min_margin_over_baseline`` (R²).
+        The task's ``min_gate`` on its primary metric (binary and multiclass: ``min_roc_auc``
+        on ROC AUC, one-vs-rest macro for multiclass; regression: ``min_r2`` on R²) and
+        ``min_margin_over_baseline`` on the same metric.
     fairness : FairnessReport, optional
         ``max_demographic_parity_difference``, ``max_equalized_odds_difference`` (worst single
         sensitive feature; its point estimate, or with ``fairness_evidence = "interval"`` the
         lower end of its bootstrap interval) and ``min_group_size`` (each sensitive feature has at least two
-        groups that large to compare; smaller groups are named in the reason).
+        groups that large to compare; smaller groups are named in the reason). When the
+        project names no sensitive column (or the report says it does not apply), the three
+        gates pass as "not applicable".
     explanation : ExplanationReport, optional
         ``max_top_driver_share`` (the largest column's share of total mean |SHAP|).
     roc_auc, baseline_roc_auc : float, optional
@@ -85,15 +92,39 @@ def evaluation_gates(
         results.append(check_min("min_roc_auc", roc_auc, limits["min_roc_auc"], label="ROC AUC"))
         if baseline_roc_auc is not None:
             results.append(_margin(limits, roc_auc - baseline_roc_auc, "ROC AUC"))
-    if fairness is not None:
+    if fairness is not None and _applies(fairness):
         results += _fairness_gates(limits, fairness)
     if explanation is not None:
         results.append(_driver_gate(limits, explanation))
-    if not results:
+    if not results and fairness is None:
         raise DataError(
             "evaluation_gates has nothing to gate: pass metrics=, fairness= or explanation= reports.",
         )
+    if (fairness is not None and not _applies(fairness)) or (fairness is None and not project.config.data.sensitive):
+        results += _not_applicable(fairness)
     return GateReport(phase="evaluate", results=tuple(results))
+
+
+def _applies(fairness: FairnessReport) -> bool:
+    """Whether the report judged any sensitive feature (older reports always did)."""
+    return bool(getattr(fairness, "applicable", True))
+
+
+_FAIRNESS_GATES = ("max_demographic_parity_difference", "max_equalized_odds_difference", "min_group_size")
+
+
+def _not_applicable(fairness: FairnessReport | None) -> list[GateResult]:
+    """The fairness gates, passed: there is no sensitive feature to judge."""
+    why = "the project names no sensitive column ([data] sensitive in workbench.toml)"
+    if fairness is not None:
+        why = "the fairness review had no sensitive feature to judge"
+    return [
+        GateResult(
+            name=name, passed=True, value=None, threshold=None, comparison="n/a",
+            reason=f"{name.removeprefix('max_').removeprefix('min_').replace('_', ' ')} not applicable: {why}",
+        )
+        for name in _FAIRNESS_GATES
+    ]
 
 
 def _margin(limits: Mapping[str, Any], margin: float, label: str) -> GateResult:
@@ -104,11 +135,17 @@ def _margin(limits: Mapping[str, Any], margin: float, label: str) -> GateResult:
 
 
 def _metric_gates(limits: Mapping[str, Any], metrics: MetricsReport) -> list[GateResult]:
-    if metrics.task == "regression":
-        first = check_min("min_r2", metrics.metrics.get("r2"), limits["min_r2"], label="R²")
-        return [first, _margin(limits, metrics.margin_over("baseline", "r2"), "R²")]
-    first = check_min("min_roc_auc", metrics.metrics.get("roc_auc"), limits["min_roc_auc"], label="ROC AUC")
-    return [first, _margin(limits, metrics.margin_over("baseline", "roc_auc"), "ROC AUC")]
+    """The task's minimum on its primary metric, and the primary metric's margin over the baseline."""
+    from workbench.evaluate.metrics import metric_label
+
+    task = metrics.task_type
+    metric = task.primary_metric
+    label = metric_label(task.name, metric)
+    margin = metrics.margin_over("baseline", metric)
+    # A margin is an advantage: for a lower-is-better metric that is the baseline's value minus the model's.
+    advantage = -margin if metric in task.lower_is_better else margin
+    first = check_min(task.min_gate, metrics.metrics.get(metric), limits[task.min_gate], label=label)
+    return [first, _margin(limits, advantage, label)]
 
 
 def _fairness_gates(limits: Mapping[str, Any], fairness: FairnessReport) -> list[GateResult]:
