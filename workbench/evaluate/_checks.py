@@ -12,8 +12,8 @@ from workbench.tasks import MAX_CLASSES, TASKS, TaskType, task_named
 
 __all__ = [
     "as_array",
-    "check_classification_target",
     "check_classes",
+    "check_classification_target",
     "check_positive_label",
     "check_probabilistic",
     "check_regression_target",

@@ -28,7 +28,12 @@ from workbench.evaluate._checks import (
 )
 from workbench.evaluate._curves import classification_curves, multiclass_curves, regression_curves
 from workbench.evaluate._metric_records import ClassMetrics, Curve
-from workbench.evaluate._scores import CLASS_METRICS, classification_scores, multiclass_scores, regression_scores
+from workbench.evaluate._scores import (
+    CLASS_METRICS,
+    classification_scores,
+    multiclass_scores,
+    regression_scores,
+)
 from workbench.exceptions import ParameterError
 from workbench.tasks import TASKS, TaskType
 

@@ -26,6 +26,7 @@ import numpy as np
 
 from workbench.evaluate._bootstrap import interval, resample_weights
 from workbench.evaluate._checks import as_array, check_same_length, model_name, resolve_task
+from workbench.evaluate._curves import OVR_ROC_PREFIX
 from workbench.evaluate._metric_records import (
     ClassMetrics,
     Comparison,
@@ -42,7 +43,16 @@ from workbench.exceptions import WorkbenchWarning
 from workbench.reports.base import Report
 from workbench.tasks import TaskType, task_named
 
-__all__ = ["ClassMetrics", "Comparison", "Curve", "METRIC_LABELS", "MetricsReport", "evaluate_model", "metric_label"]
+__all__ = [
+    "METRIC_LABELS",
+    "OVR_ROC_PREFIX",
+    "ClassMetrics",
+    "Comparison",
+    "Curve",
+    "MetricsReport",
+    "evaluate_model",
+    "metric_label",
+]
 
 METRIC_LABELS = {
     "roc_auc": "ROC AUC", "average_precision": "average precision", "accuracy": "accuracy",
