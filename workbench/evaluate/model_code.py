@@ -34,7 +34,7 @@ from workbench.tasks import TaskType
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["MODEL_FILE", "MODULE_NAME", "build_own_model", "load_model_code", "model_code_path"]
+__all__ = ["MODEL_FILE", "MODULE_NAME", "build_own_model", "describe_error", "load_model_code", "model_code_path"]
 
 MODEL_FILE = "model.py"
 # Classes in model.py are saved under this module name; the logged copy of model.py is found
@@ -66,7 +66,7 @@ def load_model_code(path: Path) -> ModuleType:
         else:
             sys.modules[MODULE_NAME] = previous
         raise ModelError(
-            f"{path} failed to run: {type(err).__name__}: {err}",
+            f"{path} failed to run: {describe_error(err)}",
             hint="Fix model.py (`python model.py` in the project folder shows the traceback).",
         ) from err
     return module
@@ -88,7 +88,7 @@ def build_own_model(path: Path, params: Mapping[str, Any], *, task: TaskType) ->
         model = build(dict(params))
     except Exception as err:  # the user's code: report it with the parameters it was given
         raise ModelError(
-            f"build_model({dict(params)!r}) in {path} raised {type(err).__name__}: {err}",
+            f"build_model({dict(params)!r}) in {path} raised {describe_error(err)}",
             hint="Fix build_model; it receives the notebook's training parameters as a dict.",
         ) from err
     missing = [name for name in ("fit", "predict") if not callable(getattr(model, name, None))]
@@ -113,6 +113,12 @@ def _check_kind(model: Any, path: Path, task: TaskType) -> None:
             f"build_model in {path} returned a {kind} ({type(model).__name__}), but the project's task is {task.title}.",
             hint=f"Return a {'classifier' if task.classifier else 'regressor'}, or change [data] task in workbench.toml.",
         )
+
+
+def describe_error(err: BaseException) -> str:
+    """``Type: message.`` for an error raised by the user's code, ending as a sentence."""
+    text = f"{type(err).__name__}: {err}".rstrip()
+    return text if text.endswith((".", "!", "?")) else text + "."
 
 
 def _short(value: Any) -> str:

@@ -22,7 +22,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder
 from threadpoolctl import threadpool_limits
 
-from workbench.evaluate.model_code import build_own_model, model_code_path
+from workbench.evaluate.model_code import build_own_model, describe_error, model_code_path
 from workbench.exceptions import DataError, ModelError
 from workbench.tasks import check_target, task_named
 
@@ -129,7 +129,7 @@ def train_project_model(project: Project, split: Split, *, params: Mapping[str, 
         fitted = model.fit(split.X_train, split.y_train)
     except Exception as err:  # the user's estimator: name the file and the error
         raise ModelError(
-            f"Fitting the model from {code} failed: {type(err).__name__}: {err}",
+            f"Fitting the model from {code} failed: {describe_error(err)}",
             hint="Check that build_model's estimator accepts the project's feature columns (a DataFrame) and target.",
         ) from err
     return model if fitted is None else fitted
