@@ -9,6 +9,7 @@ reports (the confusion matrix, the per-class figures, the positive share).
 
 from __future__ import annotations
 
+import abc
 import dataclasses
 from collections.abc import Mapping
 from typing import Any, ClassVar
@@ -52,25 +53,32 @@ class Scored:
     predicted: np.ndarray  # binary: predicted positive (bool); multiclass: class position; regression: the prediction
 
 
-class TaskReview:
-    """The task-specific half of :func:`~workbench.evaluate.evaluate_model`."""
+class TaskReview(abc.ABC):
+    """The task-specific half of :func:`~workbench.evaluate.evaluate_model`.
+
+    Constructed with the model and the evaluated labels, which it checks; ``positive_label``
+    and ``threshold`` are for binary reviews (the others refuse them).
+    """
 
     task: ClassVar[TaskType]
     undefined_note: ClassVar[str] = ""
 
-    def predict(self, name: str, description: str, model: Any, X: Any) -> Scored:
-        raise NotImplementedError
+    @abc.abstractmethod
+    def __init__(self, model: Any, y: np.ndarray, *, positive_label: Any, threshold: float | None) -> None: ...
 
+    @abc.abstractmethod
+    def predict(self, name: str, description: str, model: Any, X: Any) -> Scored:
+        """``model``'s answers on ``X`` (a baseline or champion may lack a class: it scores 0)."""
+
+    @abc.abstractmethod
     def scores(self, weights: np.ndarray, scored: Scored) -> dict[str, np.ndarray]:
         """Every metric for each row of ``weights`` (a resample as draw counts per row)."""
-        raise NotImplementedError
 
+    @abc.abstractmethod
     def curves(self, scored: Scored, *, max_points: int, bins: int) -> dict[str, Curve]:
-        raise NotImplementedError
+        """The task's curves for one model, at most ``max_points`` points each."""
 
-    def details(
-        self, scored: Scored, samples: Mapping[str, np.ndarray], *, confidence: float
-    ) -> dict[str, Any]:
+    def details(self, scored: Scored, samples: Mapping[str, np.ndarray], *, confidence: float) -> dict[str, Any]:
         """The report fields only this task has, for the reviewed model."""
         return {}
 
@@ -206,7 +214,7 @@ class RegressionReview(TaskReview):
         return _curves(regression_curves(self.y, scored.score, max_points=max_points, bins=bins))
 
 
-REVIEWS: dict[str, type[BinaryReview] | type[MulticlassReview] | type[RegressionReview]] = {
+REVIEWS: dict[str, type[TaskReview]] = {
     "binary": BinaryReview,
     "multiclass": MulticlassReview,
     "regression": RegressionReview,
