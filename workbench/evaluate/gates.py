@@ -4,11 +4,12 @@ Thresholds come from ``[gates.evaluate]`` in ``workbench.toml``. The performance
 the task (:data:`workbench.tasks.TASKS`): its ``min_gate`` (``min_roc_auc`` for binary and
 multiclass, ``min_r2`` for regression) bounds its primary metric, and
 ``min_margin_over_baseline`` bounds the primary metric's advantage over the dummy baseline.
-A project without a sensitive column passes the fairness gates as "not applicable". The fairness gates read the
-disparities and group sizes of each single sensitive feature (intersections are reported,
-but their groups are usually too small to gate on). Groups under ``min_group_size`` rows are
-too small to judge: the review leaves them out of the disparities (pass the same
-``min_group_size`` to :func:`assess_fairness`), and the group-size gate names them.
+A project without a sensitive column passes one ``fairness`` gate as "not applicable".
+
+The fairness gates read the disparities and group sizes of each single sensitive feature
+(intersections are reported, but their groups are usually too small to gate on). Groups under
+``min_group_size`` rows are too small to judge: the review leaves them out of the disparities
+(pass the same ``min_group_size`` to :func:`assess_fairness`), and the group-size gate names them.
 """
 
 from __future__ import annotations
@@ -71,9 +72,9 @@ def evaluation_gates(
         ``max_demographic_parity_difference``, ``max_equalized_odds_difference`` (worst single
         sensitive feature; its point estimate, or with ``fairness_evidence = "interval"`` the
         lower end of its bootstrap interval) and ``min_group_size`` (each sensitive feature has at least two
-        groups that large to compare; smaller groups are named in the reason). When the
-        project names no sensitive column (or the report says it does not apply), the three
-        gates pass as "not applicable".
+        groups that large to compare; smaller groups are named in the reason). Without a
+        report, a project that names no sensitive column passes one ``fairness`` gate as
+        "not applicable".
     explanation : ExplanationReport, optional
         ``max_top_driver_share`` (the largest column's share of total mean |SHAP|).
     roc_auc, baseline_roc_auc : float, optional
@@ -92,39 +93,22 @@ def evaluation_gates(
         results.append(check_min("min_roc_auc", roc_auc, limits["min_roc_auc"], label="ROC AUC"))
         if baseline_roc_auc is not None:
             results.append(_margin(limits, roc_auc - baseline_roc_auc, "ROC AUC"))
-    if fairness is not None and _applies(fairness):
+    if fairness is not None:
         results += _fairness_gates(limits, fairness)
+    elif results and not project.config.data.sensitive:
+        results.append(_not_applicable("the project names no sensitive column ([data] sensitive in workbench.toml)"))
     if explanation is not None:
         results.append(_driver_gate(limits, explanation))
-    if not results and fairness is None:
+    if not results:
         raise DataError(
             "evaluation_gates has nothing to gate: pass metrics=, fairness= or explanation= reports.",
         )
-    if (fairness is not None and not _applies(fairness)) or (fairness is None and not project.config.data.sensitive):
-        results += _not_applicable(fairness)
     return GateReport(phase="evaluate", results=tuple(results))
 
 
-def _applies(fairness: FairnessReport) -> bool:
-    """Whether the report judged any sensitive feature (older reports always did)."""
-    return bool(getattr(fairness, "applicable", True))
-
-
-_FAIRNESS_GATES = ("max_demographic_parity_difference", "max_equalized_odds_difference", "min_group_size")
-
-
-def _not_applicable(fairness: FairnessReport | None) -> list[GateResult]:
-    """The fairness gates, passed: there is no sensitive feature to judge."""
-    why = "the project names no sensitive column ([data] sensitive in workbench.toml)"
-    if fairness is not None:
-        why = "the fairness review had no sensitive feature to judge"
-    return [
-        GateResult(
-            name=name, passed=True, value=None, threshold=None, comparison="n/a",
-            reason=f"{name.removeprefix('max_').removeprefix('min_').replace('_', ' ')} not applicable: {why}",
-        )
-        for name in _FAIRNESS_GATES
-    ]
+def _not_applicable(why: str) -> GateResult:
+    """The fairness gate, passed: there is no sensitive feature to judge."""
+    return check_true("fairness", True, reason=f"fairness: not applicable — {why}")
 
 
 def _margin(limits: Mapping[str, Any], margin: float, label: str) -> GateResult:
