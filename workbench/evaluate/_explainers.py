@@ -179,10 +179,11 @@ def _output_function(estimator: Any, output: _Output) -> tuple[Any, str, tuple[s
     """The explained function of a feature matrix, what it returns, and the class(es) it scores."""
     frame = _framed(estimator)
     if output.every_class:
-        for method, scale in (("predict_proba", "probability"), ("decision_function", "decision score")):
-            if hasattr(estimator, method):
-                function = getattr(estimator, method)
-                return (lambda features: function(frame(features))), scale, tuple(str(c) for c in output.classes)
+        found = [(m, scale) for m, scale in (("predict_proba", "probability"), ("decision_function", "decision score"))
+                 if hasattr(estimator, m)]
+        if found:
+            method, scale = getattr(estimator, found[0][0]), found[0][1]
+            return (lambda features: method(frame(features))), scale, tuple(str(c) for c in output.classes)
         raise ModelError(
             f"The model ({type(estimator).__name__}) has neither predict_proba nor decision_function, which the "
             "SHAP review of a multiclass model needs (a score per class to attribute).",
