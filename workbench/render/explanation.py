@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
-
 from plotly.colors import qualitative
 
 from workbench.render import html
