@@ -178,8 +178,8 @@ def _class_values(values: np.ndarray, name: str) -> np.ndarray:
 def _multiclass(truth: np.ndarray, predicted: np.ndarray, *, model: Any, positive_label: Any) -> Prepared:
     found = np.union1d(_class_values(truth, "y_true"), _class_values(predicted, "y_pred"))
     classes = getattr(model, "classes_", None) if model is not None else None
-    known = list(found) if classes is None else list(classes)
-    unknown = [v for v in found if v not in known]
+    known = np.asarray(found if classes is None else classes).tolist()  # plain values: their repr reads as typed
+    unknown = [v for v in found.tolist() if v not in known]
     if unknown:
         raise DataError(
             f"y_true has labels the model does not know: {', '.join(map(repr, unknown[:5]))} "
@@ -212,7 +212,7 @@ def _continuous(values: np.ndarray) -> bool:
 
 
 def _shown(values: np.ndarray, k: int = 3) -> str:
-    distinct = pd.unique(pd.Series(values).dropna())
+    distinct = sorted(pd.unique(pd.Series(values).dropna()), key=lambda v: (str(type(v)), v))
     return ", ".join(f"{v:.4g}" if isinstance(v, float) else str(v) for v in distinct[:k])
 
 

@@ -37,9 +37,9 @@ def check_model_task(model: Any, task: TaskType) -> None:
     if found is None or found.name == task.name:
         return
     classes = getattr(model, "classes_", None)
-    has = f"{len(classes)} classes" if classes is not None else "no classes (a regressor)"
+    kind = "a regressor" if classes is None else f"a {found.title} model with {len(classes)} classes"
     raise ModelError(
-        f"The review was asked for task {task.name!r}, but the model is a {found.title} model ({has}).",
+        f"The review was asked for task {task.name!r}, but the model is {kind}.",
         hint=f'Pass task="{found.name}" (or leave task unset to take it from the model), or review a '
         f"{task.title} model.",
     )

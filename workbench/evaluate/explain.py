@@ -288,7 +288,7 @@ def _task(task: str | None, model: Any) -> TaskType:
 def _check_class_index(class_index: int | None, estimator: Any) -> None:
     if class_index is None:
         return
-    classes = list(getattr(estimator, "classes_", []))
+    classes = np.asarray(getattr(estimator, "classes_", [])).tolist()  # plain values: their repr reads as typed
     if not 0 <= class_index < len(classes):
         listed = ", ".join(f"{i}: {c!r}" for i, c in enumerate(classes)) or "none: the model is not a classifier"
         raise DataError(
