@@ -207,7 +207,8 @@ def widget(report: ExplanationReport) -> Any:
     beeswarm = live(beeswarm_figure(report))
     row_picker.observe(lambda change: redraw(waterfall, waterfall_figure(shown["view"], change["new"])), names="value")
     column_picker.observe(lambda change: redraw(dependence, dependence_figure(shown["view"], change["new"])), names="value")
-    overview = [w.HTML(html.key_values(_overview(report)) + html.warnings(report.warnings)), live(_importance(report))]
+    overview = [w.HTML(html.fragment_style() + html.key_values(_overview(report)) + html.warnings(report.warnings)),
+                live(_importance(report))]
     if report.classes:
         class_picker = w.Dropdown(options=list(report.classes), value=report.explained_class, description="Class")
 

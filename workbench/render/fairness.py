@@ -141,11 +141,12 @@ def _groups_view(report: FairnessReport) -> Any:
         return f"{name}[{class_picker.value}]" if report.classes and name != "accuracy" else name
 
     chart = live(group_figure(report, features[0], metric()))
-    table = w.HTML(html.table(group_rows(report, report.grouping(features[0]), (metric(),))))
+    style = html.fragment_style()
+    table = w.HTML(style + html.table(group_rows(report, report.grouping(features[0]), (metric(),))))
 
     def show(_: Any = None) -> None:
         redraw(chart, group_figure(report, feature_picker.value, metric()))
-        table.value = html.table(group_rows(report, report.grouping(feature_picker.value), (metric(),)))
+        table.value = style + html.table(group_rows(report, report.grouping(feature_picker.value), (metric(),)))
 
     for picker in (feature_picker, metric_picker, class_picker):
         picker.observe(show, names="value")
@@ -163,12 +164,13 @@ def widget(report: FairnessReport) -> Any:
     import ipywidgets as w
 
     if not report.applicable:
-        return w.HTML(_not_applicable_card(report))
+        return w.HTML(html.fragment_style() + _not_applicable_card(report))
     tables = [html.table(disparity_rows(report))] + ([html.table(class_disparity_rows(report))] if report.classes else [])
     charts = [live(disparity_figure(report, report.gated_disparities[0]))]
     if report.classes:
         charts.append(live(class_disparity_figure(report)))
-    summary = w.VBox([w.HTML(lights(report) + html.warnings(report.warnings)), *charts, w.HTML("".join(tables))])
+    summary = w.VBox([w.HTML(html.fragment_style() + lights(report) + html.warnings(report.warnings)), *charts,
+                      w.HTML("".join(tables))])
     views = [_groups_view(report), summary]
     titles = ["Groups", "Disparities"]
     if report.mitigation:

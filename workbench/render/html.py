@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
     from workbench.reports.base import Report
 
-__all__ = ["figure", "gates", "key_values", "page", "render_report", "section", "table", "text"]
+__all__ = ["figure", "fragment_style", "gates", "key_values", "page", "render_report", "section", "table", "text"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;background:#f7f8fa}
@@ -88,6 +88,12 @@ def _blocks(report: Report) -> list[str]:
             raise
         return [f"<pre>{_html.escape(json.dumps(report.to_dict(), indent=2))}</pre>"]
     return list(module.blocks(report))
+
+
+def fragment_style() -> str:
+    """The report classes' CSS (lights, cards, tables) without the page's own rules, for widget HTML."""
+    rules = [line for line in _STYLE.strip().splitlines() if not line.startswith("body")]
+    return "<style>" + "".join(rules) + "</style>"
 
 
 def section(title: str, *parts: str, level: int = 2) -> str:
