@@ -156,3 +156,16 @@ def test_a_report_saved_before_the_tasks_still_loads(credit) -> None:
             grouping.pop(key)
     again = FairnessReport.from_dict(old)
     assert again.task == "binary" and again.applicable and again.to_dict() == report.to_dict()
+
+
+def test_missing_sensitive_values_form_a_named_group_with_a_warning(diabetes, predicted) -> None:
+    sex = diabetes.sensitive_test["sex"].where(np.arange(177) % 5 != 0)  # 36 rows without a value
+    report = assess_fairness(y_true=diabetes.y_test, y_pred=predicted, sensitive_features=sex, n_bootstrap=0)
+    assert report.warnings[0] == (
+        "sex: 36 rows have no value; they form the group (missing). Fill them in the data if the value is known."
+    )
+    frame = MetricFrame(metrics=mean_absolute_error, y_true=diabetes.y_test, y_pred=predicted,
+                        sensitive_features=sex.fillna("(missing)"))
+    grouping = report.grouping("sex")
+    assert grouping.groups == ("(missing)", "1", "2")
+    assert grouping.metrics["mae"] == pytest.approx(tuple(frame.by_group), abs=1e-9)
