@@ -136,7 +136,7 @@ def header_deadline_protocol(header_timeout: float = DEFAULT_HEADER_TIMEOUT) -> 
     except ImportError:
         from uvicorn.protocols.http.h11_impl import H11Protocol as base
 
-    class HeaderDeadlineProtocol(base):  # type: ignore[misc, valid-type]
+    class HeaderDeadlineProtocol(base):
         def connection_made(self, transport: Any) -> None:
             self._head_timer: asyncio.TimerHandle | None = None
             super().connection_made(transport)
