@@ -7,7 +7,8 @@ head may take.
   ``workbench serve`` answers, by default, the address it binds plus ``localhost``,
   ``127.0.0.1`` and ``::1``; bound to every interface (``0.0.0.0``, ``::``) it cannot know the
   names clients use (a Kubernetes probe calls the pod's IP), so it answers any Host there, and
-  the bearer token is the guard. ``--allowed-hosts`` names them instead (``*``: any).
+  the bearer token is the guard. ``--allowed-hosts`` names them instead (``*``: any). A request
+  without a ``Host`` header is refused too (HTTP/1.1 requires one).
 * **Content type.** A cross-origin page may POST ``text/plain`` (or a body with no type) without
   a CORS preflight; ``application/json`` needs one, which this service never grants. So the JSON
   endpoints read only JSON bodies: any other (or a missing) ``Content-Type`` is a 415.
@@ -36,7 +37,7 @@ __all__ = [
     "is_json",
 ]
 
-DEFAULT_HEADER_TIMEOUT = 10.0  # seconds; a real client sends its whole head in one packet
+DEFAULT_HEADER_TIMEOUT = 10.0  # seconds (`workbench serve --header-timeout` help repeats it); a head is one packet
 MAX_HEADER_TIMEOUT = 300.0
 JSON_ENDPOINTS = frozenset({"/v1/predict", "/invocations", "/v1/feedback"})
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")

@@ -5,7 +5,8 @@ with one ``O_APPEND`` write under a file lock, so concurrent monitors never inte
 any side effect runs: then a line is appended to the log file (``[monitor] alert_log``), a rule
 naming a ``pipeline`` starts it through :func:`trigger_pipeline` (unless a run of that pipeline
 is still active: the alert then says so) and, when ``[monitor] webhook_url`` is set, the alert
-is POSTed there as JSON (:mod:`workbench.monitor.webhook`, one deadline for the whole call).
+is POSTed there as JSON (:mod:`workbench.monitor.webhook`, one deadline for the whole call;
+the alerts of one review are POSTed together).
 When they are done the alert is appended again with their outcome, under the same ``id``;
 :func:`alert_history` keeps the last record of each id. A side effect that fails is recorded
 with the alert (``failures``, one line each) and never stops the others, so a dead webhook, a
@@ -18,6 +19,7 @@ import datetime as dt
 import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -112,19 +114,23 @@ def fire(project: Any, rule: AlertRule, value: float, *, context: Mapping[str, A
 
 def fire_all(project: Any, fired: Sequence[tuple[AlertRule, float]], *,
              context: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-    """Record every fired alert, then run each one's side effects; returns the final records.
+    """Record every fired alert, then run their side effects; returns the final records.
 
-    Each alert is in ``alerts.jsonl`` before the first side effect of any of them starts. Its
-    side effects (log line, pipeline, webhook) then run in turn; a failure is caught, kept in
-    ``failures`` and in the sink's or pipeline's status, and the next one still runs. The
-    outcome is appended as the alert's final record.
+    Each alert is in ``alerts.jsonl`` before the first side effect of any of them starts. Then
+    each alert's log line is written and its pipeline started, in turn, and the webhooks are
+    sent together, so that however many alerts fire, the webhook holds the review for at most
+    ``webhook_timeout`` (each call has that deadline). A failure is caught, kept in ``failures``
+    and in the sink's or pipeline's status, and the next side effect still runs. The outcome is
+    appended as each alert's final record.
     """
     settings = project.config.sections.get("monitor", {})
     alerts = [_new_alert(project, rule, value, context, settings) for rule, value in fired]
     for alert in alerts:
         _record(project, alert)
     for (rule, _), alert in zip(fired, alerts, strict=True):
-        _side_effects(project, rule, alert, settings)
+        _local_effects(project, rule, alert, settings)
+    _send_webhooks([a for a in alerts if a["sinks"]["webhook"] == "pending"], settings)
+    for alert in alerts:
         _record(project, alert)
     return alerts
 
@@ -147,17 +153,27 @@ def _new_alert(project: Any, rule: AlertRule, value: float, context: Mapping[str
     return alert
 
 
-def _side_effects(project: Any, rule: AlertRule, alert: dict[str, Any], settings: Mapping[str, Any]) -> None:
-    """Log line, pipeline start and webhook, in that order (the webhook carries the run id)."""
+def _local_effects(project: Any, rule: AlertRule, alert: dict[str, Any], settings: Mapping[str, Any]) -> None:
+    """The log line, then the pipeline start (before the webhook, which carries the run id)."""
     if alert["sinks"]["log"] == "pending":
         log = str(settings["alert_log"])
         alert["sinks"]["log"] = _attempt(alert, f"alert log {log}", lambda: _log_line(project, log, alert))
     if rule.pipeline:
         alert["pipeline_status"] = _attempt(alert, f"pipeline {rule.pipeline}", lambda: _start(project, alert))
-    if alert["sinks"]["webhook"] == "pending":
-        timeout = settings.get("webhook_timeout", 5.0)
+
+
+def _send_webhooks(alerts: Sequence[dict[str, Any]], settings: Mapping[str, Any]) -> None:
+    """POST each alert to the webhook, all at once (one thread each, each touching its own alert)."""
+    if not alerts:
+        return
+    url, timeout = str(settings["webhook_url"]), settings.get("webhook_timeout", 5.0)
+
+    def deliver(alert: dict[str, Any]) -> None:
         alert["sinks"]["webhook"] = _attempt(alert, "webhook", lambda: send_webhook(
-            str(settings["webhook_url"]), {"alert": _public(alert)}, timeout=timeout))
+            url, {"alert": _public(alert)}, timeout=timeout))
+
+    with ThreadPoolExecutor(max_workers=len(alerts), thread_name_prefix="workbench-webhook") as pool:
+        list(pool.map(deliver, alerts))
 
 
 def _attempt(alert: dict[str, Any], what: str, action: Callable[[], str]) -> str:

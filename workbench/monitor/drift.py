@@ -12,15 +12,15 @@ two-proportion Z-test for two values) on small references, else the Jensen-Shann
 Numeric means a numeric dtype other than bool, whatever its values. That is Evidently's rule for
 a column declared numerical (``DataDefinition(numerical_columns=...)``). Where ours differs:
 Evidently *infers* an integer-dtype column with at most 10 distinct values (in the current
-data) to be categorical, so its 6-10-valued integer columns get chi-square / Jensen-Shannon,
+data; ``infer_column_type`` of evidently 0.7, used when no definition is given) to be categorical, so its 6-10-valued integer columns get chi-square / Jensen-Shannon,
 ours KS / Wasserstein. We keep them numeric on purpose: such columns are mostly counts (late
 payments, dependents) and a small current sample often holds a tail value the reference lacks,
 which Evidently's chi-square scores as p = 0. On two samples of one distribution (600 vs 300
 rows, 20 seeds) that rule flagged the 7-valued ``num_late_payments`` 13 times and the 6-valued
-``num_dependents`` 5 times, KS once and never. For an integer code whose order means nothing,
-pass ``stattest={"code": "chisquare"}`` (or store it as strings). Evidently also infers a string
-column with more distinct values than half its rows to be text; ours tests every string column
-as categorical.
+``num_dependents`` 5 times, KS once and never. An integer code whose order means nothing is
+best stored as strings or a pandas ``category``: then it is tested as categories. Evidently also
+infers a string column with more distinct values than half its rows to be text; ours tests every
+string column as categorical.
 """
 
 from __future__ import annotations
