@@ -140,7 +140,8 @@ def check_labelled(labelled: pd.DataFrame, task: str) -> tuple[pd.DataFrame, lis
         return labelled, []
     if not task_named(task).classifier:
         return check_regression_labels(labelled), []
-    labels, predicted = set(label_text(labelled["label"])), set(label_text(labelled["prediction"]))
+    labels = set(label_text(labelled["label"]).tolist())
+    predicted = set(label_text(labelled["prediction"]).tolist())
     if labels & predicted:
         return labelled, []
     return labelled, [f"None of the labels (e.g. {sorted(labels)[0]!r}) is a class the model predicted "

@@ -51,6 +51,13 @@ def _band(fig: go.Figure, starts: list[str], intervals: list[tuple[float, float]
                              hoverinfo="skip"))
 
 
+def _evaluate_line(fig: go.Figure, value: float, color: str, title: str) -> None:
+    """Evaluate's value as a dotted line, named in the legend (annotations of close values overlap)."""
+    fig.add_hline(y=value, line_dash="dot", line_color=color)
+    fig.add_trace(go.Scatter(x=[None], y=[None], mode="lines", line={"dash": "dot", "color": color},
+                             name=f"Evaluate {title} {value:.3g}", legendgroup=title))
+
+
 def _panel(report: MonitorReport, metrics: tuple[str, ...]) -> go.Figure:
     fig = go.Figure()
     windows = report.performance
@@ -67,9 +74,7 @@ def _panel(report: MonitorReport, metrics: tuple[str, ...]) -> go.Figure:
                           "<br>%{customdata[2]} labelled<extra></extra>",
         ))
         if metric in report.reference_metrics:
-            fig.add_hline(y=report.reference_metrics[metric], line_dash="dot", line_color=color,
-                          annotation_text=f"Evaluate {title} {report.reference_metrics[metric]:.3g}",
-                          annotation_font_color=color)
+            _evaluate_line(fig, report.reference_metrics[metric], color, title)
     fig.update_yaxes(title=_AXES.get(metrics[0], "on labelled predictions"))
     names = ", ".join(METRIC_TITLES.get(m, m) for m in metrics)
     return style(fig, title=f"Performance per window: {names} (shaded: 95 % interval)", height=320)
@@ -84,10 +89,15 @@ def performance_rows(report: MonitorReport) -> list[dict[str, Any]]:
     """Performance per window as table rows: each metric as ``value [low, high]``."""
     metrics = [m for panel in PERFORMANCE_PANELS.get(report.task, ()) for m in panel]
     return [
-        {"window": p.start, "labelled": p.n_labelled,
+        {"window": _when(p.start), "labelled": p.n_labelled,
          **{METRIC_TITLES.get(m, m): _with_interval(p.value(m), p.interval(m)) for m in metrics}}
         for p in report.performance
     ]
+
+
+def _when(iso: str) -> str:
+    """A window start as a date, with the time when the window does not start at midnight."""
+    return iso[:10] if iso[11:19] == "00:00:00" else iso[:16].replace("T", " ")
 
 
 def _with_interval(value: float, bounds: tuple[float, float]) -> str:
