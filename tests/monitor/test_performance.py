@@ -66,3 +66,20 @@ def test_windows_follow_the_timestamps():
     assert WindowPerformance.from_dict(
         {"start": "a", "end": "b", "n_labelled": 3, "accuracy": 0.5, "accuracy_interval": [0.1, None],
          "roc_auc": None, "roc_auc_interval": [None, None]}).interval("accuracy")[0] == 0.1
+
+
+def test_without_a_positive_label_the_probability_is_for_the_last_class():
+    """As scikit-learn orders classes: numbers as numbers, text as text."""
+    from workbench.monitor.performance import last_class
+
+    def frame(labels, predicted):
+        return pd.DataFrame({"label": labels, "prediction": predicted})
+
+    assert last_class(frame([2, 10, 2], [10, 2, 2])) == 10
+    assert last_class(frame(["yes", "no"], ["no", "no"])) == "yes"
+    assert last_class(frame([], [])) == 1
+    labels, scores = np.array(["no", "yes", "yes", "no"]), np.array([0.2, 0.9, 0.6, 0.7])
+    values, _ = score_rows(pd.DataFrame({"label": labels, "prediction": np.where(scores > 0.5, "yes", "no"),
+                                         "probability": scores}), SCORERS["binary"],
+                           positive_label=last_class(frame(labels, labels)), n_bootstrap=20, seed=0)
+    assert values["roc_auc"] == pytest.approx(sk.roc_auc_score(labels == "yes", scores), abs=1e-12)

@@ -29,6 +29,7 @@ __all__ = [
     "WindowPerformance",
     "check_labelled",
     "join_labels",
+    "last_class",
     "load_labels",
     "overall",
     "performance_by_window",
@@ -146,6 +147,19 @@ def check_labelled(labelled: pd.DataFrame, task: str) -> tuple[pd.DataFrame, lis
         return labelled, []
     return labelled, [f"None of the labels (e.g. {sorted(labels)[0]!r}) is a class the model predicted "
                       f"(e.g. {sorted(predicted)[0]!r}): check that the labels use the model's class values."]
+
+
+def last_class(labelled: pd.DataFrame) -> Any:
+    """The class a binary model's logged ``probability`` is for when ``positive_label`` is not set.
+
+    scikit-learn sorts a classifier's classes and the log keeps the last one's probability: the
+    largest of the labels and predictions, numbers compared as numbers (1 when there are none).
+    """
+    values = pd.concat([labelled["label"], labelled["prediction"]]).dropna().unique() if not labelled.empty else []
+    if not len(values):
+        return 1
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce")
+    return numbers.max() if numbers.notna().all() else max(label_text(pd.Series(values)).tolist())
 
 
 def _window(part: pd.DataFrame, task: str, positive_label: Any, n_bootstrap: int,

@@ -31,6 +31,7 @@ from workbench.monitor.performance import (
     WindowPerformance,
     check_labelled,
     join_labels,
+    last_class,
     load_labels,
     overall,
     performance_by_window,
@@ -192,7 +193,7 @@ def _performance(project: Any, task: TaskType, labelled: pd.DataFrame, window: s
     notes.extend(label_notes)
     positive = project.config.data.positive_label
     scoring: dict[str, Any] = {
-        "task": task.name, "positive_label": 1 if positive is None else positive,
+        "task": task.name, "positive_label": last_class(labelled) if positive is None else positive,
         "n_bootstrap": int(project.config.sections.get("monitor", {}).get("n_bootstrap", 200)),
     }
     windows = performance_by_window(labelled, window=window, origin=origin, **scoring) if window else []
