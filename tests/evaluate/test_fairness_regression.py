@@ -45,6 +45,7 @@ def _regression_project(project: Project, **limits: float) -> Project:
     config = project.root / "workbench.toml"
     text = re.sub(r'(?m)^task = .*$', 'task = "regression"', config.read_text(encoding="utf-8"))
     text = text.replace('fairness_evidence = "interval"', 'fairness_evidence = "estimate"')
+    text = text.replace('metric = "latest_auc_drop"', 'metric = "latest_mae_rise"')  # the demo's ROC AUC rule, for a regression
     text = text.replace("[gates.evaluate]\n", "[gates.evaluate]\n" + "".join(f"{k} = {v}\n" for k, v in limits.items()))
     config.write_text(text, encoding="utf-8")
     return Project.load(project.root)
