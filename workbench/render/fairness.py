@@ -110,7 +110,7 @@ def blocks(report: FairnessReport) -> Iterator[str]:
     figures = GROUP_VIEWS[report.task]
     yield html.section("Groups", *(html.figure(f) for g in report.groupings for f in figures(report, g)))
     if report.mitigation:
-        rows = [dict(vars(m)) for m in report.mitigation]
+        rows = [{k.replace("_", " "): v for k, v in vars(m).items()} for m in report.mitigation]
         yield html.section("Mitigation", html.figure(tradeoff_figure(report)), html.text(report.mitigation_note), html.table(rows))
     elif report.mitigation_note:
         yield html.section("Mitigation", html.text(report.mitigation_note))
