@@ -186,7 +186,7 @@ def test_multiclass_gates_on_the_one_vs_rest_auc_and_fairness_does_not_apply(win
     assert by_name["min_margin_over_baseline"].reason.startswith("ROC AUC (one-vs-rest, macro) margin over the baseline")
     assert gates.passed and by_name["fairness"].passed
     assert by_name["fairness"].reason == (
-        "fairness: not applicable — the project names no sensitive column ([data] sensitive in workbench.toml)"
+        "fairness: not applicable — the project names no sensitive column ([data] sensitive)"
     )
     worse = dataclasses.replace(metrics, metrics={**metrics.metrics, "roc_auc": 0.62})
     failed = evaluation_gates(project, metrics=worse)

@@ -36,7 +36,7 @@ def _split(X: pd.DataFrame, y: pd.Series, *, stratify: bool) -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def wine() -> SimpleNamespace:
+def wine_review() -> SimpleNamespace:
     """Wine on four weak columns (so the model makes mistakes), labels as names, a logistic model."""
     X, y = load_wine(return_X_y=True, as_frame=True)
     data = _split(X[["alcohol", "malic_acid", "ash", "magnesium"]], y.map(CULTIVARS).rename("cultivar"), stratify=True)
@@ -48,7 +48,7 @@ def wine() -> SimpleNamespace:
 
 
 @pytest.fixture(scope="module")
-def diabetes() -> SimpleNamespace:
+def diabetes_review() -> SimpleNamespace:
     X, y = load_diabetes(return_X_y=True, as_frame=True)
     data = _split(X, y, stratify=False)
     data.model = LinearRegression().fit(data.X_train, data.y_train)
@@ -58,10 +58,10 @@ def diabetes() -> SimpleNamespace:
     return data
 
 
-def test_multiclass_metrics_equal_sklearn(wine) -> None:
-    report, y = wine.report, wine.y_test
-    proba, predicted = wine.model.predict_proba(wine.X_test), wine.model.predict(wine.X_test)
-    classes = wine.model.classes_
+def test_multiclass_metrics_equal_sklearn(wine_review) -> None:
+    report, y = wine_review.report, wine_review.y_test
+    proba, predicted = wine_review.model.predict_proba(wine_review.X_test), wine_review.model.predict(wine_review.X_test)
+    classes = wine_review.model.classes_
     assert report.task == "multiclass" and report.primary_metric == "roc_auc"
     assert report.metrics == pytest.approx({
         "roc_auc": skm.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes),
@@ -77,12 +77,12 @@ def test_multiclass_metrics_equal_sklearn(wine) -> None:
     assert report.positive_label is None and report.threshold is None
 
 
-def test_per_class_figures_equal_sklearn(wine) -> None:
-    y, proba = wine.y_test, wine.model.predict_proba(wine.X_test)
-    predicted, classes = wine.model.predict(wine.X_test), wine.model.classes_
+def test_per_class_figures_equal_sklearn(wine_review) -> None:
+    y, proba = wine_review.y_test, wine_review.model.predict_proba(wine_review.X_test)
+    predicted, classes = wine_review.model.predict(wine_review.X_test), wine_review.model.classes_
     precision, recall, f1, support = skm.precision_recall_fscore_support(y, predicted, labels=classes, zero_division=np.nan)
     auc = skm.roc_auc_score(y, proba, multi_class="ovr", average=None, labels=classes)
-    found = wine.report.class_metrics
+    found = wine_review.report.class_metrics
     assert [c.label for c in found] == list(classes)
     assert [c.support for c in found] == list(support)
     for name, expected in (("precision", precision), ("recall", recall), ("f1", f1), ("roc_auc", auc)):
@@ -124,62 +124,62 @@ def test_a_resample_without_a_class_gives_an_undefined_auc_like_sklearn() -> Non
     assert found["f1_macro"][0] == pytest.approx(skm.f1_score(truth[rows[0]], proba[rows[0]].argmax(axis=1), average="macro"))
 
 
-def test_multiclass_intervals_are_percentiles_of_the_seeded_resamples(wine) -> None:
-    y = wine.y_test.to_numpy()
-    predicted = wine.model.predict(wine.X_test)
+def test_multiclass_intervals_are_percentiles_of_the_seeded_resamples(wine_review) -> None:
+    y = wine_review.y_test.to_numpy()
+    predicted = wine_review.model.predict(wine_review.X_test)
     indices = np.random.default_rng(4).integers(0, y.size, size=(100, y.size))
     f1 = [skm.f1_score(y[rows], predicted[rows], average="macro") for rows in indices]
-    assert wine.report.intervals["f1_macro"] == pytest.approx(tuple(np.percentile(f1, [2.5, 97.5])), abs=1e-12)
-    assert set(wine.report.intervals) == set(wine.report.metrics)
+    assert wine_review.report.intervals["f1_macro"] == pytest.approx(tuple(np.percentile(f1, [2.5, 97.5])), abs=1e-12)
+    assert set(wine_review.report.intervals) == set(wine_review.report.metrics)
 
 
-def test_multiclass_baseline_is_the_class_prior_and_the_comparison_is_paired(wine) -> None:
-    baseline = wine.report.comparison("baseline")
+def test_multiclass_baseline_is_the_class_prior_and_the_comparison_is_paired(wine_review) -> None:
+    baseline = wine_review.report.comparison("baseline")
     assert baseline.description == "Dummy (class prior of the training labels)"
     assert baseline.metrics["roc_auc"] == 0.5
-    majority = wine.y_train.value_counts().idxmax()
-    assert baseline.metrics["accuracy"] == pytest.approx(float(np.mean(wine.y_test == majority)), abs=1e-12)
+    majority = wine_review.y_train.value_counts().idxmax()
+    assert baseline.metrics["accuracy"] == pytest.approx(float(np.mean(wine_review.y_test == majority)), abs=1e-12)
     low, high = baseline.intervals["f1_macro"]
-    assert low <= wine.report.margin_over("baseline", "f1_macro") <= high
-    champion = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(wine.X_train, wine.y_train)
-    again = evaluate_model(wine.model, wine.X_test, wine.y_test, champion=champion, n_bootstrap=20)
-    expected = wine.report.metrics["log_loss"] - skm.log_loss(wine.y_test, champion.predict_proba(wine.X_test))
+    assert low <= wine_review.report.margin_over("baseline", "f1_macro") <= high
+    champion = HistGradientBoostingClassifier(max_iter=20, random_state=0).fit(wine_review.X_train, wine_review.y_train)
+    again = evaluate_model(wine_review.model, wine_review.X_test, wine_review.y_test, champion=champion, n_bootstrap=20)
+    expected = wine_review.report.metrics["log_loss"] - skm.log_loss(wine_review.y_test, champion.predict_proba(wine_review.X_test))
     assert again.comparison("champion").differences["log_loss"] == pytest.approx(expected, abs=1e-12)
 
 
-def test_multiclass_curves_are_one_vs_rest_per_class(wine) -> None:
-    curves = wine.report.curves
+def test_multiclass_curves_are_one_vs_rest_per_class(wine_review) -> None:
+    curves = wine_review.report.curves
     assert sorted(curves) == ["calibration", "roc:barbera", "roc:barolo", "roc:grignolino"]
-    proba = wine.model.predict_proba(wine.X_test)
-    fpr, tpr, _ = skm.roc_curve(wine.y_test == "barolo", proba[:, 1])
+    proba = wine_review.model.predict_proba(wine_review.X_test)
+    fpr, tpr, _ = skm.roc_curve(wine_review.y_test == "barolo", proba[:, 1])
     assert curves["roc:barolo"].x == pytest.approx(tuple(fpr)) and curves["roc:barolo"].y == pytest.approx(tuple(tpr))
-    assert sum(curves["calibration"].counts) == len(wine.y_test)
+    assert sum(curves["calibration"].counts) == len(wine_review.y_test)
 
 
-def test_multiclass_report_round_trips_and_old_reports_read_as_binary(wine, credit) -> None:
-    again = load_report(wine.report.to_json())
-    assert again.to_dict() == wine.report.to_dict() and again.class_metrics == wine.report.class_metrics
+def test_multiclass_report_round_trips_and_old_reports_read_as_binary(wine_review, credit) -> None:
+    again = load_report(wine_review.report.to_json())
+    assert again.to_dict() == wine_review.report.to_dict() and again.class_metrics == wine_review.report.class_metrics
     binary = evaluate_model(credit.model, credit.X_test, credit.y_test, n_bootstrap=0)
     old = {**binary.to_dict(), "task": "classification"}
     old.pop("class_metrics")  # written before the field existed
     assert load_report(old).task == "binary" and load_report(old).primary_metric == "roc_auc"
 
 
-def test_a_classifier_with_three_classes_is_reviewed_as_multiclass_without_naming_the_task(wine) -> None:
-    report = evaluate_model(wine.model, wine.X_test, wine.y_test, n_bootstrap=0)
-    assert report.task == "multiclass" and report.metrics == wine.report.metrics
+def test_a_classifier_with_three_classes_is_reviewed_as_multiclass_without_naming_the_task(wine_review) -> None:
+    report = evaluate_model(wine_review.model, wine_review.X_test, wine_review.y_test, n_bootstrap=0)
+    assert report.task == "multiclass" and report.metrics == wine_review.report.metrics
 
 
-def test_regression_metrics_equal_sklearn(diabetes) -> None:
-    report, y = diabetes.report, diabetes.y_test
-    predicted = diabetes.model.predict(diabetes.X_test)
+def test_regression_metrics_equal_sklearn(diabetes_review) -> None:
+    report, y = diabetes_review.report, diabetes_review.y_test
+    predicted = diabetes_review.model.predict(diabetes_review.X_test)
     assert report.task == "regression" and report.primary_metric == "r2"
     assert report.metrics == pytest.approx({
         "r2": skm.r2_score(y, predicted), "mae": skm.mean_absolute_error(y, predicted),
         "rmse": skm.root_mean_squared_error(y, predicted),
     }, abs=1e-12)
     baseline = report.comparison("baseline")
-    mean = np.full(len(y), diabetes.y_train.mean())
+    mean = np.full(len(y), diabetes_review.y_train.mean())
     assert baseline.metrics["rmse"] == pytest.approx(skm.root_mean_squared_error(y, mean), abs=1e-12)
     assert report.margin_over("baseline", "mae") == pytest.approx(
         skm.mean_absolute_error(y, predicted) - skm.mean_absolute_error(y, mean), abs=1e-12
@@ -209,40 +209,41 @@ def test_binary_metrics_on_breast_cancer_equal_sklearn() -> None:
     assert report.class_metrics == ()
 
 
-def test_multiclass_bad_input_is_named(wine) -> None:
+def test_multiclass_bad_input_is_named(wine_review) -> None:
     with pytest.raises(ParameterError, match=r"positive_label='barolo' applies to binary classification, but this review is multiclass"):
-        evaluate_model(wine.model, wine.X_test, wine.y_test, positive_label="barolo")
+        evaluate_model(wine_review.model, wine_review.X_test, wine_review.y_test, positive_label="barolo")
     with pytest.raises(ParameterError, match=r"threshold=0.5 applies to binary classification.*Leave threshold out"):
-        evaluate_model(wine.model, wine.X_test, wine.y_test, threshold=0.5)
-    svc = LinearSVC().fit(wine.X_train, wine.y_train)
+        evaluate_model(wine_review.model, wine_review.X_test, wine_review.y_test, threshold=0.5)
+    svc = LinearSVC().fit(wine_review.X_train, wine_review.y_train)
     with pytest.raises(ModelError, match=r"The model \(LinearSVC\) has no predict_proba.*CalibratedClassifierCV"):
-        evaluate_model(svc, wine.X_test, wine.y_test)
-    calibrated = CalibratedClassifierCV(LinearSVC()).fit(wine.X_train, wine.y_train)  # the fix the message names
-    assert evaluate_model(calibrated, wine.X_test, wine.y_test, n_bootstrap=0).task == "multiclass"
-    unknown = wine.y_test.replace({"barolo": "nebbiolo"})
+        evaluate_model(svc, wine_review.X_test, wine_review.y_test)
+    calibrated = CalibratedClassifierCV(LinearSVC()).fit(wine_review.X_train, wine_review.y_train)  # the fix the message names
+    assert evaluate_model(calibrated, wine_review.X_test, wine_review.y_test, n_bootstrap=0).task == "multiclass"
+    unknown = wine_review.y_test.replace({"barolo": "nebbiolo"})
     with pytest.raises(DataError, match=r"labels of y include 'nebbiolo', which are not among the model's classes"):
-        evaluate_model(wine.model, wine.X_test, unknown)
-    missing = wine.y_test.where(wine.y_test != "barolo", None)
+        evaluate_model(wine_review.model, wine_review.X_test, unknown)
+    missing = wine_review.y_test.where(wine_review.y_test != "barolo", None)
     with pytest.raises(DataError, match=r"y has 15 missing labels"):
-        evaluate_model(wine.model, wine.X_test, missing, task="multiclass")
-    with pytest.raises(DataError, match=r"y has 3 classes \(barbera, barolo, grignolino\), but the task is binary classification"):
-        evaluate_model(wine.model, wine.X_test, wine.y_test, task="binary")
+        evaluate_model(wine_review.model, wine_review.X_test, missing, task="multiclass")
+    with pytest.raises(ModelError, match=r"The review was asked for task 'binary', but the model is a multiclass "
+                                         r"classification model with 3 classes\. Pass task=\"multiclass\""):
+        evaluate_model(wine_review.model, wine_review.X_test, wine_review.y_test, task="binary")
     many = pd.Series(np.arange(60))
     with pytest.raises(DataError, match=r"y has 60 classes \(0, 1, 2, 3, 4…\), but the task is multiclass classification "
                        r"\(at most 50 classes\)\. If the target is a quantity, use task=\"regression\""):
-        evaluate_model(wine.model, wine.X_train.iloc[:60], many)
+        evaluate_model(wine_review.model, wine_review.X_train.iloc[:60], many)
     with pytest.raises(ParameterError, match=r"Unknown task 'ordinal'"):
-        evaluate_model(wine.model, wine.X_test, wine.y_test, task="ordinal")
+        evaluate_model(wine_review.model, wine_review.X_test, wine_review.y_test, task="ordinal")
 
 
-def test_regression_bad_input_is_named(diabetes) -> None:
-    infinite = diabetes.y_test.copy()
+def test_regression_bad_input_is_named(diabetes_review) -> None:
+    infinite = diabetes_review.y_test.copy()
     infinite.iloc[:2] = np.inf
     with pytest.raises(DataError, match=r"y has 2 infinite values\. Drop or correct those rows"):
-        evaluate_model(diabetes.model, diabetes.X_test, infinite)
-    missing = diabetes.y_test.copy()
+        evaluate_model(diabetes_review.model, diabetes_review.X_test, infinite)
+    missing = diabetes_review.y_test.copy()
     missing.iloc[:3] = np.nan
     with pytest.raises(DataError, match=r"y has 3 missing values"):
-        evaluate_model(diabetes.model, diabetes.X_test, missing)
+        evaluate_model(diabetes_review.model, diabetes_review.X_test, missing)
     with pytest.raises(ParameterError, match=r"positive_label=1 applies to binary classification, but this review is regression"):
-        evaluate_model(diabetes.model, diabetes.X_test, diabetes.y_test, positive_label=1)
+        evaluate_model(diabetes_review.model, diabetes_review.X_test, diabetes_review.y_test, positive_label=1)

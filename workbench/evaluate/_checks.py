@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError, ModelError
-from workbench.tasks import MAX_CLASSES, TASKS, TaskType, task_named
+from workbench.tasks import MAX_CLASSES, task_named
 
 __all__ = [
     "as_array",
@@ -22,7 +22,6 @@ __all__ = [
     "class_probabilities",
     "model_name",
     "positive_scores",
-    "resolve_task",
 ]
 
 
@@ -140,26 +139,8 @@ def check_regression_target(y: np.ndarray, *, name: str = "y") -> np.ndarray:
         found = " and ".join(
             f"{count:,} {kind} values" for count, kind in ((missing, "missing"), (infinite, "infinite")) if count
         )
-        raise DataError(f"{name} has {found}.", hint="Drop or correct those rows first: a regression target must be a finite number.")
+        raise DataError(f"{name} has {found}.", hint="Drop or correct those rows first: a regression review needs finite numbers.")
     return values
-
-
-def resolve_task(model: Any, y: np.ndarray, task: str | None) -> TaskType:
-    """``task`` if given (a TASKS name), else the model's kind, else the target's.
-
-    A classifier is binary with at most two classes (its ``classes_``, else the labels'),
-    multiclass beyond; a regressor is regression; any other model is judged by its target
-    (continuous numbers are a regression target).
-    """
-    from sklearn.base import is_classifier, is_regressor
-
-    if task is not None:
-        return task_named(task)
-    if is_regressor(model) or (not is_classifier(model) and _looks_continuous(y)):
-        return TASKS["regression"]
-    classes = getattr(model, "classes_", None)
-    count = len(classes) if classes is not None else np.unique(y[~pd.isna(y)]).size
-    return TASKS["binary" if count <= 2 else "multiclass"]
 
 
 def model_name(model: Any) -> str:

@@ -25,7 +25,7 @@ from typing import Any, Self
 import numpy as np
 
 from workbench.evaluate._bootstrap import interval, resample_weights
-from workbench.evaluate._checks import as_array, check_same_length, model_name, resolve_task
+from workbench.evaluate._checks import as_array, check_same_length, model_name
 from workbench.evaluate._curves import OVR_ROC_PREFIX
 from workbench.evaluate._metric_records import (
     ClassMetrics,
@@ -37,6 +37,7 @@ from workbench.evaluate._metric_records import (
     numbers,
     pairs,
 )
+from workbench.evaluate._task_of import resolve_task
 from workbench.evaluate._task_reviews import REVIEWS, Scored, TaskReview
 from workbench.evaluate.baselines import ChampionModel, fit_dummy
 from workbench.exceptions import WorkbenchWarning
@@ -200,7 +201,7 @@ def evaluate_model(
     """
     labels = as_array(y, "y")
     n_rows = check_same_length(X=X, y=labels)
-    kind = resolve_task(model, labels, task)
+    kind = resolve_task(task, model=model, y=labels, review="metrics review")
     review = REVIEWS[kind.name](model, labels, positive_label=positive_label, threshold=threshold)
     scored = [review.predict("model", model_name(model), model, X)]
     dummy, description = fit_dummy(kind.name, labels, baseline=baseline, X_train=X_train, y_train=y_train)

@@ -52,9 +52,9 @@ def review_project(
 ) -> ProjectReview:
     """Review ``model_uri`` (default: the latest evaluate run's model) on the project's test split.
 
-    The project's task decides the metrics and gates; fairness is reviewed when the project
-    names sensitive columns (``mitigate`` compares fairlearn's ThresholdOptimizer, which
-    applies to binary tasks only), and its gates pass as "not applicable" otherwise.
+    The project's task decides the metrics, the fairness review and the gates. Without
+    sensitive columns the fairness review is "not applicable" (a report that says so, which
+    the gates pass); ``mitigate`` compares fairlearn's ThresholdOptimizer, for binary tasks.
 
     Examples
     --------
@@ -81,13 +81,12 @@ def review_project(
         X_train=split.X_train, y_train=split.y_train, champion=load_champion(project),
         n_bootstrap=n_bootstrap, seed=seed, positive_label=positive,
     )
-    fairness = None
-    if project.config.data.sensitive:
-        fairness = assess_fairness(
-            model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test,
-            min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
-            n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate and task.name == "binary", positive_label=positive,
-        )
-    explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed)
+    # Without a sensitive column the review is "not applicable": a report that says so, which gates pass.
+    fairness = assess_fairness(
+        model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test, task=task.name,
+        min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
+        n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate, positive_label=positive,
+    )
+    explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed, task=task.name)
     gates = evaluation_gates(project, metrics=metrics, fairness=fairness, explanation=explanation)
     return ProjectReview(uri, metrics, fairness, explanation, gates)
