@@ -174,8 +174,11 @@ def _multiclass_columns(scored: Scored) -> dict[str, Any]:
 def _multiclass_logged(scored: Scored) -> tuple[list[float | None], list[str | None]]:
     if scored.probabilities is None or scored.classes is None:
         return _nothing(scored)
-    frame = pd.DataFrame(np.asarray(scored.probabilities, dtype=float), columns=_keys(scored))
-    texts = frame.to_json(orient="records", lines=True, double_precision=15).splitlines() if len(frame) else []
+    # repr() of a float is its shortest exact text (pandas' to_json rounds to 15 decimals, which
+    # loses the digits of a small probability); keys are JSON-escaped once.
+    prefixes = [json.dumps(key) + ":" for key in _keys(scored)]
+    texts = ["{" + ",".join(p + repr(v) for p, v in zip(prefixes, row, strict=True)) + "}"
+             for row in np.asarray(scored.probabilities, dtype=float).tolist()]
     predicted = _predicted_probability(scored)
     return [None if np.isnan(p) else p for p in predicted.tolist()], list(texts)
 
