@@ -7,6 +7,7 @@ multiclass ``prediction`` and one ``probability_<class>`` per class; regression 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tempfile
@@ -170,6 +171,10 @@ class _Writer:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
+        if self.table_writer is not None:
+            # Closed before its file: left to the garbage collector it would write into a closed file.
+            with contextlib.suppress(Exception):
+                self.table_writer.close()
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
 
