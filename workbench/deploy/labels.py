@@ -19,18 +19,25 @@ characters are refused for every model: nothing arbitrary is stored. When the lo
 record the model's classes (logs written before they were recorded, or ``log_batch`` without
 them), labels take the kind of the request's logged predictions and are not checked against
 a class list.
+
+The second half records them for :func:`workbench.deploy.write_feedback`: the request's row
+count and label kind from the log, the rows a body labels (each once, in range), and the write
+that refuses a row already labelled unless it replaces (and counts) the label.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
+import sqlite3
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from workbench.exceptions import LabelError
+from workbench.exceptions import DataError, DuplicateLabelError, LabelError
 
-__all__ = ["MAX_LABEL_CHARS", "LabelKind", "read_labels"]
+__all__ = ["MAX_LABEL_CHARS", "LabelKind", "labelled_request", "read_labels", "row_pairs", "store_labels"]
 
 MAX_LABEL_CHARS = 256
 _SHOWN = 10  # refused labels listed in an error (the count says how many there were)
@@ -204,3 +211,75 @@ _HINTS = {
     "boolean": "Send true or false per row, like the predictions; nothing was recorded.",
     "text": "Send the class as text per row, like the predictions; nothing was recorded.",
 }
+
+
+# -- recording: which request, which rows, and the write ------------------------------------
+def labelled_request(conn: sqlite3.Connection, request_id: str) -> tuple[int, LabelKind]:
+    """The row count of a request answered 200, and the kind its labels are read as."""
+    known = conn.execute("SELECT n_rows, status_code, task, classes FROM requests WHERE request_id = ?",
+                         (request_id,)).fetchone()
+    if known is None:
+        raise DataError(f"unknown request id {short(request_id, 80)}", hint="use the request_id of a logged response")
+    n_rows, status, task, classes = known
+    if status != 200:
+        raise DataError(f"request {request_id} was answered {status}, not 200: it has no predictions to label",
+                        hint="post labels only for the request_id of a successful (200) answer")
+    kind = LabelKind.for_model(task, json.loads(classes) if classes else None)
+    if kind is None:  # a log that does not say: labels take the kind of the logged predictions
+        first = conn.execute("SELECT prediction FROM predictions WHERE request_id = ? AND variant != 'shadow' "
+                             "LIMIT 1", (request_id,)).fetchone()
+        kind = LabelKind.like(json.loads(first[0]) if first and first[0] is not None else None)
+    return int(n_rows), kind
+
+
+def row_pairs(labels: Any, n_rows: int, request_id: str) -> list[tuple[int, Any]]:
+    """``(row, label)`` pairs of a labels list or ``{row: label}``; bad or repeated rows are a LabelError."""
+    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence | Mapping):
+        raise LabelError(f"labels must be a list (one per row) or an object {{row: label}}, not "
+                         f"{type(labels).__name__}", hint='send e.g. [1, 0] or {"0": 1}')
+    if len(labels) > n_rows:  # before any per-label work: a huge body costs one comparison
+        raise LabelError(f"{len(labels):,} labels for request {request_id}, which has {n_rows:,} row(s)",
+                         count=len(labels), hint="send at most one label per row of the request")
+    items = labels.items() if isinstance(labels, Mapping) else enumerate(labels)
+    pairs = [(row_number(row), label) for row, label in items]
+    rows = [row for row, _ in pairs]
+    bad = [row for row in rows if not 0 <= row < n_rows]
+    if bad:
+        shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10:,} more" if len(bad) > 10 else "")
+        raise LabelError(f"rows {shown} out of range for request {request_id} ({n_rows} rows)", count=len(bad),
+                         hint=f"rows are numbered from 0 to {n_rows - 1}")
+    if len(set(rows)) != len(rows):
+        repeated = sorted(row for row, count in Counter(rows).items() if count > 1)[:10]
+        raise LabelError(f"row(s) {', '.join(map(str, repeated))} labelled more than once in one call",
+                         hint="send each row's label once")
+    return pairs
+
+
+def store_labels(conn: sqlite3.Connection, request_id: str, records: list[tuple], *, replace: bool) -> None:
+    """Insert labels; a row already labelled is refused unless ``replace`` (then counted in ``replaced``)."""
+    if not replace:
+        done = {row for (row,) in conn.execute("SELECT row FROM feedback WHERE request_id = ?", (request_id,))}
+        again = sorted(done.intersection(row for _, row, _, _ in records))
+        if again:
+            shown = ", ".join(map(str, again[:10])) + (f" and {len(again) - 10:,} more" if len(again) > 10 else "")
+            raise DuplicateLabelError(
+                f"row(s) {shown} of request {request_id} already have a label; nothing was recorded",
+                rows=again[:10],
+                hint="send only rows without a label, or replace=true (\"replace\": true in /v1/feedback) "
+                     "to correct them (each replacement is counted in the feedback's 'replaced' column)",
+            )
+    conn.executemany(
+        "INSERT INTO feedback (request_id, row, label, timestamp) VALUES (?,?,?,?) "
+        "ON CONFLICT (request_id, row) DO UPDATE SET label = excluded.label, timestamp = excluded.timestamp, "
+        "replaced = feedback.replaced + 1", records)
+
+
+def row_number(row: Any) -> int:
+    """A row index from a labels list position or a ``{row: label}`` key (JSON keys are text)."""
+    if isinstance(row, int) and not isinstance(row, bool):
+        return row
+    text = row.strip() if isinstance(row, str) else None
+    if text is None or not text.lstrip("-").isdigit() or len(text) > 12:
+        raise LabelError(f"label key {short(row)} is not a row number",
+                         hint='key labels by row index, e.g. {"0": 1, "2": 0}, or send a list')
+    return int(text)

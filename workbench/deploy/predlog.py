@@ -18,7 +18,6 @@ import json
 import math
 import sqlite3
 import uuid
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -28,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.develop.answers import Scored, answer_format
-from workbench.exceptions import DataError, DuplicateLabelError, LabelError
+from workbench.exceptions import DataError
 
 # Columns added after the first version of the log are at the end of their table, in the
 # order _ADDED lists them, whether the table was created with them or migrated.
@@ -296,17 +295,17 @@ def write_feedback(project: Any, request_id: str, labels: Sequence[Any] | Mappin
     >>> write_feedback(project, request_id, {"1": 1}, replace=True)  # a correction  # doctest: +SKIP
     1
     """
-    from workbench.deploy.labels import read_labels
+    from workbench.deploy.labels import labelled_request, read_labels, row_pairs, store_labels
 
     conn = connect(project)
     try:
-        n_rows, kind = _labelled_request(conn, request_id)
-        pairs = read_labels(_row_pairs(labels, n_rows, request_id), kind, request_id=request_id)
+        n_rows, kind = labelled_request(conn, request_id)
+        pairs = read_labels(row_pairs(labels, n_rows, request_id), kind, request_id=request_id)
         stamp = _now()
         records = [(request_id, row, json.dumps(label), stamp) for row, label in pairs]
         conn.execute("BEGIN IMMEDIATE")  # the duplicate check and the write see the same log
         try:
-            _store_labels(conn, request_id, records, replace=replace)
+            store_labels(conn, request_id, records, replace=replace)
         except BaseException:
             conn.execute("ROLLBACK")
             raise
@@ -314,81 +313,6 @@ def write_feedback(project: Any, request_id: str, labels: Sequence[Any] | Mappin
     finally:
         conn.close()
     return len(records)
-
-
-def _labelled_request(conn: sqlite3.Connection, request_id: str) -> tuple[int, Any]:
-    """The row count of a request answered 200, and the kind its labels are read as."""
-    from workbench.deploy.labels import LabelKind, short
-
-    known = conn.execute("SELECT n_rows, status_code, task, classes FROM requests WHERE request_id = ?",
-                         (request_id,)).fetchone()
-    if known is None:
-        raise DataError(f"unknown request id {short(request_id, 80)}", hint="use the request_id of a logged response")
-    n_rows, status, task, classes = known
-    if status != 200:
-        raise DataError(f"request {request_id} was answered {status}, not 200: it has no predictions to label",
-                        hint="post labels only for the request_id of a successful (200) answer")
-    kind = LabelKind.for_model(task, json.loads(classes) if classes else None)
-    if kind is None:  # a log that does not say: labels take the kind of the logged predictions
-        first = conn.execute("SELECT prediction FROM predictions WHERE request_id = ? AND variant != 'shadow' "
-                             "LIMIT 1", (request_id,)).fetchone()
-        kind = LabelKind.like(json.loads(first[0]) if first and first[0] is not None else None)
-    return int(n_rows), kind
-
-
-def _row_pairs(labels: Any, n_rows: int, request_id: str) -> list[tuple[int, Any]]:
-    """``(row, label)`` pairs of a labels list or ``{row: label}``; bad or repeated rows are a LabelError."""
-    if isinstance(labels, str | bytes) or not isinstance(labels, Sequence | Mapping):
-        raise LabelError(f"labels must be a list (one per row) or an object {{row: label}}, not "
-                         f"{type(labels).__name__}", hint='send e.g. [1, 0] or {"0": 1}')
-    if len(labels) > n_rows:  # before any per-label work: a huge body costs one comparison
-        raise LabelError(f"{len(labels):,} labels for request {request_id}, which has {n_rows:,} row(s)",
-                         count=len(labels), hint="send at most one label per row of the request")
-    items = labels.items() if isinstance(labels, Mapping) else enumerate(labels)
-    pairs = [(_row_number(row), label) for row, label in items]
-    rows = [row for row, _ in pairs]
-    bad = [row for row in rows if not 0 <= row < n_rows]
-    if bad:
-        shown = ", ".join(map(str, bad[:10])) + (f" and {len(bad) - 10:,} more" if len(bad) > 10 else "")
-        raise LabelError(f"rows {shown} out of range for request {request_id} ({n_rows} rows)", count=len(bad),
-                         hint=f"rows are numbered from 0 to {n_rows - 1}")
-    if len(set(rows)) != len(rows):
-        repeated = sorted(row for row, count in Counter(rows).items() if count > 1)[:10]
-        raise LabelError(f"row(s) {', '.join(map(str, repeated))} labelled more than once in one call",
-                         hint="send each row's label once")
-    return pairs
-
-
-def _store_labels(conn: sqlite3.Connection, request_id: str, records: list[tuple], *, replace: bool) -> None:
-    """Insert labels; a row already labelled is refused unless ``replace`` (then counted in ``replaced``)."""
-    if not replace:
-        done = {row for (row,) in conn.execute("SELECT row FROM feedback WHERE request_id = ?", (request_id,))}
-        again = sorted(done.intersection(row for _, row, _, _ in records))
-        if again:
-            shown = ", ".join(map(str, again[:10])) + (f" and {len(again) - 10:,} more" if len(again) > 10 else "")
-            raise DuplicateLabelError(
-                f"row(s) {shown} of request {request_id} already have a label; nothing was recorded",
-                rows=again[:10],
-                hint="send only rows without a label, or replace=true (\"replace\": true in /v1/feedback) "
-                     "to correct them (each replacement is counted in the feedback's 'replaced' column)",
-            )
-    conn.executemany(
-        "INSERT INTO feedback (request_id, row, label, timestamp) VALUES (?,?,?,?) "
-        "ON CONFLICT (request_id, row) DO UPDATE SET label = excluded.label, timestamp = excluded.timestamp, "
-        "replaced = feedback.replaced + 1", records)
-
-
-def _row_number(row: Any) -> int:
-    """A row index from a labels list position or a ``{row: label}`` key (JSON keys are text)."""
-    from workbench.deploy.labels import short
-
-    if isinstance(row, int) and not isinstance(row, bool):
-        return row
-    text = row.strip() if isinstance(row, str) else None
-    if text is None or not text.lstrip("-").isdigit() or len(text) > 12:
-        raise LabelError(f"label key {short(row)} is not a row number",
-                         hint='key labels by row index, e.g. {"0": 1, "2": 0}, or send a list')
-    return int(text)
 
 
 def _where(since: Any, until: Any, variant: str | None) -> tuple[str, list[Any]]:
