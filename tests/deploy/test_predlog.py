@@ -195,6 +195,19 @@ def test_a_multiclass_log_keeps_every_class_probability(project, wine_model):
         write_feedback(project, other, {"0": 7})
 
 
+def test_multiclass_probabilities_without_classes_log_the_highest(project, wine_model):
+    """A result that does not carry its classes (a bare predict/predict_proba pair) still logs."""
+    robust, X = wine_model
+    rows = X.head(5)
+    bare = SimpleNamespace(predictions=robust.model.predict(rows), probabilities=robust.model.predict_proba(rows))
+    rid = log_batch(project, rows, bare, model_name="wine", model_version="1")
+    log = read_prediction_log(project)
+    np.testing.assert_allclose(log["probability"], bare.probabilities.max(axis=1), rtol=1e-12)
+    assert log["probabilities"].isna().all()  # which column is which class is not known
+    assert write_feedback(project, rid, ["0", 1.0, 2, 0, 0]) == 5  # read as the predictions' kind: integers
+    assert read_feedback(project)["label"].tolist() == [0, 1, 2, 0, 0]
+
+
 def test_a_regression_log_has_numbers_and_no_probabilities(project):
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import Ridge

@@ -136,8 +136,9 @@ def answer_kind(result: Any = None, *, task: str | None = None,
                 classes: Sequence[Any] | None = None) -> tuple[str | None, list[Any] | None]:
     """``(task, classes)`` of a scored result: as given, else the result's own, else read from its shape.
 
-    Probabilities of two columns without a task read as binary (positive class last); a
-    multiclass result needs its classes. Without probabilities or classes the task is unknown (None).
+    Probabilities of two columns without a task read as binary (positive class last), of more
+    as multiclass; without its classes a multiclass row logs the highest probability and no
+    per-class probabilities. Without probabilities or classes the task is unknown (None).
     """
     classes = list(classes) if classes is not None else getattr(result, "classes", None)
     task = task or getattr(result, "task", None)
@@ -146,9 +147,6 @@ def answer_kind(result: Any = None, *, task: str | None = None,
         task = "binary" if len(classes) <= 2 else "multiclass"
     if task is None and probabilities is not None:
         task = "binary" if np.asarray(probabilities).shape[-1] <= 2 else "multiclass"
-    if task == "multiclass" and probabilities is not None and classes is None:
-        raise DataError("multiclass probabilities cannot be logged without the model's classes",
-                        hint="pass classes=list(model.classes_) (a RobustModel's Prediction carries them)")
     return task, None if classes is None else [_jsonable(c) for c in classes]
 
 

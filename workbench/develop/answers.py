@@ -172,8 +172,10 @@ def _multiclass_columns(scored: Scored) -> dict[str, Any]:
 
 
 def _multiclass_logged(scored: Scored) -> tuple[list[float | None], list[str | None]]:
-    if scored.probabilities is None or scored.classes is None:
+    if scored.probabilities is None:
         return _nothing(scored)
+    if scored.classes is None:  # which column is which class is unknown: the highest is what argmax predicts
+        return np.asarray(scored.probabilities, dtype=float).max(axis=1).tolist(), [None] * len(scored)
     # repr() of a float is its shortest exact text (pandas' to_json rounds to 15 decimals, which
     # loses the digits of a small probability); keys are JSON-escaped once.
     prefixes = [json.dumps(key) + ":" for key in _keys(scored)]
