@@ -150,3 +150,15 @@ def test_the_judge_knows_what_each_task_must_answer():
         report = check_robustness(_Answers(robust, change), examples=3)
         found = {f.detail for f in report.findings if f.outcome == "nonsense"}
         assert any(detail in d for d in found), (name, found)
+
+
+def test_develop_knows_no_column_of_the_demo_data():
+    """The attacks draw rows from the schema of any model: nothing in workbench/develop names a demo column."""
+    from workbench.datasets import make_credit_risk
+
+    columns = set(make_credit_risk(50, seed=0).columns) - {"default"}  # the target, and an ordinary word
+    folder = Path(workbench.__file__).resolve().parent / "develop"
+    for source in folder.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        named = sorted(c for c in columns if f'"{c}"' in text or f"'{c}'" in text or f"{c}:" in text)
+        assert not named, f"{source.name} names demo column(s) {named}"
