@@ -139,11 +139,12 @@ def _with_registry(tracker: Tracker, chosen: ChosenModel) -> ChosenModel:
     name = tracker.project.config.model_name
     try:
         found = tracker.client.search_model_versions(f"name = '{name}' and run_id = '{chosen.run_id}'")
-    except Exception:  # a store without a registry: the choice stands without registry facts
+        held = dict(tracker.client.get_registered_model(name).aliases or {}) if found else {}
+    except Exception:  # no registry, or nothing registered yet: the choice stands without registry facts
         return chosen
-    versions = sorted(found, key=lambda v: int(v.version))
-    aliases = sorted({alias for v in versions for alias in (getattr(v, "aliases", None) or ())})
-    return dataclasses.replace(chosen, versions=tuple(str(v.version) for v in versions), aliases=tuple(aliases))
+    versions = tuple(sorted((str(v.version) for v in found), key=int))
+    aliases = tuple(sorted(alias for alias, version in held.items() if str(version) in versions))
+    return dataclasses.replace(chosen, versions=versions, aliases=aliases)
 
 
 def select_run(tracker: Tracker, run_id: str, *, by: str | None = None) -> ChosenModel:
