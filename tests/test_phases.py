@@ -75,7 +75,7 @@ def _monitor(tracker: Tracker, alerts: tuple[dict, ...] = ()) -> str:
     """A real Monitor run logging its review (with ``alerts`` fired) and a passed gate."""
     from workbench.monitor import MonitorReport
 
-    report = MonitorReport(project=tracker.project.name, since=None, until=None, window="7D", n_predictions=600,
+    report = MonitorReport(project=tracker.project.name, task="binary", since=None, until=None, window="7D", n_predictions=600,
                            n_requests=6, n_labelled=600, drift=None, alerts=alerts)
     with tracker.start_run("monitor") as run:
         run.log_report(report, "monitor")
@@ -217,3 +217,53 @@ def test_a_step_that_failed_before_logging_anything_fails_its_phase(project: Pro
     assert status.phase("explore").state == "failed"
     assert status.next_step.startswith(f"Explore failed (pipeline lifecycle (run {run_id}) step explore failed: "
                                        "KeyError: 'income')")
+
+
+def test_every_surface_says_the_same(project: Project, trained, capsys) -> None:
+    """workbench status (text and JSON), the panel's API, the stakeholder lights, the card summary
+    and the card's lifecycle record all read project_status."""
+    import html
+    import json
+
+    from workbench.cli import main
+    from workbench.jupyter.api import WorkbenchAPI
+    from workbench.package.card import lifecycle_record
+    from workbench.stakeholder.summary import card_summary_html, gate_lights_html
+
+    tracker, first = _lifecycle(project, trained)
+    _monitor(tracker, ({"rule": "drift", "metric": "drift_share", "value": 0.6, "threshold": 0.25, "message": "m"},))
+    second = _evaluate(tracker, trained, fingerprint="sha256:data-a")
+    status = project_status(project, tracker)
+    expected = {"explore": "passed", "evaluate": "passed", "develop": "stale", "package": "stale", "deploy": "stale",
+                "monitor": "alerts fired"}
+    assert _states(status) == expected
+
+    assert main(["status", "--json", "-P", str(project.root)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert {p["phase"]: p["state"] for p in printed["phases"]} == expected
+    assert printed["next_step"] == status.next_step and printed["chosen_model"]["run_id"] == second
+    assert main(["status", "-P", str(project.root)]) == 0
+    text = capsys.readouterr().out
+    assert "3. Develop   STALE" in text and "6. Monitor   ALERTS FIRED" in text and f"Next: {status.next_step}" in text
+
+    served = WorkbenchAPI(project.root.parent).status(project.root.name)
+    assert {p["phase"]: (p["state"], p["reason"]) for p in served["phases"]} == \
+        {p.phase: (p.state, p.reason) for p in status.phases}
+    assert served["next_step"] == status.next_step and served["chosen_model"]["run_id"] == second
+
+    lights = gate_lights_html(project)
+    assert f"<strong>STALE</strong> Develop: stale ({html.escape(status.phase('develop').reason)})" in lights
+    assert f"<strong>ALERT</strong> Monitor: alerts fired ({status.phase('monitor').reason})" in lights
+    assert html.escape(f"Next: {status.next_step}") in lights and f"Chosen model: run {second}" in lights
+
+    reports = project.state_dir / "reports"
+    (reports / "model_card.json").write_text(json.dumps({"name": "credit", "version": "1"}))
+    assert html.escape(f"stale ({status.phase('package').reason})") in card_summary_html(project)
+
+    record = lifecycle_record(project, first)  # packaging the older model now
+    assert record["chosen_model"] == status.chosen_model.describe()
+    assert record["phases"] == [{"phase": p.title, "state": p.state, "reason": p.reason or ""}
+                                for p in status.phases[:3]]
+    assert record["notes"] == [f"This is not the chosen Evaluate model (the chosen one is the model of run {second})."]
+    assert lifecycle_record(project, second)["notes"] == [
+        f"Develop's robustness check has not run on this model (its latest run checked the model of run {first})."]
