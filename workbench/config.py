@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from workbench.exceptions import ConfigError
 from workbench.tasks import TASK_ALIASES, TASKS
 
-__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
+__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "http_url_problem", "load_config"]
 
 CONFIG_NAME = "workbench.toml"
 _REQUIRED = object()
@@ -33,6 +34,7 @@ class Key:
     choices: tuple[Any, ...] | None = None
     item_type: builtins.type | None = None
     doc: str = ""
+    check: Callable[[Any], str | None] | None = None  # why a well-typed value is still wrong (None: fine)
 
     @property
     def required(self) -> bool:
@@ -40,6 +42,35 @@ class Key:
 
 
 _NUM = (int, float)
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute ``http://`` or ``https://`` URL with a host; None when it is.
+
+    Other schemes are refused because urllib would honour them (``file:///etc/passwd`` reads a
+    local file), and credentials in the URL because they would not be sent.
+    """
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "it holds whitespace or control characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"its scheme is {parts.scheme + ':' if parts.scheme else 'missing'}; only http: and https: are allowed"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and parts.netloc.rsplit("]", 1)[-1].count(":"):
+        return "its port is not a number from 1 to 65535"
+    if parts.username is not None or parts.password is not None:
+        return "it holds credentials (user:password@), which are never sent; put a token in the path or query"
+    return None
+
+
+def _webhook_url(value: str) -> str | None:
+    problem = http_url_problem(value) if value else None
+    return f"alerts are POSTed to an http(s) URL, and {problem}" if problem else None
 
 SECTIONS: dict[str, dict[str, Key]] = {
     "project": {
@@ -71,7 +102,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "calibrate": Key(bool, False, doc="Bootstrap-calibrate drift thresholds to each window's size."),
         "drift_share": Key(_NUM, 0.5, doc="Share of drifted columns at which the dataset drifts."),
         "n_bootstrap": Key(int, 200, doc="Resamples of the performance intervals."),
-        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (empty: no webhook)."),
+        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (an http(s) URL; empty: no webhook).",
+                           check=_webhook_url),
         "webhook_timeout": Key(_NUM, 5.0, doc="Seconds to wait for the webhook."),
         "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each."),
     },
@@ -114,6 +146,15 @@ GATES: dict[str, dict[str, Key]] = {
             doc="Judge disparities by their point estimate, or fail only when the whole interval is above the limit.",
         ),
         "min_r2": Key(_NUM, 0.0),
+        # Regression fairness: gaps between groups, in standard deviations of the target (on the
+        # evaluated rows), so the defaults mean the same for a target in dollars or in days.
+        "max_mean_prediction_difference": Key(
+            _NUM, 0.25,
+            doc="Regression: largest gap in mean prediction between groups, in target standard deviations.",
+        ),
+        "max_mae_difference": Key(
+            _NUM, 0.25, doc="Regression: largest gap in MAE between groups, in target standard deviations.",
+        ),
         "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
     },
     "develop": {},
@@ -321,6 +362,16 @@ def _value(values: dict[str, Any], key: str, spec: Key, dotted: str, path: Path)
                     value=value,
                     expected=f"a list of {_type_name(spec.item_type)}",
                 )
+    problem = spec.check(value) if spec.check is not None else None
+    if problem:
+        raise ConfigError(
+            f"{path}: '{dotted}' = {value!r} is not allowed: {problem}.",
+            path=path,
+            key=dotted,
+            value=value,
+            expected=spec.doc or None,
+            hint=f"Fix `{key} = ...` under [{dotted.rsplit('.', 1)[0]}]. {spec.doc}".strip(),
+        )
     return value
 
 
