@@ -7,7 +7,8 @@ from pathlib import Path
 
 from workbench.cli._common import add_project_option, open_project, print_json
 
-MODEL_HELP = "model URI: runs:/<id>/model or models:/<name>@<alias> (default: the latest evaluate run's model)"
+MODEL_HELP = ("model URI: runs:/<id>/model or models:/<name>@<alias> (default: the chosen Evaluate model, "
+              "see workbench select)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.config import CONFIG_NAME
-from workbench.jupyter import _runs
+from workbench.jupyter import _newproject, _runs
 from workbench.jupyter._paths import (
     RequestError,
     confine,
@@ -54,6 +54,18 @@ class WorkbenchAPI:
                 entry["error"] = str(err)
             listed.append(entry)
         return {"root": self.root.name, "projects": listed}
+
+    def data_files(self) -> dict[str, Any]:
+        """The CSV and Parquet files the New project form offers."""
+        return _newproject.data_files(self.root)
+
+    def data_columns(self, path: object) -> dict[str, Any]:
+        """The columns of one data file (the form's target and sensitive choices)."""
+        return _newproject.data_columns(self.root, path)
+
+    def create_project(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A new project from the user's data, made like ``workbench init DIR --data FILE --target COL``."""
+        return _newproject.create_project(self.root, body)
 
     def open_project(self, path: object) -> Project:
         """The project in the folder ``path`` (relative to the root); 404 when there is none."""

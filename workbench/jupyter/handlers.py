@@ -110,6 +110,25 @@ class ProjectsHandler(WorkbenchHandler):
     async def get(self) -> None:
         await self.answer(self.api.projects)
 
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.answer_body(self.api.create_project, status=201)
+
+
+class DataFilesHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.answer(self.api.data_files)
+
+
+class ColumnsHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.answer(self.api.data_columns, self.get_argument("path", None))
+
 
 class StatusHandler(WorkbenchHandler):
     @web.authenticated
@@ -195,6 +214,8 @@ class ReportHandler(WorkbenchHandler):
 
 ROUTES: tuple[tuple[str, type[WorkbenchHandler]], ...] = (
     ("projects", ProjectsHandler),
+    ("datafiles", DataFilesHandler),
+    ("columns", ColumnsHandler),
     ("status", StatusHandler),
     ("notebooks", NotebooksHandler),
     ("notebook", NotebookHandler),

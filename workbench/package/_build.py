@@ -26,6 +26,7 @@ from workbench.package.model_dir import describe_estimator, write_model_dir
 from workbench.package.pins import (
     WORKBENCH_DIST,
     environment_record,
+    model_pins,
     read_model_pins,
     requirements_text,
 )
@@ -146,9 +147,15 @@ def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schem
     import yaml
 
     pin = f"{WORKBENCH_DIST}=={importlib.metadata.version(WORKBENCH_DIST)}"
-    output_schema = write_model_dir(downloaded, stage / "model", schema=schema, estimator=estimator, workbench_pin=pin)
+    pins = model_pins(downloaded, estimator)
+    recorded = read_model_pins(downloaded / "requirements.txt")
+    # Libraries the logged model did not record go into its requirements.txt too, so the model
+    # folder alone (mlflow models serve, a pip install -r) also gets them.
+    missing = tuple(f"{name}=={version}" for name, version in pins.items() if name not in recorded)
+    output_schema = write_model_dir(downloaded, stage / "model", schema=schema, estimator=estimator,
+                                    workbench_pin=pin, extra_requirements=missing)
     python_env = yaml.safe_load((downloaded / "python_env.yaml").read_text()) if (downloaded / "python_env.yaml").is_file() else {}
-    environment = environment_record(read_model_pins(downloaded / "requirements.txt"), (python_env or {}).get("python"))
+    environment = environment_record(pins, (python_env or {}).get("python"))
     spec = ContainerSpec.for_project(project, version=version, python=environment["python"])
     records: dict[str, Any] = {
         "environment.json": environment,
