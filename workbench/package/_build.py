@@ -10,6 +10,7 @@ from typing import Any
 
 from workbench._io import write_text
 from workbench.exceptions import ModelError
+from workbench.package._pyfunc import unsealed
 from workbench.package.bundle import BUNDLE_FORMAT, Bundle, write_records
 from workbench.package.card import ModelCard, build_model_card, load_card_reports
 from workbench.package.container import (
@@ -21,7 +22,6 @@ from workbench.package.container import (
 )
 from workbench.package.gates import package_gates
 from workbench.package.lineage import build_lineage
-from workbench.package._pyfunc import unsealed
 from workbench.package.manifest import MANIFEST_NAME, file_sha256, write_manifest
 from workbench.package.model_dir import describe_estimator, write_model_dir
 from workbench.package.pins import (

@@ -30,7 +30,14 @@ from workbench.exceptions import ModelError, ParameterError, UnanchoredBundleErr
 from workbench.package.card import ModelCard
 from workbench.package.manifest import MANIFEST_NAME, file_sha256, verify_manifest
 from workbench.package.pins import Mismatch
-from workbench.package.verify import BUNDLE_INFO, EXPECT_HINT, Anchor, check_anchor, check_versions, require_anchor
+from workbench.package.verify import (
+    BUNDLE_INFO,
+    EXPECT_HINT,
+    Anchor,
+    check_anchor,
+    check_versions,
+    require_anchor,
+)
 from workbench.reports.base import load_report
 from workbench.reports.gates import GateReport
 
