@@ -20,6 +20,7 @@ from workbench.exceptions import ApprovalError, NotebookExecutionError
 from workbench.notebooks import content_hash, read_notebook, without_injected_cells
 from workbench.pipelines._engine import ENGINE_NAME, KernelWatch, redact
 from workbench.pipelines.params import notebook_parameters
+from workbench.redaction import SECRET_NAMES_ENV
 from workbench.tracking import NOTEBOOK_ENV, user_tracking_uri
 
 if TYPE_CHECKING:
@@ -64,7 +65,9 @@ def execute_notebook(
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     secrets = dict(secrets or {})
-    kernel_env = {NOTEBOOK_ENV: str(source), PROJECT_ENV: str(project.root), **(env or {}), **secrets}
+    # The secrets' names (not values) let the kernel's Tracker redact them from logged parameters.
+    kernel_env = {NOTEBOOK_ENV: str(source), PROJECT_ENV: str(project.root), **(env or {}), **secrets,
+                  SECRET_NAMES_ENV: ",".join(secrets)}
     try:
         pm.execute_notebook(
             runnable,
