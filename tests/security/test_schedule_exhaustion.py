@@ -17,7 +17,13 @@ import yaml
 
 from workbench.exceptions import ConfigError
 from workbench.pipelines import load_pipelines
-from workbench.pipelines.scheduler import MAX_COUNTED_MISSED, due_times, latest_due, run_scheduler, scheduler_tick
+from workbench.pipelines.scheduler import (
+    MAX_COUNTED_MISSED,
+    due_times,
+    latest_due,
+    run_scheduler,
+    scheduler_tick,
+)
 from workbench.pipelines.spec import PipelineSpec, StepSpec
 from workbench.project import Project
 
