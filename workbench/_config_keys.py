@@ -11,6 +11,7 @@ from __future__ import annotations
 import builtins
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path, PureWindowsPath
 from typing import Any
@@ -30,7 +31,8 @@ class Key:
     with ``exclusive_min`` / ``exclusive_max``; None: unbounded on that side); every numeric key
     declares at least one end. Strings hold no control characters (``multiline`` allows newlines
     and tabs), match ``pattern`` when one is given (``pattern_doc`` says what it admits), and a
-    path with ``inside_project`` must stay inside the project folder.
+    path with ``inside_project`` must stay inside the project folder. ``check`` says why a
+    well-typed value is still wrong (None: fine).
     """
 
     type: builtins.type | tuple[builtins.type, ...]
@@ -46,6 +48,7 @@ class Key:
     pattern: str | None = None
     pattern_doc: str = ""
     inside_project: bool = False
+    check: Callable[[Any], str | None] | None = None  # why a well-typed value is still wrong (None: fine)
 
     @property
     def required(self) -> bool:

@@ -13,18 +13,49 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from workbench._config_keys import Key, check_content
 from workbench.exceptions import ConfigError
-from workbench.tasks import TASK_ALIASES
+from workbench.tasks import TASK_ALIASES, TASKS
 
-__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
+__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "http_url_problem", "load_config"]
 
 CONFIG_NAME = "workbench.toml"
 
 _NUM = (int, float)
 _QUANTITY = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?"
 _QUANTITY_DOC = "a Kubernetes quantity such as 250m, 1, 512Mi or 1Gi"
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute ``http://`` or ``https://`` URL with a host; None when it is.
+
+    Other schemes are refused because urllib would honour them (``file:///etc/passwd`` reads a
+    local file), and credentials in the URL because they would not be sent.
+    """
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "it holds whitespace or control characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"its scheme is {parts.scheme + ':' if parts.scheme else 'missing'}; only http: and https: are allowed"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and parts.netloc.rsplit("]", 1)[-1].count(":"):
+        return "its port is not a number from 1 to 65535"
+    if parts.username is not None or parts.password is not None:
+        return "it holds credentials (user:password@), which are never sent; put a token in the path or query"
+    return None
+
+
+def _webhook_url(value: str) -> str | None:
+    problem = http_url_problem(value) if value else None
+    return f"alerts are POSTed to an http(s) URL, and {problem}" if problem else None
+
 
 SECTIONS: dict[str, dict[str, Key]] = {
     "project": {
@@ -57,7 +88,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "calibrate": Key(bool, False, doc="Bootstrap-calibrate drift thresholds to each window's size."),
         "drift_share": Key(_NUM, 0.5, doc="Share of drifted columns at which the dataset drifts.", min=0, max=1),
         "n_bootstrap": Key(int, 200, min=0, max=100_000, doc="Resamples of the performance intervals."),
-        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (empty: no webhook)."),
+        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (an http(s) URL; empty: no webhook).",
+                           check=_webhook_url),
         "webhook_timeout": Key(_NUM, 5.0, min=0, max=300, exclusive_min=True, doc="Seconds to wait for the webhook."),
         "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each.",
                          inside_project=True),
@@ -131,6 +163,14 @@ def _alert_rules(value: Any, path: Path) -> Any:
     from workbench.monitor.rules import validate_rules
 
     return validate_rules(value, path)
+
+
+def _check_alerts_task(rules: Any, task: str, path: Path) -> None:
+    """Every ``[[alerts]]`` rule's metric applies to the project's task (else a ConfigError)."""
+    if rules:
+        from workbench.monitor.rules import check_rules_apply
+
+        check_rules_apply(rules, TASKS[task], path)
 
 
 def _pipelines(value: Any, path: Path) -> Any:
@@ -217,6 +257,7 @@ def _build(raw: dict[str, Any], path: Path) -> ProjectConfig:
     custom = {name: check(raw.get(name), path) for name, check in CUSTOM_SECTIONS.items()}
     root = path.parent
     data = sections["data"]
+    _check_alerts_task(custom["alerts"], TASK_ALIASES.get(data["task"], data["task"]), path)
     project = sections["project"]
     return ProjectConfig(
         path=path,
@@ -306,6 +347,16 @@ def _value(values: dict[str, Any], key: str, spec: Key, dotted: str, path: Path)
                     expected=f"a list of {_type_name(spec.item_type)}",
                 )
     check_content(value, spec, dotted, path)
+    problem = spec.check(value) if spec.check is not None else None
+    if problem:
+        raise ConfigError(
+            f"{path}: '{dotted}' = {value!r} is not allowed: {problem}.",
+            path=path,
+            key=dotted,
+            value=value,
+            expected=spec.doc or None,
+            hint=f"Fix `{key} = ...` under [{dotted.rsplit('.', 1)[0]}]. {spec.doc}".strip(),
+        )
     return value
 
 
