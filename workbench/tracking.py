@@ -307,16 +307,20 @@ class TrackedRun:
 
         ``schema`` (the input schema, usually ``infer_schema(X_train)``) is stored in the
         model's MLmodel metadata, so every consumer of the model URI can validate input
-        against it (:func:`model_schema`).
+        against it (:func:`model_schema`). The project's ``model.py``, when it has one, is
+        logged with the model as code, so the classes it defines load in other processes.
         """
         import mlflow.sklearn
 
         from workbench.environment import pinned_requirements
+        from workbench.evaluate.model_code import model_code_path
 
         metadata = {SCHEMA_METADATA_KEY: schema.to_dict()} if schema is not None else None
+        code = model_code_path(self.tracker.project)
         info = mlflow.sklearn.log_model(
             model,
             name="model",
+            code_paths=[str(code)] if code is not None else None,
             input_example=input_example,
             pip_requirements=pinned_requirements(),
             skops_trusted_types=own_model_types(model),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from workbench.cli._common import add_project_option, open_project, print_json
@@ -31,7 +32,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     if args.out is not None:
         for path in review.save(args.out):
-            print(f"wrote {path}")
+            # With --json, stdout carries the gate report alone, so a script can parse it.
+            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print_json(review.gates.to_dict())
         return 0 if review.gates.passed else 1
