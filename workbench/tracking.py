@@ -283,8 +283,16 @@ class TrackedRun:
         self._client = tracker.client
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        for key, value in params.items():
-            self._client.log_param(self.run_id, key, str(value)[:6000])
+        """Log ``params``; secrets never reach the store (:func:`workbench.redaction.redact_params`).
+
+        The value of a key that names a secret (``password``, ``token``, ``api_key`` ...) is stored
+        as ``[redacted]``, a URL's password is blanked, and the values of the running pipeline's
+        secrets become ``[secret NAME]``.
+        """
+        from workbench.redaction import redact_params
+
+        for key, value in redact_params(params).items():
+            self._client.log_param(self.run_id, key, value[:6000])
 
     def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
         for key, value in metrics.items():

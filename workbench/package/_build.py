@@ -10,7 +10,8 @@ from typing import Any
 
 from workbench._io import write_text
 from workbench.exceptions import ModelError
-from workbench.package.bundle import BUNDLE_FORMAT, BUNDLE_INFO, Bundle, write_records
+from workbench.package._pyfunc import unsealed
+from workbench.package.bundle import BUNDLE_FORMAT, Bundle, write_records
 from workbench.package.card import ModelCard, build_model_card, load_card_reports
 from workbench.package.container import (
     DOCKERIGNORE,
@@ -31,7 +32,7 @@ from workbench.package.pins import (
     requirements_text,
 )
 from workbench.package.source import ModelSource, download_model, resolve_model
-from workbench.package.verify import MANIFEST_TAG, POLICY_NAME
+from workbench.package.verify import BUNDLE_INFO, MANIFEST_TAG, POLICY_NAME
 from workbench.reports.gates import GateReport
 from workbench.tracking import Tracker, model_schema
 
@@ -202,7 +203,8 @@ def _smoke_test(model_dir: Path) -> str:
     from mlflow.models import Model
 
     try:
-        model = mlflow.pyfunc.load_model(str(model_dir))
+        with unsealed(model_dir):
+            model = mlflow.pyfunc.load_model(str(model_dir))
         example = Model.load(str(model_dir / "MLmodel")).load_input_example(str(model_dir))
         if example is not None:
             model.predict(example)
