@@ -1,7 +1,7 @@
 """Weeks of production traffic made from any project's held-out rows, with planted, generic drift.
 
-:func:`replay_weeks` samples each week's rows (seeded) from the rows a project held out of
-training and applies that week's scenario from :data:`REPLAY_SCENARIOS`. The scenarios know
+:func:`replay_weeks` samples each week's rows (seeded, each row at most once) from the rows a
+project held out of training and applies that week's scenario from :data:`REPLAY_SCENARIOS`. The scenarios know
 nothing about the dataset: they act on its most important numeric columns, its categorical
 columns and its target, whatever they are called. Monitor (notebook 06) logs the weeks as the
 service would and reviews them; the planted changes are what its alerts should catch.
@@ -159,7 +159,8 @@ def replay_weeks(
     scenarios
         One scenario name per week, in order.
     rows_per_week
-        Rows sampled per week (with replacement when ``frame`` has fewer rows).
+        Rows per week, at most: the weeks are disjoint samples of ``frame``, so with fewer
+        than ``rows_per_week`` rows per week available each week gets ``len(frame) // weeks``.
     features
         The model's input columns, which scenarios may change (default: all but the target).
     importance
@@ -183,13 +184,27 @@ def replay_weeks(
         raise DataError(f"Nothing to replay: {len(frame)} rows, {rows_per_week} rows per week.",
                         hint="Pass held-out rows and rows_per_week >= 1.")
     context = _context(frame, target=target, features=features, importance=importance, task=task, severity=severity)
+    picks = _week_rows(len(frame), weeks=len(scenarios), rows_per_week=rows_per_week, seed=seed)
     weeks = []
-    for week, name in enumerate(scenarios):
+    for week, (name, picked) in enumerate(zip(scenarios, picks, strict=True)):
         rng = np.random.default_rng([seed, week])
-        picked = rng.choice(len(frame), size=rows_per_week, replace=len(frame) < rows_per_week)
         rows, changed, note = REPLAY_SCENARIOS[name].apply(frame.iloc[picked].reset_index(drop=True), context, rng)
         weeks.append(ReplayWeek(week=week, scenario=name, frame=rows, changed=changed, note=note))
     return tuple(weeks)
+
+
+def _week_rows(n_rows: int, *, weeks: int, rows_per_week: int, seed: int) -> list[np.ndarray]:
+    """Each week's row positions: disjoint, so no held-out row is replayed twice.
+
+    A row sent twice would count twice in the drift tests, which then take the held-out
+    sample's own chance differences from the training data for drift. When the rows cannot
+    fill every week, the weeks get fewer rows (``n_rows // weeks``) rather than repeats.
+    """
+    order = np.random.default_rng(seed).permutation(n_rows)
+    per_week = min(rows_per_week, n_rows // weeks)
+    if per_week == 0:  # fewer rows than weeks: one row a week, repeating
+        return [order[[week % n_rows]] for week in range(weeks)]
+    return [order[week * per_week:(week + 1) * per_week] for week in range(weeks)]
 
 
 def _context(frame: pd.DataFrame, *, target: str, features: Sequence[str] | None,
