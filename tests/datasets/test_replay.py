@@ -50,16 +50,16 @@ def test_covariate_shift_moves_the_most_important_numeric_columns(cancer) -> Non
     assert shifted.changed == ("worst radius", "mean texture", "worst area")
     for column in shifted.changed:
         step = shifted.frame[column] - quiet.frame[column]
-        assert np.allclose(step, 1.5 * cancer[column].std())
+        assert np.allclose(step, 2.0 * cancer[column].std())
         assert ks_2samp(shifted.frame[column], cancer[column]).pvalue < 1e-6
     untouched = [c for c in cancer.columns if c not in shifted.changed]
     pd.testing.assert_frame_equal(shifted.frame[untouched], quiet.frame[untouched])
     assert ks_2samp(quiet.frame["worst radius"], cancer["worst radius"]).pvalue > 0.05
 
 
-def test_whole_number_columns_stay_whole() -> None:
-    frame = _mixed()
-    week = replay_weeks(frame, target="y", scenarios=("covariate_shift",), features=["count", "colour"], seed=0)[0]
+def test_whole_number_columns_stay_whole_and_flags_stay_put() -> None:
+    frame = _mixed().assign(flag=lambda f: (f["x"] > 0).astype(int))
+    week = replay_weeks(frame, target="y", scenarios=("covariate_shift",), features=["flag", "count", "colour"], seed=0)[0]
     assert week.changed == ("count",) and week.frame["count"].dtype == frame["count"].dtype
 
 

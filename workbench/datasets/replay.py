@@ -26,9 +26,10 @@ from workbench.tasks import infer_task, task_named
 __all__ = ["DEFAULT_WEEKS", "REPLAY_SCENARIOS", "ReplayScenario", "ReplayWeek", "replay_weeks"]
 
 DEFAULT_WEEKS = ("none", "none", "covariate_shift", "covariate_shift", "new_category", "concept_drift")
-# Covariate shift moves this many of the most important numeric columns by SHIFT_SDS standard deviations.
+# Covariate shift moves this many of the most important numeric columns (more than two values) by
+# SHIFT_SDS standard deviations: far enough for the drift tests to see it in a few dozen rows.
 SHIFT_COLUMNS = 3
-SHIFT_SDS = 1.5
+SHIFT_SDS = 2.0
 NEW_CATEGORY_SHARE = 0.3
 RELABELLED_SHARE = 0.5
 UNSEEN = "never-seen-before"
@@ -126,8 +127,9 @@ REPLAY_SCENARIOS: dict[str, ReplayScenario] = {
     s.name: s
     for s in (
         ReplayScenario("none", "The rows as they were held out: a quiet week.", _none),
-        ReplayScenario("covariate_shift", f"The {SHIFT_COLUMNS} most important numeric columns move up by "
-                       f"{SHIFT_SDS} standard deviations (times severity); labels unchanged.", _covariate_shift),
+        ReplayScenario("covariate_shift", f"The {SHIFT_COLUMNS} most important numeric columns (of more than two "
+                       f"values) move up by {SHIFT_SDS} standard deviations (times severity); labels unchanged.",
+                       _covariate_shift),
         ReplayScenario("new_category", f"The most important categorical column takes a value never seen in "
                        f"training in {NEW_CATEGORY_SHARE:.0%} of the rows (times severity).", _new_category),
         ReplayScenario("concept_drift", f"Inputs unchanged, but {RELABELLED_SHARE:.0%} of the labels (times "
@@ -213,8 +215,10 @@ def _context(frame: pd.DataFrame, *, target: str, features: Sequence[str] | None
     if importance:
         rank = {c: i for i, c in enumerate(sorted(importance, key=lambda c: -float(importance[c])))}
         columns.sort(key=lambda c: rank.get(c, len(rank)))
-    numeric = tuple(c for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c]))
-    categorical = tuple(c for c in columns if c not in numeric and not pd.api.types.is_bool_dtype(frame[c])
+    numbers = [c for c in columns if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])]
+    # A two-valued number is a coded flag (sex = 1/2, has_x = 0/1): moving it makes values it cannot take.
+    numeric = tuple(c for c in numbers if frame[c].nunique() > 2)
+    categorical = tuple(c for c in columns if c not in numbers and not pd.api.types.is_bool_dtype(frame[c])
                         and not pd.api.types.is_datetime64_any_dtype(frame[c]))
     kind = task_named(task) if task is not None else infer_task(frame[target].dropna(), name=f"The target '{target}'")
     return _Context(target=target, classifier=kind.classifier, numeric=numeric, categorical=categorical,

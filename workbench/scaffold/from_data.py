@@ -10,10 +10,12 @@ original file changes; columns a model cannot use are left out of it, each with 
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -110,10 +112,45 @@ def init_from_data(
     _check_options(task=task, holdout=holdout)
     root = prepare_root(directory, force=force)
     project_name = check_name(name, root)
-    source = Path(data).expanduser().resolve()
+    found = _inspect(Path(data).expanduser().resolve(), target=target, task=TASK_ALIASES.get(task, task),
+                     sensitive=tuple(dict.fromkeys(sensitive)), time_column=time_column,
+                     positive_label=positive_label, holdout=holdout, seed=seed)
+    values = _write_data(root, found, name=project_name, seed=seed)
+    _write_project(root, render_config(values))
+    Project.load(root)  # the configuration validates and names only columns of the data
+    choice, roles = found.choice, found.roles
+    return InitSummary(
+        root=str(root), name=project_name, source=values.source, rows=values.rows, columns=found.table.num_columns,
+        training_rows=values.training_rows, production_rows=values.production_rows,
+        data_path=values.data_path, production_path=values.production_path, target=target,
+        task=choice.task.name, task_inferred=choice.inferred, target_description=target_description(choice),
+        positive_label=choice.positive_label,
+        sensitive={column: {str(k): v for k, v in counts.items()} for column, counts in found.groups.items()},
+        time_column=time_column, id_columns=roles.id_columns, numeric=roles.numeric,
+        categorical=roles.categorical, notes=roles.notes, seconds=time.perf_counter() - started,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class _Inspection:
+    """The data as read, and what init found in it."""
+
+    source: Path
+    table: pa.Table
+    choice: TargetChoice
+    sensitive: tuple[str, ...]
+    groups: dict[str, dict[Any, int]]
+    time_column: str | None
+    times: pd.Series | None
+    roles: ColumnRoles
+    production: np.ndarray  # mask of the held-out rows
+
+
+def _inspect(source: Path, *, target: str, task: str, sensitive: tuple[str, ...], time_column: str | None,
+             positive_label: str | None, holdout: float, seed: int) -> _Inspection:
+    """Read ``source`` once and check and understand it; every refusal names the column and the fix."""
     table = read_source(source)
-    protected = tuple(dict.fromkeys(sensitive))
-    _check_named(table.column_names, target=target, sensitive=protected, time_column=time_column, source=source.name)
+    _check_named(table.column_names, target=target, sensitive=sensitive, time_column=time_column, source=source.name)
     if table.num_rows < MIN_ROWS:
         raise DataError(
             f"{source.name} has {table.num_rows} rows; a project needs at least {MIN_ROWS} (training rows, "
@@ -121,39 +158,35 @@ def init_from_data(
             path=source, hint="Add rows, or pass a larger file to --data.",
         )
     frame = table.to_pandas()
-    choice = choose_target(frame[target], task=TASK_ALIASES.get(task, task), positive_label=positive_label)
-    groups = check_sensitive(frame, protected, target=target)
+    choice = choose_target(frame[target], task=task, positive_label=positive_label)
+    groups = check_sensitive(frame, sensitive, target=target)
     times = parse_time_column(frame[time_column]) if time_column else None
-    roles = column_roles(frame, named={target, *protected, *([time_column] if time_column else [])})
+    roles = column_roles(frame, named={target, *sensitive, *([time_column] if time_column else [])})
     _check_features(roles, source.name)
     mask = holdout_mask(n_rows=len(frame), share=holdout, seed=seed, times=times,
                         target=choice.target if choice.task.classifier else None)
     _check_training_target(choice, mask, time_column)
+    return _Inspection(source, table, choice, sensitive, groups, time_column, times, roles, mask)
+
+
+def _write_data(root: Path, found: _Inspection, *, name: str, seed: int) -> ConfigValues:
+    """Write the training and production Parquet files; what the configuration says about them."""
     data_dir = root / "data"
-    data_path = data_dir / _data_file_name(source)
-    _check_not_source(source, (data_path, data_dir / PRODUCTION_FILE))
-    kept = _project_table(table, roles, choice=choice, times=times, time_column=time_column)
-    _write_parquet(kept.filter(pa.array(~mask)), data_path)
-    _write_parquet(kept.filter(pa.array(mask)), data_dir / PRODUCTION_FILE)
-    values = ConfigValues(
-        name=project_name, description=f"Predict '{target}' ({choice.task.title}) from {source.name}.",
-        source=str(source), data_path=f"data/{data_path.name}", production_path=f"data/{PRODUCTION_FILE}",
-        rows=len(frame), training_rows=int((~mask).sum()), production_rows=int(mask.sum()), target=target,
-        task=choice.task.name, task_inferred=choice.inferred, positive_label=choice.positive_label,
-        sensitive=protected, time_column=time_column, id_columns=roles.id_columns,
-        test_size=0.25, seed=seed,
-    )
-    _write_project(root, render_config(values))
-    Project.load(root)  # the configuration validates and names only columns of the data
-    return InitSummary(
-        root=str(root), name=project_name, source=str(source), rows=len(frame), columns=table.num_columns,
-        training_rows=values.training_rows, production_rows=values.production_rows,
-        data_path=values.data_path, production_path=values.production_path, target=target,
-        task=choice.task.name, task_inferred=choice.inferred, target_description=target_description(choice),
-        positive_label=choice.positive_label,
-        sensitive={column: {str(k): v for k, v in counts.items()} for column, counts in groups.items()},
-        time_column=time_column, id_columns=roles.id_columns, numeric=roles.numeric,
-        categorical=roles.categorical, notes=roles.notes, seconds=time.perf_counter() - started,
+    data_path = data_dir / _data_file_name(found.source)
+    _check_not_source(found.source, (data_path, data_dir / PRODUCTION_FILE))
+    kept = _project_table(found.table, found.roles, choice=found.choice, times=found.times,
+                          time_column=found.time_column)
+    _write_parquet(kept.filter(pa.array(~found.production)), data_path)
+    _write_parquet(kept.filter(pa.array(found.production)), data_dir / PRODUCTION_FILE)
+    choice = found.choice
+    target = str(choice.target.name)
+    return ConfigValues(
+        name=name, description=f"Predict '{target}' ({choice.task.title}) from {found.source.name}.",
+        source=str(found.source), data_path=f"data/{data_path.name}", production_path=f"data/{PRODUCTION_FILE}",
+        rows=found.table.num_rows, training_rows=int((~found.production).sum()),
+        production_rows=int(found.production.sum()), target=target, task=choice.task.name,
+        task_inferred=choice.inferred, positive_label=choice.positive_label, sensitive=found.sensitive,
+        time_column=found.time_column, id_columns=found.roles.id_columns, test_size=0.25, seed=seed,
     )
 
 
