@@ -174,3 +174,19 @@ def test_summary_round_trips(tmp_path: Path, write_data, mixed_frame) -> None:
     summary = init_from_data(tmp_path / "p", data=write_data(frame), target="churned", sensitive=["group"])
     again = InitSummary.from_dict(summary.to_dict())
     assert again == summary and again.to_text() == summary.to_text()
+
+
+def test_init_project_makes_either_kind(tmp_path: Path, write_data, mixed_frame) -> None:
+    from workbench.exceptions import ParameterError
+    from workbench.scaffold import init_project
+
+    project = init_project(tmp_path / "mine", data=write_data(mixed_frame()), target="churned", sensitive=["group"])
+    assert (project.config.data.target, project.config.data.sensitive) == ("churned", ("group",))
+    demo = init_project(tmp_path / "demo", rows=300)
+    assert demo.config.data.target == "default"
+    with pytest.raises(ParameterError) as info:
+        init_project(tmp_path / "x", target="churned")
+    assert str(info.value).startswith("target describe(s) your data, but no data file was given.")
+    with pytest.raises(ParameterError) as info:
+        init_project(tmp_path / "x", data=write_data(mixed_frame()))
+    assert str(info.value).startswith("A project on your data needs a target: the column to predict.")

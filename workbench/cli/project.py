@@ -67,10 +67,10 @@ def _init(args: argparse.Namespace) -> int:
 
 
 def _init_demo(args: argparse.Namespace) -> int:
-    from workbench.scaffold import init_project
+    from workbench.scaffold import init_demo
 
     rows = 5000 if args.rows is None else args.rows
-    project = init_project(args.directory, name=args.name, rows=rows, seed=args.seed, force=args.force)
+    project = init_demo(args.directory, name=args.name, rows=rows, seed=args.seed, force=args.force)
     print(f"Created project '{project.name}' in {project.root}")
     print(f"Next: cd {args.directory} && jupyter lab   (or: workbench demo)")
     return 0

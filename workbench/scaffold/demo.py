@@ -18,7 +18,7 @@ from workbench.scaffold._common import (
     toml_escape,
 )
 
-__all__ = ["DEMO_CONFIG", "init_project"]
+__all__ = ["DEMO_CONFIG", "init_demo"]
 
 DEMO_CONFIG = """\
 # MLOps Workbench project. Every key is checked when the project is opened.
@@ -97,7 +97,7 @@ threshold = 100
 """
 
 
-def init_project(
+def init_demo(
     directory: Path | str,
     *,
     name: str | None = None,
@@ -105,13 +105,11 @@ def init_project(
     seed: int = 0,
     force: bool = False,
 ) -> Project:
-    """Create a demo project in ``directory``: config, phase notebooks and seeded data.
-
-    For a project on your own data, see :func:`workbench.scaffold.init_from_data`.
+    """Create the demo project in ``directory``: config, phase notebooks and seeded credit-risk data.
 
     Examples
     --------
-    >>> project = init_project("credit-demo", rows=2000)  # doctest: +SKIP
+    >>> project = init_demo("credit-demo", rows=2000)  # doctest: +SKIP
     """
     root = prepare_root(directory, force=force)
     if rows < 200:
