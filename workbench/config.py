@@ -16,7 +16,7 @@ from types import MappingProxyType
 from typing import Any
 
 from workbench.exceptions import ConfigError
-from workbench.tasks import TASK_ALIASES
+from workbench.tasks import TASK_ALIASES, TASKS
 
 __all__ = ["CARD_PLACEHOLDER", "GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
 
@@ -144,6 +144,14 @@ def _alert_rules(value: Any, path: Path) -> Any:
     return validate_rules(value, path)
 
 
+def _check_alerts_task(rules: Any, task: str, path: Path) -> None:
+    """Every ``[[alerts]]`` rule's metric applies to the project's task (else a ConfigError)."""
+    if rules:
+        from workbench.monitor.rules import check_rules_apply
+
+        check_rules_apply(rules, TASKS[task], path)
+
+
 def _pipelines(value: Any, path: Path) -> Any:
     """``[pipelines.NAME]``: notebook pipelines (see workbench.pipelines.spec)."""
     from workbench.pipelines.spec import check_pipelines_section
@@ -228,6 +236,7 @@ def _build(raw: dict[str, Any], path: Path) -> ProjectConfig:
     custom = {name: check(raw.get(name), path) for name, check in CUSTOM_SECTIONS.items()}
     root = path.parent
     data = sections["data"]
+    _check_alerts_task(custom["alerts"], TASK_ALIASES.get(data["task"], data["task"]), path)
     project = sections["project"]
     return ProjectConfig(
         path=path,

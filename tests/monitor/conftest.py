@@ -164,3 +164,111 @@ def served(trained, tmp_path_factory):
         log_requests(project, model, frame, week=week, latencies=plan["latencies"], rejects=plan["rejects"],
                      failures=plan["failures"])
     return types.SimpleNamespace(project=project, model=model, explanation=explanation)
+
+
+# Three projects, one per task, on scikit-learn's bundled datasets: a real model registered as
+# version 1, Evaluate's metrics report, and four weekly windows of logged traffic (held-out rows
+# drawn with replacement) with labels. The last week's labels are degraded: shuffled for the
+# classifiers, shifted up by REGRESSION_SHIFT for the regressor.
+TASK_WEEKS = 4
+TASK_ROWS = 150
+REGRESSION_SHIFT = 60.0
+TASK_RULES = {
+    "binary": [("auc", "latest_auc_drop", ">", 0.1), ("accuracy", "latest_accuracy_drop", ">", 0.1),
+               ("auc-floor", "roc_auc", "<", 0.0)],
+    "multiclass": [("accuracy", "latest_accuracy_drop", ">", 0.2), ("f1", "latest_f1_macro_drop", ">", 0.2),
+                   ("f1-floor", "f1_macro", "<", 0.0)],
+    "regression": [("mae", "latest_mae_rise", ">", 0.3), ("rmse", "latest_rmse_rise", ">", 0.3),
+                   ("mae-ceiling", "mae", ">", 1e6)],
+}
+
+
+def _bundled(task: str) -> tuple[pd.DataFrame, str, object]:
+    """A bundled scikit-learn dataset as a frame, its target column, and an untrained model."""
+    from sklearn.datasets import load_breast_cancer, load_diabetes, load_wine
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    loader, model = {
+        "binary": (load_breast_cancer, LogisticRegression(max_iter=2000, C=0.05)),
+        "multiclass": (load_wine, LogisticRegression(max_iter=2000, C=0.05)),
+        "regression": (load_diabetes, Ridge(alpha=1.0)),
+    }[task]
+    frame = loader(as_frame=True).frame
+    return frame, "target", make_pipeline(StandardScaler(), model)
+
+
+def task_config(name: str, task: str, rules) -> str:
+    """A workbench.toml for a bundled dataset with weekly windows and ``rules``."""
+    positive = "positive_label = 1\n" if task == "binary" else ""
+    text = (f'[project]\nname = "{name}"\n[data]\npath = "data/train.csv"\ntarget = "target"\ntask = "{task}"\n'
+            f'{positive}\n[monitor]\nwindow = "7D"\nn_bootstrap = 50\n')
+    for rule, metric, op, threshold in rules:
+        text += f'\n[[alerts]]\nname = "{rule}"\nmetric = "{metric}"\nop = "{op}"\nthreshold = {threshold}\n'
+    return text
+
+
+def _reference_report(model, X, y, task: str):
+    """Evaluate's metrics report on the held-out rows."""
+    from workbench.evaluate import evaluate_model
+
+    if task != "multiclass":
+        return evaluate_model(model, X, y, n_bootstrap=20)  # the task is inferred from the model
+    from sklearn.metrics import accuracy_score, f1_score
+
+    from workbench.evaluate.metrics import MetricsReport
+
+    predicted = model.predict(X)
+    metrics = {"accuracy": accuracy_score(y, predicted), "f1_macro": f1_score(y, predicted, average="macro"),
+               "f1_weighted": f1_score(y, predicted, average="weighted")}
+    return MetricsReport(task="multiclass", model="LogisticRegression", n_rows=len(y), metrics=metrics,
+                         intervals={}, n_bootstrap=0, seed=0)
+
+
+@pytest.fixture(scope="session", params=["binary", "multiclass", "regression"])
+def tasked(request, tmp_path_factory):
+    """One project per task (read-only: copy it to change it), with what was logged each week.
+
+    Returns a namespace: ``task``, ``project``, ``model``, ``X_test``, ``y_test``, ``reference``
+    (Evaluate's metrics report) and ``weeks``: per week ``request_id``, ``rows`` (the features),
+    ``labels`` (as posted), ``predictions`` and ``probabilities`` (None for regression).
+    """
+    import mlflow
+    import numpy as np
+    from sklearn.model_selection import train_test_split
+
+    from workbench.explore.schema import infer_schema
+    from workbench.tracking import Tracker
+
+    task = request.param
+    frame, target, model = _bundled(task)
+    root = tmp_path_factory.mktemp(f"task-{task}") / "proj"
+    (root / "data").mkdir(parents=True)
+    frame.to_csv(root / "data" / "train.csv", index=False)
+    (root / "workbench.toml").write_text(task_config(f"{task}-demo", task, TASK_RULES[task]))
+    project = wb.Project.load(root)
+    X, y = frame.drop(columns=target), frame[target]
+    X_train, X_test, y_train, y_test = train_test_split(
+        X, y, test_size=0.4, random_state=0, stratify=y if task != "regression" else None)
+    model.fit(X_train, y_train)
+    with Tracker(project).start_run("evaluate") as run:
+        uri = run.log_model(model, input_example=X_test.head(3), schema=infer_schema(X_train))
+    assert str(mlflow.register_model(uri, project.config.model_name).version) == "1"
+    reference = _reference_report(model, X_test, y_test, task)
+    reference.save(project.state_dir / "reports" / "metrics.json")
+    rng, weeks = np.random.default_rng(7), []
+    for week in range(TASK_WEEKS):
+        picks = rng.integers(0, len(X_test), TASK_ROWS)
+        rows, labels = X_test.iloc[picks].reset_index(drop=True), y_test.iloc[picks].to_numpy()
+        if week == TASK_WEEKS - 1:
+            labels = labels + REGRESSION_SHIFT if task == "regression" else rng.permutation(labels)
+        result = types.SimpleNamespace(predictions=model.predict(rows),
+                                       probabilities=model.predict_proba(rows) if task != "regression" else None)
+        request_id = log_batch(project, rows, result, model_name=project.config.model_name, model_version="1",
+                               variant="champion", timestamp=SERVED_START + pd.Timedelta(days=7 * week + 1))
+        write_feedback(project, request_id, labels.tolist())
+        weeks.append(types.SimpleNamespace(request_id=request_id, rows=rows, labels=labels,
+                                           predictions=result.predictions, probabilities=result.probabilities))
+    return types.SimpleNamespace(task=task, project=project, model=model, X_test=X_test, y_test=y_test,
+                                 reference=reference, weeks=weeks)

@@ -35,8 +35,8 @@ def test_monitor_reviews_windows_and_fires_the_drift_rule(logged, tmp_path):
     assert report.drift.windows[-1].drift_share > 0.2
     assert len(report.performance) == len(report.service) == 4
     first = report.performance[0]
-    assert first.accuracy_interval[0] <= first.accuracy <= first.accuracy_interval[1]
-    assert 0.5 < first.roc_auc < 1 and first.n_labelled == 300
+    assert first.interval("accuracy")[0] <= first.value("accuracy") <= first.interval("accuracy")[1]
+    assert 0.5 < first.value("roc_auc") < 1 and first.n_labelled == 300
     assert sum(s.requests for s in report.service) == 8
     assert [a["rule"] for a in report.alerts] == ["drift"]
     alert = report.alerts[0]
@@ -208,7 +208,8 @@ def test_performance_figures_compare_with_evaluate():
     from workbench.monitor._figures import figures
     from workbench.monitor.performance import WindowPerformance
 
-    windows = [WindowPerformance("a", "b", 100, 0.8, (0.7, 0.9), auc, (0.6, 0.9)) for auc in (0.82, 0.61)]
+    windows = [WindowPerformance("a", "b", 100, {"accuracy": 0.8, "roc_auc": auc},
+                                 {"accuracy": (0.7, 0.9), "roc_auc": (0.6, 0.9)}) for auc in (0.82, 0.61)]
     found = figures(None, {"accuracy": 0.75, "roc_auc": 0.78}, {"p99_latency_ms": 12.0}, {"roc_auc": 0.83}, windows)
     assert found["auc_drop"] == pytest.approx(0.05)
     assert found["latest_auc_drop"] == pytest.approx(0.22)

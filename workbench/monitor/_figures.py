@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
-from workbench.exceptions import ReportError, WorkbenchError
+from workbench.exceptions import ReportError
+from workbench.monitor.performance import METRIC_TITLES
+from workbench.monitor.rules import PERFORMANCE_METRICS, AlertRule, PerformanceMetric
+from workbench.tasks import TASK_ALIASES, TASKS, TaskType
 
-__all__ = ["figures", "reference_metrics", "reference_predictions"]
+__all__ = ["figures", "reference_metrics", "unknown_rule_notes"]
 
-REFERENCE_ROWS = 20_000
+_DRIFT_METRICS = ("drift_share", "latest_drift_share", "n_drifted", "dataset_drift", "top_features_drifted")
+_SERVICE_METRICS = ("p50_latency_ms", "p99_latency_ms", "failure_rate", "reject_rate", "requests")
+
+# How a performance value compares with Evaluate's (None: the comparison is undefined).
+_COMPARE: dict[str, Callable[[float, float], float | None]] = {
+    "drop": lambda value, evaluate: evaluate - value,
+    "rise": lambda value, evaluate: (value - evaluate) / evaluate if evaluate else None,
+}
 
 
 def _finite(value: Any) -> float | None:
@@ -24,7 +33,12 @@ def _finite(value: Any) -> float | None:
 
 def figures(drift: Any, performance: Mapping[str, Any], service: Mapping[str, Any],
             reference: Mapping[str, float], windows: Sequence[Any] = ()) -> dict[str, Any]:
-    """Every metric a rule may name (None when unknown); ``windows`` is the performance per window."""
+    """Every metric a rule may name (None when unknown).
+
+    ``performance`` holds the task's metrics over every labelled prediction, ``windows`` the
+    performance per window (:class:`~workbench.monitor.performance.WindowPerformance`) and
+    ``reference`` Evaluate's metrics.
+    """
     found: dict[str, Any] = dict.fromkeys(
         ("drift_share", "latest_drift_share", "n_drifted", "dataset_drift", "prediction_drift"))
     if drift is not None:
@@ -33,55 +47,76 @@ def figures(drift: Any, performance: Mapping[str, Any], service: Mapping[str, An
         found["prediction_drift"] = drift.prediction.drift_score if drift.prediction is not None else None
         drifted = set(drift.drifted_columns())
         found["top_features_drifted"] = lambda k: sum(c in drifted for c in drift.top_features(k))
-    accuracy, auc = _finite(performance.get("accuracy")), _finite(performance.get("roc_auc"))
-    found.update(accuracy=accuracy, roc_auc=auc)
-    found["auc_drop"] = reference["roc_auc"] - auc if auc is not None and "roc_auc" in reference else None
-    found["accuracy_drop"] = (reference["accuracy"] - accuracy
-                              if accuracy is not None and "accuracy" in reference else None)
-    latest = _finite(windows[-1].roc_auc) if windows else None
-    found["latest_auc_drop"] = reference["roc_auc"] - latest if latest is not None and "roc_auc" in reference else None
-    for key in ("p50_latency_ms", "p99_latency_ms", "failure_rate", "reject_rate", "requests"):
+    for name, spec in PERFORMANCE_METRICS.items():
+        found[name] = _performance(spec, performance, reference, windows)
+    for key in _SERVICE_METRICS:
         found[key] = _finite(service.get(key))
     return found
 
 
-def reference_metrics(project: Any) -> dict[str, float]:
-    """ROC AUC and accuracy from Evaluate's metrics report (``.workbench/reports/metrics.json``)."""
+def _performance(spec: PerformanceMetric, overall: Mapping[str, Any], reference: Mapping[str, float],
+                 windows: Sequence[Any]) -> float | None:
+    if spec.scope == "latest":
+        value = _finite(windows[-1].value(spec.reads)) if windows else None
+    else:
+        value = _finite(overall.get(spec.reads))
+    if value is None or spec.compare == "value":
+        return value
+    evaluate = reference.get(spec.reads)
+    return None if evaluate is None else _finite(_COMPARE[spec.compare](value, evaluate))
+
+
+def unknown_rule_notes(rules: Sequence[AlertRule], found: Mapping[str, Any], *, reference: Mapping[str, float],
+                       n_labelled: int) -> list[str]:
+    """A note per rule whose metric has no value in this review, saying why (it cannot fire)."""
+    notes = []
+    for rule in rules:
+        if found.get(rule.metric) is not None:
+            continue
+        notes.append(f"Rule '{rule.name}' ({rule.metric}) has no value in this review: "
+                     f"{_why_unknown(rule.metric, reference, n_labelled)}.")
+    return notes
+
+
+def _why_unknown(metric: str, reference: Mapping[str, float], n_labelled: int) -> str:
+    spec = PERFORMANCE_METRICS.get(metric)
+    if spec is None:
+        if metric in _SERVICE_METRICS:
+            return "no request is logged in this period"
+        if metric in _DRIFT_METRICS:
+            return "there is no drift review"
+        return "the model's predictions could not be compared with the reference (see the notes)"
+    title = METRIC_TITLES.get(spec.reads, spec.reads)
+    if not n_labelled:
+        return "no prediction in this period has a label yet (labels come from /v1/feedback or labels=)"
+    if spec.compare != "value" and spec.reads not in reference:
+        return f"Evaluate's {title} is unknown (no Evaluate metrics report with it)"
+    if spec.compare == "rise" and not reference.get(spec.reads):
+        return f"Evaluate's {title} is 0: a relative rise over it is undefined"
+    where = "the latest window" if spec.scope == "latest" else "the labelled predictions"
+    return f"the {title} of {where} is undefined (one class only, or too few rows)"
+
+
+def reference_metrics(project: Any, task: TaskType, notes: list[str]) -> dict[str, float]:
+    """The ``task``'s metrics from Evaluate's metrics report (``.workbench/reports/metrics.json``).
+
+    A report of another kind of task (a classifier's for a regression project ...) is left out,
+    with a note.
+    """
     from workbench.reports import load_report
 
     path = project.state_dir / "reports" / "metrics.json"
     if not path.is_file():
         return {}
     try:
-        metrics = getattr(load_report(path), "metrics", {})
+        report = load_report(path)
     except ReportError:
         return {}
-    return {k: float(metrics[k]) for k in ("roc_auc", "accuracy") if _finite(metrics.get(k)) is not None}
-
-
-def reference_predictions(project: Any, reference: pd.DataFrame, log: pd.DataFrame,
-                          notes: list[str]) -> np.ndarray | None:
-    """The logged model's positive-class probability on the reference, for prediction drift."""
-    if log["probability"].isna().all():
-        return None
-    latest = log.iloc[-1]
-    name, version = latest["model_name"], latest["model_version"]
-    if not name or not version:
-        notes.append("The log does not name a registered model version: no prediction drift.")
-        return None
-    try:
-        import mlflow.sklearn
-
-        from workbench.tracking import Tracker
-
-        Tracker(project)  # points MLflow at the project's store
-        model = mlflow.sklearn.load_model(f"models:/{name}/{version}")
-        sample = reference.sample(min(len(reference), REFERENCE_ROWS), random_state=0) \
-            if len(reference) > REFERENCE_ROWS else reference
-        scores = np.full(len(reference), np.nan)
-        scores[reference.index.get_indexer(sample.index)] = model.predict_proba(sample)[:, -1]
-        return scores
-    except (WorkbenchError, Exception) as err:  # a missing or unloadable model only costs the prediction drift
-        notes.append(f"Could not score the reference with models:/{name}/{version} ({type(err).__name__}): "
-                     "no prediction drift.")
-        return None
+    metrics = getattr(report, "metrics", {})
+    measured = str(getattr(report, "task", ""))
+    kind = TASKS.get(TASK_ALIASES.get(measured, measured))
+    if kind is not None and kind.classifier != task.classifier:
+        notes.append(f"Evaluate's metrics report is for a {measured} model, but the project's task is "
+                     f"{task.name}: no reference performance (rerun Evaluate).")
+        return {}
+    return {k: float(metrics[k]) for k in METRIC_TITLES if _finite(metrics.get(k)) is not None}

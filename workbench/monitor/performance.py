@@ -1,7 +1,9 @@
-"""Performance per window once labels arrive: accuracy and ROC AUC with bootstrap intervals.
+"""Performance per window once labels arrive, with the metrics of the project's task.
 
-Labels come from ``/v1/feedback`` (:func:`workbench.deploy.predlog.read_feedback`) or a labels
-file, joined to the prediction log by ``(request_id, row)``. Intervals are percentile bootstraps
+Binary: ROC AUC and accuracy; multiclass: accuracy, macro and weighted F1; regression: MAE,
+RMSE and R² (the scorers of :mod:`workbench.monitor._scorers`). Labels come from
+``/v1/feedback`` (:func:`workbench.deploy.predlog.read_feedback`) or a labels file, joined to
+the prediction log by ``(request_id, row)``. Intervals are percentile bootstraps
 computed as weight matrices (one ``(B, n)`` draw-count matrix per window), so a window costs a
 few numpy calls however many resamples are asked for.
 """
@@ -9,30 +11,76 @@ few numpy calls however many resamples are asked for.
 from __future__ import annotations
 
 import dataclasses
+import math
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from workbench.evaluate._bootstrap import interval, resample_weights
 from workbench.exceptions import DataError
+from workbench.monitor._scorers import SCORERS, check_regression_labels, label_text, score_rows
 from workbench.monitor.windows import window_starts
+from workbench.tasks import task_named
 
-__all__ = ["WindowPerformance", "join_labels", "load_labels", "performance_by_window", "weighted_auc"]
+__all__ = [
+    "METRIC_TITLES",
+    "WindowPerformance",
+    "check_labelled",
+    "join_labels",
+    "last_class",
+    "load_labels",
+    "overall",
+    "performance_by_window",
+]
+
+# How a metric is named to people (figures, summaries, notes).
+METRIC_TITLES: dict[str, str] = {
+    "roc_auc": "ROC AUC", "accuracy": "accuracy", "f1_macro": "macro F1", "f1_weighted": "weighted F1",
+    "mae": "MAE", "rmse": "RMSE", "r2": "R²",
+}
 
 
 @dataclasses.dataclass(frozen=True)
 class WindowPerformance:
-    """Accuracy and ROC AUC of one window's labelled predictions, with 95 % intervals."""
+    """One window's labelled predictions scored with its task's metrics, with 95 % intervals.
+
+    ``metrics`` holds every metric of the task's scorer (binary: ``roc_auc, accuracy``;
+    multiclass: ``accuracy, f1_macro, f1_weighted``; regression: ``mae, rmse, r2``), NaN where
+    a window cannot tell (one class only for ROC AUC, too few rows for R²).
+    """
 
     start: str
     end: str
     n_labelled: int
-    accuracy: float
-    accuracy_interval: tuple[float, float]
-    roc_auc: float
-    roc_auc_interval: tuple[float, float]
+    metrics: dict[str, float]
+    intervals: dict[str, tuple[float, float]]
+
+    def value(self, metric: str) -> float:
+        """The window's ``metric`` (NaN when the task does not score it)."""
+        return self.metrics.get(metric, math.nan)
+
+    def interval(self, metric: str) -> tuple[float, float]:
+        """The 95 % bootstrap interval of ``metric`` (NaN, NaN when unknown)."""
+        return self.intervals.get(metric, (math.nan, math.nan))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> WindowPerformance:
+        """Rebuild from JSON (null as NaN); a schema-1 window (flat accuracy / roc_auc) reads too."""
+        if "metrics" not in data:
+            names = [k for k in ("roc_auc", "accuracy") if k in data]
+            data = {**data, "metrics": {k: data[k] for k in names},
+                    "intervals": {k: data[f"{k}_interval"] for k in names}}
+        return cls(
+            start=data["start"], end=data["end"], n_labelled=int(data["n_labelled"]),
+            metrics={k: _nan(v) for k, v in data["metrics"].items()},
+            intervals={k: (_nan(v[0]), _nan(v[1])) for k, v in data["intervals"].items()},
+        )
+
+
+def _nan(value: Any) -> float:
+    return math.nan if value is None else float(value)
 
 
 def load_labels(labels: Any) -> pd.DataFrame:
@@ -82,60 +130,69 @@ def join_labels(predictions: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame
     return joined[joined["label"].notna()].reset_index(drop=True)
 
 
-def weighted_auc(scores: np.ndarray, positive: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """ROC AUC of each row of ``weights`` (resample draw counts), ties counted half."""
-    order = np.argsort(scores, kind="stable")
-    scores, positive, weights = scores[order], positive[order], weights[:, order]
-    starts = np.flatnonzero(np.r_[True, scores[1:] != scores[:-1]])
-    pos = np.add.reduceat(weights * positive, starts, axis=1)
-    neg = np.add.reduceat(weights * (1 - positive), starts, axis=1)
-    below = np.cumsum(neg, axis=1) - neg
-    total_pos, total_neg = pos.sum(axis=1), neg.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        auc = (pos * (below + neg / 2)).sum(axis=1) / (total_pos * total_neg)
-    return np.where((total_pos > 0) & (total_neg > 0), auc, np.nan)
+def check_labelled(labelled: pd.DataFrame, task: str) -> tuple[pd.DataFrame, list[str]]:
+    """The labelled predictions ready to score for ``task``, and notes on labels that look wrong.
+
+    Regression labels and predictions must be finite numbers (a :class:`DataError` names the
+    first bad one); classification labels that share no value with the predicted classes are
+    noted, since every prediction then counts as wrong.
+    """
+    if labelled.empty:
+        return labelled, []
+    if not task_named(task).classifier:
+        return check_regression_labels(labelled), []
+    labels = set(label_text(labelled["label"]).tolist())
+    predicted = set(label_text(labelled["prediction"]).tolist())
+    if labels & predicted:
+        return labelled, []
+    return labelled, [f"None of the labels (e.g. {sorted(labels)[0]!r}) is a class the model predicted "
+                      f"(e.g. {sorted(predicted)[0]!r}): check that the labels use the model's class values."]
 
 
-def _window(part: pd.DataFrame, positive_label: Any, n_bootstrap: int, seed: int) -> dict[str, Any]:
-    labels = part["label"].astype(str).to_numpy()
-    correct = (part["prediction"].astype(str).to_numpy() == labels).astype(np.float64)
-    positive = (labels == str(positive_label)).astype(np.float64)
-    scores = part["probability"].to_numpy(dtype=np.float64, na_value=np.nan)
-    has_scores = bool(np.isfinite(scores).all())
-    ones = np.ones((1, len(part)))
-    accuracy_draws, auc_draws = [], []
-    for weights in resample_weights(len(part), n_bootstrap, seed=seed):
-        accuracy_draws.append(weights @ correct / weights.sum(axis=1))
-        if has_scores:
-            auc_draws.append(weighted_auc(scores, positive, weights))
-    auc = float(weighted_auc(scores, positive, ones)[0]) if has_scores else float("nan")
-    return {
-        "accuracy": float(correct.mean()),
-        "accuracy_interval": interval(np.concatenate(accuracy_draws)),
-        "roc_auc": auc,
-        "roc_auc_interval": interval(np.concatenate(auc_draws)) if auc_draws else (float("nan"), float("nan")),
-    }
+def last_class(labelled: pd.DataFrame) -> Any:
+    """The class a binary model's logged ``probability`` is for when ``positive_label`` is not set.
+
+    scikit-learn sorts a classifier's classes and the log keeps the last one's probability: the
+    largest of the labels and predictions, numbers compared as numbers (1 when there are none).
+    """
+    values = pd.concat([labelled["label"], labelled["prediction"]]).dropna().unique() if not labelled.empty else []
+    if not len(values):
+        return 1
+    numbers = pd.to_numeric(pd.Series(values), errors="coerce")
+    return numbers.max() if numbers.notna().all() else max(label_text(pd.Series(values)).tolist())
+
+
+def _window(part: pd.DataFrame, task: str, positive_label: Any, n_bootstrap: int,
+            seed: int) -> tuple[dict[str, float], dict[str, tuple[float, float]]]:
+    scorer = SCORERS[task_named(task).name]
+    return score_rows(part, scorer, positive_label=positive_label, n_bootstrap=n_bootstrap, seed=seed)
 
 
 def performance_by_window(
-    labelled: pd.DataFrame, *, window: str, origin: pd.Timestamp, positive_label: Any = 1,
+    labelled: pd.DataFrame, *, task: str, window: str, origin: pd.Timestamp, positive_label: Any = 1,
     n_bootstrap: int = 200, seed: int = 0,
 ) -> list[WindowPerformance]:
-    """Per window of the predictions' ``timestamp``: performance on the rows that have labels."""
+    """Per window of the predictions' ``timestamp``: the ``task``'s metrics on the rows that have labels.
+
+    ``labelled`` comes from :func:`join_labels` (and :func:`check_labelled` for regression);
+    ``task`` is a :data:`workbench.tasks.TASKS` name.
+    """
     if labelled.empty:
         return []
     span = pd.Timedelta(window)
     starts = window_starts(labelled["timestamp"], window, origin)
     out = []
     for start, part in labelled.groupby(starts, sort=True):
-        figures = _window(part, positive_label, n_bootstrap, seed)
+        metrics, intervals = _window(part, task, positive_label, n_bootstrap, seed)
         out.append(WindowPerformance(start=start.isoformat(), end=(start + span).isoformat(),
-                                     n_labelled=len(part), **figures))
+                                     n_labelled=len(part), metrics=metrics, intervals=intervals))
     return out
 
 
-def overall(labelled: pd.DataFrame, *, positive_label: Any = 1, n_bootstrap: int = 200, seed: int = 0) -> dict[str, Any]:
-    """Accuracy and ROC AUC over every labelled prediction (``{}`` when none)."""
+def overall(labelled: pd.DataFrame, *, task: str, positive_label: Any = 1, n_bootstrap: int = 200,
+            seed: int = 0) -> dict[str, Any]:
+    """The ``task``'s metrics over every labelled prediction (``{}`` when none)."""
     if labelled.empty:
         return {}
-    return {"n_labelled": len(labelled), **_window(labelled, positive_label, n_bootstrap, seed)}
+    metrics, _ = _window(labelled, task, positive_label, n_bootstrap, seed)
+    return {"n_labelled": len(labelled), **metrics}

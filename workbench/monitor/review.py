@@ -4,7 +4,12 @@ The reference is the project's training data; the current data is the prediction
 (:mod:`workbench.deploy.predlog`, shadow rows left out) since ``since``. Windows split the log by
 its timestamps. Feature importance comes from the Evaluate explanation report
 (``.workbench/reports/explanation.json``) when it exists, and Evaluate's metrics report gives
-the reference performance that ``auc_drop`` compares with.
+the reference performance that ``auc_drop``, ``latest_mae_rise`` ... compare with.
+
+What performance means follows the project's task (``[data] task``): ROC AUC and accuracy for
+binary, accuracy and macro / weighted F1 for multiclass, MAE, RMSE and R² for regression; the
+prediction drift compares the positive-class probability, the predicted class or the predicted
+number respectively.
 """
 
 from __future__ import annotations
@@ -18,11 +23,15 @@ import pandas as pd
 
 from workbench.exceptions import ReportError
 from workbench.monitor import alerts as _alerts
-from workbench.monitor._figures import figures, reference_metrics, reference_predictions
+from workbench.monitor._figures import figures, reference_metrics, unknown_rule_notes
+from workbench.monitor._outputs import model_outputs
 from workbench.monitor.drift import DriftReport, drift
 from workbench.monitor.performance import (
+    METRIC_TITLES,
     WindowPerformance,
+    check_labelled,
     join_labels,
+    last_class,
     load_labels,
     overall,
     performance_by_window,
@@ -30,6 +39,7 @@ from workbench.monitor.performance import (
 from workbench.monitor.service import WindowService, service_by_window, service_totals
 from workbench.monitor.windows import check_window, choose_window, origin_of
 from workbench.reports.base import Report
+from workbench.tasks import TaskType, task_named
 
 __all__ = ["MonitorReport", "monitor"]
 
@@ -42,10 +52,11 @@ class MonitorReport(Report):
     """A project's production review: windows of drift, performance and service; alerts fired."""
 
     kind: ClassVar[str] = "monitor"
-    schema_version: ClassVar[int] = 1
+    schema_version: ClassVar[int] = 2
     title: ClassVar[str] = "Production monitor"
 
     project: str
+    task: str
     since: str | None
     until: str | None
     window: str
@@ -63,15 +74,18 @@ class MonitorReport(Report):
     notes: tuple[str, ...] = ()
 
     @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Self:
+        """Rebuild from JSON; a schema-1 review (binary only, before tasks) reads as binary."""
+        if isinstance(data, dict) and data.get("kind") == cls.kind and data.get("schema_version") == 1:
+            data = {**data, "schema_version": cls.schema_version, "task": data.get("task", "binary")}
+        return super().from_dict(data)
+
+    @classmethod
     def _from_payload(cls, payload: dict[str, Any]) -> Self:
         payload = dict(payload)
         if payload.get("drift") is not None:
             payload["drift"] = DriftReport.from_dict(payload["drift"])
-        payload["performance"] = tuple(
-            WindowPerformance(**{**p, **{k: tuple(_nan(x) for x in p[k]) for k in ("accuracy_interval", "roc_auc_interval")},
-                                 "roc_auc": _nan(p["roc_auc"]), "accuracy": _nan(p["accuracy"])})
-            for p in payload.get("performance", ())
-        )
+        payload["performance"] = tuple(WindowPerformance.from_dict(p) for p in payload.get("performance", ()))
         payload["service"] = tuple(
             WindowService(**{k: _nan(v) if k.endswith("latency_ms") else v for k, v in s.items()})
             for s in payload.get("service", ())
@@ -89,8 +103,10 @@ class MonitorReport(Report):
         parts = [f"{self.n_predictions} predictions, {self.n_requests} requests ({self.window} windows)"]
         if self.drift is not None:
             parts.append(f"drift share {self.drift.drift_share:.2f}")
-        if self.figures.get("roc_auc") is not None:
-            parts.append(f"ROC AUC {self.figures['roc_auc']:.3f} on {self.n_labelled} labels")
+        scored = [f"{METRIC_TITLES[m]} {self.figures[m]:.4g}" for m in task_named(self.task).monitor_metrics
+                  if self.figures.get(m) is not None]
+        if scored:
+            parts.append(f"{', '.join(scored)} on {self.n_labelled} labels")
         parts.append(f"{len(self.alerts)} alert(s) fired" if self.alerts else "no alert")
         return "Production monitor: " + "; ".join(parts)
 
@@ -135,6 +151,7 @@ def monitor(
     from workbench.deploy.predlog import read_feedback, read_prediction_log, read_requests
 
     settings = project.config.sections.get("monitor", {})
+    task = task_named(project.config.data.task)
     given_labels = load_labels(labels) if labels is not None else None
     log = read_prediction_log(project, since=since, until=until)
     log = log[log["variant"] != "shadow"].reset_index(drop=True) if not log.empty else log
@@ -142,16 +159,12 @@ def monitor(
     notes: list[str] = []
     span = _window(window or settings.get("window", "auto"), log, requests)
     origin = origin_of(_first_time(log, requests)) if span else None
-    drift_report = _drift(project, log, span, settings, notes)
-    labelled = join_labels(log, given_labels if given_labels is not None else read_feedback(project))
-    positive = project.config.data.positive_label if project.config.data.positive_label is not None else 1
-    n_boot = int(settings.get("n_bootstrap", 200))
-    performance = performance_by_window(labelled, window=span, origin=origin, positive_label=positive,
-                                        n_bootstrap=n_boot) if span else []
+    drift_report = _drift(project, task, log, span, settings, notes)
+    given = given_labels if given_labels is not None else read_feedback(project)
+    labelled, performance, scored = _performance(project, task, join_labels(log, given), span, origin, notes)
     service = service_by_window(requests, window=span, origin=origin) if span else []
-    reference = reference_metrics(project)
-    found = figures(drift_report, overall(labelled, positive_label=positive, n_bootstrap=n_boot),
-                    service_totals(requests), reference, performance)
+    reference = reference_metrics(project, task, notes)
+    found = figures(drift_report, scored, service_totals(requests), reference, performance)
     rules = _alerts.load_rules(project)
     fired = _alerts.evaluate_rules(rules, found)
     context = {"since": _text(since), "until": _text(until), "predictions": len(log)}
@@ -161,14 +174,30 @@ def monitor(
               for rule, value in fired]
     if log.empty:
         notes.append("No predictions are logged in this period: nothing to compare yet.")
+    else:
+        notes.extend(unknown_rule_notes(rules, found, reference=reference, n_labelled=len(labelled)))
     return MonitorReport(
-        project=project.name, since=_text(since), until=_text(until), window=span or "-",
+        project=project.name, task=task.name, since=_text(since), until=_text(until), window=span or "-",
         n_predictions=len(log), n_requests=len(requests), n_labelled=len(labelled), drift=drift_report,
         performance=tuple(performance), service=tuple(service),
         figures={k: v for k, v in found.items() if not callable(v)}, reference_metrics=reference,
         rules=tuple(dataclasses.asdict(r) for r in rules), alerts=tuple(alerts),
         history=tuple(_alerts.alert_history(project, limit=HISTORY)), notes=tuple(notes),
     )
+
+
+def _performance(project: Any, task: TaskType, labelled: pd.DataFrame, window: str | None,
+                 origin: pd.Timestamp | None, notes: list[str]) -> tuple[pd.DataFrame, list[WindowPerformance], dict[str, Any]]:
+    """The labelled predictions, checked for the task; their performance per window and overall."""
+    labelled, label_notes = check_labelled(labelled, task.name)
+    notes.extend(label_notes)
+    positive = project.config.data.positive_label
+    scoring: dict[str, Any] = {
+        "task": task.name, "positive_label": last_class(labelled) if positive is None else positive,
+        "n_bootstrap": int(project.config.sections.get("monitor", {}).get("n_bootstrap", 200)),
+    }
+    windows = performance_by_window(labelled, window=window, origin=origin, **scoring) if window else []
+    return labelled, windows, overall(labelled, **scoring)
 
 
 def _text(value: Any) -> str | None:
@@ -190,7 +219,7 @@ def _window(window: str, log: pd.DataFrame, requests: pd.DataFrame) -> str | Non
     return choose_window(stamps.min(), stamps.max())
 
 
-def _drift(project: Any, log: pd.DataFrame, window: str | None, settings: Mapping[str, Any],
+def _drift(project: Any, task: TaskType, log: pd.DataFrame, window: str | None, settings: Mapping[str, Any],
            notes: list[str]) -> DriftReport | None:
     if log.empty:
         return None
@@ -201,11 +230,13 @@ def _drift(project: Any, log: pd.DataFrame, window: str | None, settings: Mappin
     if not features:
         notes.append("The prediction log holds none of the training data's columns: no drift review.")
         return None
-    current = log[[*features, "timestamp", "probability"]]
-    scored = reference_predictions(project, reference[features], log, notes)
-    base = reference[features].assign(probability=scored) if scored is not None else reference[features]
+    base, current = reference[features], log[[*features, "timestamp"]]
+    output = model_outputs(project, task.name, base, log, notes)
+    if output is not None:
+        column, scored, logged = output
+        base, current = base.assign(**{column: scored}), current.assign(**{column: logged})
     return drift(base, current, importance=_importance(project, notes), time_column="timestamp", window=window,
-                 prediction="probability" if scored is not None else None,
+                 prediction=output[0] if output is not None else None,
                  calibrate=bool(settings.get("calibrate", False)), drift_share=float(settings.get("drift_share", 0.5)))
 
 

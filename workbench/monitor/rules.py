@@ -1,7 +1,8 @@
 """``[[alerts]]`` rules of ``workbench.toml``: their keys, validation and evaluation.
 
-Kept free of numpy and pandas: :mod:`workbench.config` validates the rules whenever a project
-opens.
+:mod:`workbench.config` validates the rules whenever a project opens, and checks that each
+rule's metric applies to the project's task (:func:`check_rules_apply`): a rule on ROC AUC in a
+regression project would otherwise never fire, and nobody would know.
 
 ```toml
 [[alerts]]
@@ -21,13 +22,22 @@ from __future__ import annotations
 import dataclasses
 import math
 import operator
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from workbench.exceptions import ConfigError
+from workbench.tasks import TASKS, TaskType
 
-__all__ = ["METRICS", "AlertRule", "validate_rules"]
+__all__ = [
+    "METRICS",
+    "PERFORMANCE_METRICS",
+    "AlertRule",
+    "PerformanceMetric",
+    "applies_to",
+    "check_rules_apply",
+    "validate_rules",
+]
 
 METRICS: dict[str, str] = {
     "drift_share": "share of drifted columns over the whole period",
@@ -42,17 +52,49 @@ METRICS: dict[str, str] = {
     "latest_auc_drop": "Evaluate's ROC AUC minus the latest window's ROC AUC",
     "accuracy_drop": "Evaluate's accuracy minus the labelled predictions' accuracy",
     "latest_accuracy_drop": "Evaluate's accuracy minus the latest window's accuracy",
-    "f1_macro": "macro F1 of the labelled predictions (multiclass)",
-    "latest_f1_macro_drop": "Evaluate's macro F1 minus the latest window's (multiclass)",
+    "f1_macro": "macro-averaged F1 of the labelled predictions (multiclass)",
+    "latest_f1_macro_drop": "Evaluate's macro F1 minus the latest window's macro F1 (multiclass)",
     "mae": "mean absolute error of the labelled predictions (regression)",
     "rmse": "root mean squared error of the labelled predictions (regression)",
-    "latest_mae_rise": "the latest window's MAE against Evaluate's, relative: (latest - Evaluate) / Evaluate",
-    "latest_rmse_rise": "the latest window's RMSE against Evaluate's, relative: (latest - Evaluate) / Evaluate",
+    "latest_mae_rise": "relative rise of the latest window's MAE over Evaluate's: (latest - Evaluate) / Evaluate",
+    "latest_rmse_rise": "relative rise of the latest window's RMSE over Evaluate's: (latest - Evaluate) / Evaluate",
     "p50_latency_ms": "median request latency (ms)",
     "p99_latency_ms": "99th percentile request latency (ms)",
     "failure_rate": "share of requests answered 5xx",
     "reject_rate": "share of requests rejected 4xx (validation)",
     "requests": "number of requests",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class PerformanceMetric:
+    """How an alert metric reads labelled performance.
+
+    ``reads`` is the per-window metric (one of a task's ``monitor_metrics``); ``scope`` is every
+    labelled prediction (``"all"``) or the latest window; ``compare`` gives the value itself, its
+    drop below Evaluate's (``Evaluate - value``) or its relative rise above it
+    (``(value - Evaluate) / Evaluate``, for errors).
+    """
+
+    reads: str
+    scope: Literal["all", "latest"] = "all"
+    compare: Literal["value", "drop", "rise"] = "value"
+
+
+# The alert metrics that need labels; a rule may name one only where its task scores `reads`.
+PERFORMANCE_METRICS: dict[str, PerformanceMetric] = {
+    "accuracy": PerformanceMetric("accuracy"),
+    "roc_auc": PerformanceMetric("roc_auc"),
+    "f1_macro": PerformanceMetric("f1_macro"),
+    "mae": PerformanceMetric("mae"),
+    "rmse": PerformanceMetric("rmse"),
+    "auc_drop": PerformanceMetric("roc_auc", compare="drop"),
+    "accuracy_drop": PerformanceMetric("accuracy", compare="drop"),
+    "latest_auc_drop": PerformanceMetric("roc_auc", "latest", "drop"),
+    "latest_accuracy_drop": PerformanceMetric("accuracy", "latest", "drop"),
+    "latest_f1_macro_drop": PerformanceMetric("f1_macro", "latest", "drop"),
+    "latest_mae_rise": PerformanceMetric("mae", "latest", "rise"),
+    "latest_rmse_rise": PerformanceMetric("rmse", "latest", "rise"),
 }
 OPERATORS = {">": operator.gt, ">=": operator.ge, "<": operator.lt, "<=": operator.le}
 _KEYS = {"name", "metric", "op", "threshold", "top_k", "pipeline", "message", "webhook"}
@@ -138,3 +180,26 @@ def validate_rules(value: Any, path: Path) -> tuple[AlertRule, ...]:
         raise ConfigError(f"{path}: [[alerts]] rule names must be unique; repeated: {', '.join(duplicated)}.",
                           path=path, key="alerts.name", value=duplicated[0], hint="Give every rule its own name.")
     return rules
+
+
+def applies_to(metric: str, task: TaskType) -> bool:
+    """Whether a rule on ``metric`` can ever have a value in a ``task`` project."""
+    performance = PERFORMANCE_METRICS.get(metric)
+    return performance is None or performance.reads in task.monitor_metrics
+
+
+def check_rules_apply(rules: Sequence[AlertRule], task: TaskType, path: Path) -> None:
+    """Refuse a rule whose metric ``task`` never scores, naming the rule and the metrics that fit."""
+    for rule in rules:
+        if applies_to(rule.metric, task):
+            continue
+        reads = PERFORMANCE_METRICS[rule.metric].reads
+        scored_by = [t.title for t in TASKS.values() if reads in t.monitor_metrics]
+        fitting = [m for m in PERFORMANCE_METRICS if applies_to(m, task)]
+        raise ConfigError(
+            f"{path}: [[alerts]] rule '{rule.name}': the metric '{rule.metric}' does not apply to a "
+            f"{task.name} project (it reads {reads}, which Monitor scores for {' and '.join(scored_by)} only).",
+            path=path, key="alerts.metric", value=rule.metric, expected=f"one of {', '.join(fitting)}",
+            hint=f"For {task.title}, performance rules use {', '.join(fitting)}; drift and service "
+                 "metrics apply to every task.",
+        )
