@@ -28,7 +28,8 @@ def test_init_data_prints_what_it_inferred_and_the_next_command(tmp_path: Path, 
                         + ", ".join(f"{label!r} ({count} rows)" for label, count in counts.items()) + ".")
     assert lines[2] == f"Positive:    {rarer!r} (pass --positive-label to choose another class)."
     assert "Features:    2 numeric, 2 categorical." in lines
-    assert any(line.startswith("Sensitive:   'group' (2 groups: ") for line in lines)
+    groups = ", ".join(f"{label} ({count})" for label, count in frame["group"].value_counts().items())
+    assert f"Sensitive:   'group' with 2 groups: {groups}; left out of the model's inputs." in lines
     assert any(line.startswith("Note:        'customer_id' has a distinct value on every row") for line in lines)
     assert "Held out:    80 rows as production traffic in data/production.parquet (a seeded random share); " \
            "320 training rows in data/data.parquet." in lines

@@ -99,5 +99,5 @@ class InitSummary:
         parts = []
         for column, groups in self.sensitive.items():
             shown = ", ".join(f"{label} ({count:,})" for label, count in list(groups.items())[:6])
-            parts.append(f"'{column}' ({len(groups)} groups: {shown}{' ...' if len(groups) > 6 else ''})")
-        return "Sensitive:   " + "; ".join(parts) + " (left out of the model's inputs)."
+            parts.append(f"'{column}' with {len(groups)} groups: {shown}{' ...' if len(groups) > 6 else ''}")
+        return "Sensitive:   " + "; ".join(parts) + "; left out of the model's inputs."
