@@ -14,11 +14,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
 from workbench.exceptions import ConfigError
 from workbench.tasks import TASK_ALIASES, TASKS
 
-__all__ = ["CARD_PLACEHOLDER", "GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
+__all__ = [
+    "CARD_PLACEHOLDER", "GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "http_url_problem", "load_config",
+]
 
 CONFIG_NAME = "workbench.toml"
 # `workbench init --data` starts [package] intended_use and limitations with this; the Package
@@ -36,6 +39,7 @@ class Key:
     choices: tuple[Any, ...] | None = None
     item_type: builtins.type | None = None
     doc: str = ""
+    check: Callable[[Any], str | None] | None = None  # why a well-typed value is still wrong (None: fine)
 
     @property
     def required(self) -> bool:
@@ -43,6 +47,35 @@ class Key:
 
 
 _NUM = (int, float)
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute ``http://`` or ``https://`` URL with a host; None when it is.
+
+    Other schemes are refused because urllib would honour them (``file:///etc/passwd`` reads a
+    local file), and credentials in the URL because they would not be sent.
+    """
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "it holds whitespace or control characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"its scheme is {parts.scheme + ':' if parts.scheme else 'missing'}; only http: and https: are allowed"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and parts.netloc.rsplit("]", 1)[-1].count(":"):
+        return "its port is not a number from 1 to 65535"
+    if parts.username is not None or parts.password is not None:
+        return "it holds credentials (user:password@), which are never sent; put a token in the path or query"
+    return None
+
+
+def _webhook_url(value: str) -> str | None:
+    problem = http_url_problem(value) if value else None
+    return f"alerts are POSTed to an http(s) URL, and {problem}" if problem else None
 
 SECTIONS: dict[str, dict[str, Key]] = {
     "project": {
@@ -74,7 +107,8 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "calibrate": Key(bool, False, doc="Bootstrap-calibrate drift thresholds to each window's size."),
         "drift_share": Key(_NUM, 0.5, doc="Share of drifted columns at which the dataset drifts."),
         "n_bootstrap": Key(int, 200, doc="Resamples of the performance intervals."),
-        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (empty: no webhook)."),
+        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (an http(s) URL; empty: no webhook).",
+                           check=_webhook_url),
         "webhook_timeout": Key(_NUM, 5.0, doc="Seconds to wait for the webhook."),
         "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each."),
     },
@@ -325,6 +359,16 @@ def _value(values: dict[str, Any], key: str, spec: Key, dotted: str, path: Path)
                     value=value,
                     expected=f"a list of {_type_name(spec.item_type)}",
                 )
+    problem = spec.check(value) if spec.check is not None else None
+    if problem:
+        raise ConfigError(
+            f"{path}: '{dotted}' = {value!r} is not allowed: {problem}.",
+            path=path,
+            key=dotted,
+            value=value,
+            expected=spec.doc or None,
+            hint=f"Fix `{key} = ...` under [{dotted.rsplit('.', 1)[0]}]. {spec.doc}".strip(),
+        )
     return value
 
 
