@@ -151,6 +151,15 @@ GATES: dict[str, dict[str, Key]] = {
             doc="Judge disparities by their point estimate, or fail only when the whole interval is above the limit.",
         ),
         "min_r2": Key(_NUM, 0.0),
+        # Regression fairness: gaps between groups, in standard deviations of the target (on the
+        # evaluated rows), so the defaults mean the same for a target in dollars or in days.
+        "max_mean_prediction_difference": Key(
+            _NUM, 0.25,
+            doc="Regression: largest gap in mean prediction between groups, in target standard deviations.",
+        ),
+        "max_mae_difference": Key(
+            _NUM, 0.25, doc="Regression: largest gap in MAE between groups, in target standard deviations.",
+        ),
         "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
     },
     "develop": {},

@@ -1,9 +1,12 @@
-"""Fixtures of the Evaluate tests: seeded credit data and a fitted demo Pipeline, shared read-only."""
+"""Fixtures of the Evaluate tests: seeded credit data and a fitted demo Pipeline (binary), wine
+(multiclass) and diabetes (regression) with fitted models, shared read-only."""
 
 from __future__ import annotations
 
 from types import SimpleNamespace
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from workbench.datasets import make_credit_risk
@@ -33,3 +36,46 @@ def credit():
         sensitive_test=frame[SENSITIVE].iloc[test],
         model=model,
     )
+
+
+@pytest.fixture(scope="session")
+def wine():
+    """scikit-learn's wine data (3 classes): a fitted multiclass model and two sensitive features.
+
+    The sensitive features are binarised columns of the data (magnesium and ash above their
+    median), kept out of the model's inputs. Returns a namespace with ``X_train, X_test,
+    y_train, y_test, sensitive_test, model``.
+    """
+    from sklearn.datasets import load_wine
+    from sklearn.ensemble import HistGradientBoostingClassifier
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    sensitive = pd.DataFrame({
+        "magnesium_band": np.where(X["magnesium"] > X["magnesium"].median(), "high", "low"),
+        "ash_band": np.where(X["ash"] > X["ash"].median(), "high", "low"),
+    }, index=X.index)
+    features = X.drop(columns=["magnesium", "ash"])
+    X_train, X_test, y_train, y_test, _, s_test = train_test_split(
+        features, y, sensitive, test_size=0.5, random_state=3, stratify=y
+    )
+    model = HistGradientBoostingClassifier(max_iter=40, random_state=0).fit(X_train, y_train)
+    return SimpleNamespace(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, sensitive_test=s_test, model=model)
+
+
+@pytest.fixture(scope="session")
+def diabetes():
+    """scikit-learn's diabetes data (a regression target in the hundreds) with its ``sex`` column.
+
+    ``sex`` is the sensitive feature (groups ``"1"`` and ``"2"``) and stays among the inputs.
+    Returns a namespace with ``X_train, X_test, y_train, y_test, sensitive_test, model``.
+    """
+    from sklearn.datasets import load_diabetes
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.model_selection import train_test_split
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True, scaled=False)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.4, random_state=0)
+    model = HistGradientBoostingRegressor(max_iter=60, random_state=0).fit(X_train, y_train)
+    sensitive = X_test[["sex"]].astype(int).astype(str)
+    return SimpleNamespace(X_train=X_train, X_test=X_test, y_train=y_train, y_test=y_test, sensitive_test=sensitive, model=model)

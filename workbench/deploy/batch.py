@@ -1,7 +1,13 @@
-"""Batch scoring: stream CSV or Parquet in chunks (constant memory) through the robust inference pipeline."""
+"""Batch scoring: stream CSV or Parquet in chunks (constant memory) through the robust inference pipeline.
+
+The output is the input's columns followed by the answer columns of the model's task
+(:mod:`workbench.develop.answers`): binary ``prediction, probability`` (the positive class's);
+multiclass ``prediction`` and one ``probability_<class>`` per class; regression ``prediction``.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tempfile
@@ -15,6 +21,7 @@ import pandas as pd
 from workbench._io import TABLE_SUFFIXES
 from workbench.deploy.predlog import log_batch
 from workbench.deploy.serving import _version
+from workbench.develop.answers import Scored
 from workbench.exceptions import DataError, InputError
 
 
@@ -164,15 +171,25 @@ class _Writer:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
+        if self.table_writer is not None:
+            # Closed before its file: left to the garbage collector it would write into a closed file.
+            with contextlib.suppress(Exception):
+                self.table_writer.close()
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
 
 
+def _answers(robust: Any, predictions: Any, probabilities: Any) -> dict[str, Any]:
+    """The answer columns of the model's task for a scored chunk."""
+    return robust.format.columns(Scored(np.asarray(predictions), probabilities, robust.classes))
+
+
 def _empty_output(columns: pd.DataFrame, robust: Any) -> pd.DataFrame:
     """The output's header (and Parquet schema) when every row was rejected."""
-    classes = getattr(robust, "classes", None)
-    frame = columns.iloc[:0].assign(prediction=pd.Series(np.asarray(classes if classes else [0.0])[:0]))
-    return frame.assign(probability=pd.Series(dtype=float)) if classes else frame
+    classes = robust.classes
+    predictions = np.asarray(classes if classes else [0.0])[:0]
+    probabilities = np.empty((0, len(classes))) if robust.probabilistic else None
+    return columns.iloc[:0].assign(**_answers(robust, predictions, probabilities))
 
 
 def _progress_bar(source: Path, progress: bool | None) -> Any:
@@ -252,11 +269,10 @@ def _score_chunks(project: Any, robust: Any, chunks: Iterator[pd.DataFrame], wri
         good = frame[ok]
         if len(good):
             preds, proba = robust.predict_frame(good)
-            out_rows = chunk[ok].assign(prediction=preds)
-            writer.write(out_rows if proba is None else out_rows.assign(probability=proba[:, -1]))
+            writer.write(chunk[ok].assign(**_answers(robust, preds, proba)))
             if version is not None:
-                result = type("R", (), {"predictions": preds, "probabilities": proba})
-                log_batch(project, good, result, model_name=project.config.model_name, model_version=version)
+                log_batch(project, good, Scored(preds, proba, robust.classes), model_name=project.config.model_name,
+                          model_version=version, task=robust.task)
         counts["rows"] += len(chunk)
         counts["scored"] += int(ok.sum())
         counts["rejected"] += int((~ok).sum())

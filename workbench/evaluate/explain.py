@@ -11,6 +11,14 @@ on the transformed features, whose attributions are summed back into the origina
 The report keeps global importance (mean |SHAP|) per column and per feature, and one seeded
 sample of ``display_rows`` rows (SHAP per column, the raw values, the model output) from which
 the beeswarm, dependence and per-row waterfall views are drawn without recomputation.
+
+What is explained follows the task: a binary classifier's score of its explained class (the
+positive, last one by default); a regressor's prediction, in the target's units; for a
+multiclass classifier each class's score, so the report keeps per class its importance and
+sample (``class_views``), and the overall importance of a column is its mean |SHAP| summed
+over the classes. The top-level sample (``values``, ``outputs``, ``base_value``) is one class's:
+the class the model predicts most often on the explained rows, unless ``class_index`` names one;
+:meth:`ExplanationReport.for_class` gives the same report seen from another class.
 """
 
 from __future__ import annotations
@@ -25,10 +33,40 @@ import pandas as pd
 from workbench.evaluate._checks import check_same_length, model_name
 from workbench.evaluate._explainers import Attributions, attributions
 from workbench.evaluate._features import feature_map, input_columns, split_pipeline
+from workbench.evaluate._task_of import model_task, resolve_task
 from workbench.exceptions import DataError
 from workbench.reports.base import Report
+from workbench.tasks import TASKS, TaskType
 
-__all__ = ["ExplanationReport", "explain"]
+__all__ = ["ClassView", "ExplanationReport", "explain"]
+
+Rows = tuple[tuple[float, ...], ...]
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True)
+class ClassView:
+    """One class of a multiclass explanation: its importance and the sample rows' attributions.
+
+    ``values[r][c]`` is the attribution of column ``c`` to this class's score for sample row
+    ``r``; ``base_value + sum(values[r]) == outputs[r]`` (in ``output`` units).
+    """
+
+    label: str
+    output: str
+    base_value: float
+    column_importance: dict[str, float]
+    values: Rows = ()
+    outputs: tuple[float, ...] = ()
+
+
+def _view_from_dict(data: dict[str, Any]) -> ClassView:
+    return ClassView(
+        label=data["label"], output=data["output"],
+        base_value=math.nan if data["base_value"] is None else data["base_value"],
+        column_importance={k: math.nan if v is None else v for k, v in data["column_importance"].items()},
+        values=tuple(tuple(math.nan if v is None else v for v in row) for row in data.get("values", ())),
+        outputs=tuple(math.nan if v is None else v for v in data.get("outputs", ())),
+    )
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
@@ -37,6 +75,8 @@ class ExplanationReport(Report):
 
     ``values[r][c]`` is the attribution of ``columns[c]`` for sample row ``rows[r]``;
     ``base_value + sum(values[r]) == outputs[r]`` (the model output in ``output`` units).
+    ``task`` is the task explained; a multiclass report names its ``classes``, keeps one
+    :class:`ClassView` per class, and its top-level sample is ``explained_class``'s.
     """
 
     kind = "explanation"
@@ -60,10 +100,44 @@ class ExplanationReport(Report):
     outputs: tuple[float, ...]
     seed: int = 0
     warnings: tuple[str, ...] = ()
+    task: str = "binary"
+    classes: tuple[str, ...] = ()
+    explained_class: str = ""
+    class_views: tuple[ClassView, ...] = ()
 
     def importance_by_column(self) -> dict[str, float]:
-        """Mean |SHAP| per original input column, largest first."""
+        """Mean |SHAP| per original input column, largest first (multiclass: summed over the classes)."""
         return dict(self.column_importance)
+
+    def importance_by_class(self) -> dict[str, dict[str, float]]:
+        """Per class (multiclass), mean |SHAP| per input column, largest first; empty otherwise."""
+        return {view.label: dict(view.column_importance) for view in self.class_views}
+
+    def class_view(self, label: str) -> ClassView:
+        """The :class:`ClassView` of class ``label``, or a DataError naming the classes."""
+        for view in self.class_views:
+            if view.label == str(label):
+                return view
+        known = ", ".join(self.classes) or "none: this is not a multiclass explanation"
+        raise DataError(f"The explanation has no class '{label}' (its classes: {known}).")
+
+    def for_class(self, label: str) -> ExplanationReport:
+        """This report seen from class ``label``: its sample, base value, output and importance.
+
+        The beeswarm, dependence and waterfall views of a multiclass report are drawn from it.
+        """
+        view = self.class_view(label)
+        return dataclasses.replace(
+            self, explained_class=view.label, output=view.output, base_value=view.base_value,
+            column_importance=dict(view.column_importance), values=view.values, outputs=view.outputs,
+        )
+
+    def without_rows(self) -> ExplanationReport:
+        """A copy with no row-level value (sample rows, attributions, outputs): aggregates only."""
+        views = tuple(dataclasses.replace(v, values=(), outputs=()) for v in self.class_views)
+        return dataclasses.replace(
+            self, rows=(), values=(), outputs=(), data={c: () for c in self.columns}, class_views=views,
+        )
 
     def column_values(self, column: str) -> tuple[tuple[Any, ...], tuple[float, ...]]:
         """``(raw values, SHAP values)`` of ``column`` over the sample rows (dependence data)."""
@@ -83,11 +157,16 @@ class ExplanationReport(Report):
 
     def summary(self) -> str:
         top = ", ".join(list(self.column_importance)[:3])
-        return f"SHAP ({self.explainer}) on {self.n_explained:,} rows of {self.model}: top drivers {top}"
+        over = f" (over {len(self.classes)} classes)" if self.classes else ""
+        return f"SHAP ({self.explainer}) on {self.n_explained:,} rows of {self.model}: top drivers{over} {top}"
 
     @classmethod
     def _from_payload(cls, payload: dict[str, Any]) -> Self:
+        if "task" not in payload and payload.get("output") == "predicted value":  # saved before tasks were named
+            payload["task"] = "regression"
         return cls(
+            classes=tuple(payload.pop("classes", ())),
+            class_views=tuple(_view_from_dict(v) for v in payload.pop("class_views", ())),
             columns=tuple(payload.pop("columns")),
             rows=tuple(payload.pop("rows")),
             values=tuple(tuple(math.nan if v is None else v for v in row) for row in payload.pop("values")),
@@ -108,6 +187,7 @@ def explain(
     background_size: int = 100,
     display_rows: int = 500,
     class_index: int | None = None,
+    task: str | None = None,
     seed: int = 0,
 ) -> ExplanationReport:
     """Explain a fitted model's output on the rows of ``X`` with SHAP.
@@ -128,15 +208,22 @@ def explain(
     display_rows : int
         Rows kept in the report for the beeswarm, dependence and waterfall views.
     class_index : int, optional
-        The explained class of a classifier (default: the last class, the positive one).
+        Binary: the explained class (default: the last class, the positive one). Multiclass:
+        the class whose sample the report shows first (default: the class the model predicts
+        most often on the explained rows); every class is explained either way.
+    task : str, optional
+        ``"binary"``, ``"multiclass"`` or ``"regression"``; by default the model's (a regressor,
+        or a classifier with two or more classes). It must agree with the model.
     seed : int
         Seeds every sample.
 
     Returns
     -------
     ExplanationReport
-        ``importance_by_column()`` (mean |SHAP| per original column, sorted), ``feature_importance``
-        per transformed feature, and the sample rows' attributions.
+        ``importance_by_column()`` (mean |SHAP| per original column, sorted; multiclass: summed
+        over the classes, with ``importance_by_class()`` per class), ``feature_importance`` per
+        transformed feature, and the sample rows' attributions (``for_class(label)`` for
+        another class of a multiclass model).
 
     Examples
     --------
@@ -147,35 +234,94 @@ def explain(
         raise DataError(f"X must be a DataFrame or a 2-D array of rows, not {type(X).__name__}.")
     n_rows = check_same_length(X=X)
     background = _checked_background(background, X)
+    kind = _task(task, model)
     preprocess, estimator = split_pipeline(model)
+    multiclass = kind.name == "multiclass"
+    _check_class_index(class_index, estimator)
     found = attributions(
         estimator, X, preprocess, seed=seed, background=background, max_rows=max_rows,
-        max_samples=max_samples, background_size=background_size, class_index=class_index,
+        max_samples=max_samples, background_size=background_size, class_index=class_index, every_class=multiclass,
     )
     mapping = feature_map(preprocess, input_columns(X), found.values.shape[1])
-    per_column = found.values @ mapping.matrix()
+    per_column = np.moveaxis(np.moveaxis(found.values, 2, 1) @ mapping.matrix(), 1, 2)  # rows × columns × outputs
     shown = np.random.default_rng(seed + 1).permutation(found.values.shape[0])[:display_rows]
     shown.sort()
+    chosen = _chosen_output(found, class_index) if multiclass else 0
     return ExplanationReport(
         model=model_name(model),
         explainer=found.explainer,
-        output=found.output,
+        output=found.describes[chosen],
         n_rows=n_rows,
         n_explained=int(found.values.shape[0]),
         background_size=found.background_size,
         sample_note=found.note,
-        base_value=found.base_value,
+        base_value=float(found.base_values[chosen]),
         column_importance=_ranked(mapping.columns, per_column),
         feature_importance=_ranked(mapping.features, found.values),
         feature_columns={f: mapping.columns[o] for f, o in zip(mapping.features, mapping.owner, strict=True)},
         columns=mapping.columns,
         column_kinds=_kinds(X, mapping.columns),
         rows=tuple(str(found.row_labels[i]) for i in shown),
-        values=tuple(tuple(float(v) for v in row) for row in per_column[shown]),
+        values=_table(per_column[shown, :, chosen]),
         data=_display_values(X, found, mapping.columns, shown),
-        outputs=tuple(float(v) for v in found.base_value + per_column[shown].sum(axis=1)),
+        outputs=_outputs(found.base_values[chosen], per_column[shown, :, chosen]),
         seed=seed,
         warnings=_mapping_warnings(mapping.unmapped),
+        task=kind.name,
+        classes=found.labels if multiclass else (),
+        explained_class=found.labels[chosen] if multiclass else "",
+        class_views=_class_views(found, per_column, mapping.columns, shown) if multiclass else (),
+    )
+
+
+def _task(task: str | None, model: Any) -> TaskType:
+    """The task explained: ``task`` (checked against the model), else the model's own.
+
+    A model that is neither a scikit-learn regressor nor has ``classes_`` has its ``predict``
+    explained, as a regressor's would be.
+    """
+    if task is None and model_task(model) is None:
+        return TASKS["regression"]
+    return resolve_task(task, model=model, review="SHAP review")
+
+
+def _check_class_index(class_index: int | None, estimator: Any) -> None:
+    if class_index is None:
+        return
+    classes = np.asarray(getattr(estimator, "classes_", [])).tolist()  # plain values: their repr reads as typed
+    if not 0 <= class_index < len(classes):
+        listed = ", ".join(f"{i}: {c!r}" for i, c in enumerate(classes)) or "none: the model is not a classifier"
+        raise DataError(
+            f"class_index={class_index} is not a class of the model (its classes: {listed}).",
+            hint="Pass class_index as the position of a class in model.classes_, or leave it unset.",
+        )
+
+
+def _chosen_output(found: Attributions, class_index: int | None) -> int:
+    """The class shown first: ``class_index``, else the one predicted most often on the explained rows."""
+    if class_index is not None:
+        return class_index
+    predicted = np.argmax(found.outputs, axis=1)  # scores and probabilities both peak at the predicted class
+    return int(np.bincount(predicted, minlength=found.values.shape[2]).argmax())
+
+
+def _table(values: np.ndarray) -> Rows:
+    return tuple(tuple(float(v) for v in row) for row in values)
+
+
+def _outputs(base_value: float, values: np.ndarray) -> tuple[float, ...]:
+    return tuple(float(v) for v in base_value + values.sum(axis=1))
+
+
+def _class_views(found: Attributions, per_column: np.ndarray, columns: tuple[str, ...], shown: np.ndarray) -> tuple[ClassView, ...]:
+    """Per class: its importance over every explained row, and its sample rows' attributions."""
+    return tuple(
+        ClassView(
+            label=label, output=found.describes[k], base_value=float(found.base_values[k]),
+            column_importance=_ranked(columns, per_column[:, :, k]),
+            values=_table(per_column[shown, :, k]), outputs=_outputs(found.base_values[k], per_column[shown, :, k]),
+        )
+        for k, label in enumerate(found.labels)
     )
 
 
@@ -204,7 +350,10 @@ def _checked_background(background: Any, X: Any) -> Any:
 
 
 def _ranked(names: tuple[str, ...], values: np.ndarray) -> dict[str, float]:
+    """Mean |SHAP| per name over the rows, summed over the outputs (classes), largest first."""
     importance = np.abs(values).mean(axis=0)
+    if importance.ndim == 2:
+        importance = importance.sum(axis=1)
     order = np.argsort(-importance, kind="stable")
     return {names[i]: float(importance[i]) for i in order}
 

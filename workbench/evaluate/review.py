@@ -75,13 +75,13 @@ def review_project(
         X_train=split.X_train, y_train=split.y_train, champion=load_champion(project),
         n_bootstrap=n_bootstrap, seed=seed, positive_label=positive if classifier else None,
     )
-    fairness = None
-    if classifier and project.config.data.sensitive:
-        fairness = assess_fairness(
-            model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test,
-            min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
-            n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate, positive_label=positive,
-        )
-    explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed)
+    task = task_named(project.config.data.task).name
+    # Without a sensitive column the review is "not applicable": a report that says so, which gates pass.
+    fairness = assess_fairness(
+        model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test, task=task,
+        min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
+        n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate, positive_label=positive if task == "binary" else None,
+    )
+    explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed, task=task)
     gates = evaluation_gates(project, metrics=metrics, fairness=fairness, explanation=explanation)
     return ProjectReview(uri, metrics, fairness, explanation, gates)

@@ -172,14 +172,16 @@ def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schem
     training_gates = (lineage.get("gates") or {}).get("results", [])
     card = build_model_card(
         project, reports=reports, sources=sources, model_uri=source.uri, model_type=describe_estimator(estimator),
-        version=version, lineage=lineage,
+        version=version, lineage=lineage, task=output_schema["task"], classes=output_schema["classes"],
         gates=[*training_gates, *[dict(dataclasses.asdict(r), phase="package") for r in gates.results]],
     )
     write_records(stage, {
         "gates.json": gates.to_dict(), "model_card.json": card.to_dict(), "model_card.html": card.to_html(),
         "model_card.md": card.to_markdown(),
     })
-    write_records(stage, {BUNDLE_INFO: _info(project, source, version, spec, environment, inference, stage, gates)})
+    answers = {"task": output_schema["task"], "classes": output_schema["classes"]}
+    write_records(stage, {BUNDLE_INFO: _info(project, source, version, spec, environment, inference, stage, gates,
+                                             answers)})
     for path in stage.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)  # atomic writes create 0600 files
     write_manifest(stage)
@@ -208,7 +210,7 @@ def _size(stage: Path) -> int:
 
 
 def _info(project: Any, source: ModelSource, version: str | None, spec: ContainerSpec, environment: dict[str, Any],
-          inference: str, stage: Path, gates: GateReport) -> dict[str, Any]:
+          inference: str, stage: Path, gates: GateReport, answers: dict[str, Any]) -> dict[str, Any]:
     import importlib.metadata
 
     files = [p for p in stage.rglob("*") if p.is_file()]
@@ -222,6 +224,7 @@ def _info(project: Any, source: ModelSource, version: str | None, spec: Containe
         "workbench_version": importlib.metadata.version(WORKBENCH_DIST),
         "python": environment["python"],
         "inference": inference,
+        **answers,  # the model's task and classes: the shape of its answers
         "image": spec.image,
         "port": spec.port,
         "package_gates_passed": gates.passed,

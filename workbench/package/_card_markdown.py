@@ -53,9 +53,10 @@ def card_markdown(card: ModelCard) -> str:
     """Render ``card`` as a Markdown document."""
     version = f" (version {card.version})" if card.version else ""
     confidence = f"{card.confidence:.0%} " if card.confidence else ""
+    classes = f" · classes: {', '.join(_cell(c) for c in card.classes)}" if card.classes else ""
     parts = [
         f"# Model card: {card.name}{version}\n",
-        f"`{card.model_uri}` · {card.model_type} · {card.task} · created {card.created_at}\n",
+        f"`{card.model_uri}` · {card.model_type} · {card.task}{classes} · created {card.created_at}\n",
         "## Intended use\n", card.intended_use + "\n",
         "## Data\n", md_table([{"item": k, "value": v} for k, v in card.data.items()], ["item", "value"]),
         f"## Metrics (with {confidence}intervals)\n",

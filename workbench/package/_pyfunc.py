@@ -6,6 +6,10 @@ A bundle's ``model/MLmodel`` keeps the ``sklearn`` flavor (``mlflow.sklearn.load
 (:func:`workbench.develop.wrap_model`) with the input schema recorded at training time. When the
 model folder sits in a bundle, its files (and ``policy.json``) are checked against the bundle's
 manifest first, and the robust pipeline applies the bundle's inference policy.
+
+The pyfunc answers a frame with the columns of the model's task (:mod:`workbench.develop.answers`)
+and ``warnings``; the task and classes are :attr:`BundledModel.task` and :attr:`BundledModel.classes`
+(also recorded in the MLmodel metadata and ``schema/output_schema.json``).
 """
 
 from __future__ import annotations
@@ -13,10 +17,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 __all__ = ["BundledModel", "output_columns"]
+
+TASK_METADATA_KEY = "workbench_task"
+CLASSES_METADATA_KEY = "workbench_classes"
 
 
 def _load_pyfunc(path: str) -> BundledModel:
@@ -48,17 +54,15 @@ def _load_pyfunc(path: str) -> BundledModel:
     return BundledModel(estimator, Schema.from_dict(stored), policy=policy)
 
 
-def output_columns(classes: list[Any] | None) -> list[str]:
-    """The pyfunc's output columns for a model with ``classes`` (None: a regressor)."""
-    if classes is None:
-        return ["prediction", "warnings"]
-    if len(classes) == 2:
-        return ["prediction", "probability", "warnings"]
-    return ["prediction", *[f"probability_{c}" for c in classes], "warnings"]
+def output_columns(task: str, classes: list[Any] | None, *, probabilistic: bool = True) -> list[str]:
+    """The pyfunc's output columns for a ``task`` model with ``classes`` (None: a regressor)."""
+    from workbench.develop.answers import answer_format
+
+    return [*answer_format(task).column_names(classes, probabilistic=probabilistic), "warnings"]
 
 
 class BundledModel:
-    """The bundle's pyfunc: the robust inference pipeline in, a frame of results out."""
+    """The bundle's pyfunc: the robust inference pipeline in, a frame of the task's answers out."""
 
     inference = "robust"
 
@@ -70,25 +74,25 @@ class BundledModel:
         self.policy = dict(policy or {})
         self.robust = wrap_model(estimator, schema, **self.policy)
 
-    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
-        """Predictions, class probabilities and each row's warnings (joined by ``; ``).
+    @property
+    def task(self) -> str:
+        """``"binary"``, ``"multiclass"`` or ``"regression"``."""
+        return str(self.robust.task)
 
-        Input the pipeline cannot repair raises :class:`~workbench.exceptions.InputError`
-        naming each bad row and field.
+    @property
+    def classes(self) -> list[Any] | None:
+        """The model's class labels (plain Python values), None for a regressor."""
+        return self.robust.classes
+
+    def predict(self, model_input: Any, params: dict[str, Any] | None = None) -> pd.DataFrame:
+        """The task's answer columns and each row's warnings (joined by ``; ``).
+
+        Binary: ``prediction, probability`` (the positive class's); multiclass: ``prediction``
+        and ``probability_<class>`` for every class; regression: ``prediction``. Input the
+        pipeline cannot repair raises :class:`~workbench.exceptions.InputError` naming each bad
+        row and field.
         """
         result = self.robust.predict(model_input)
-        return _frame(result.predictions, result.probabilities, result.classes, result.warnings)
-
-
-def _frame(predictions: Any, probabilities: Any, classes: Any, warnings: Any) -> pd.DataFrame:
-    out = pd.DataFrame({"prediction": np.asarray(predictions)})
-    if probabilities is not None and classes is not None:
-        proba = np.asarray(probabilities, dtype=float)
-        labels = list(classes)
-        if len(labels) == 2:
-            out["probability"] = proba[:, -1]
-        else:
-            for index, label in enumerate(labels):
-                out[f"probability_{label}"] = proba[:, index]
-    out["warnings"] = ["; ".join(str(w) for w in row) for row in warnings]
-    return out
+        out = pd.DataFrame(self.robust.format.columns(result.scored))
+        out["warnings"] = ["; ".join(str(w) for w in row) for row in result.warnings]
+        return out

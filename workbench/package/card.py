@@ -49,12 +49,13 @@ class ModelCard(Report):
     gates: list[dict[str, Any]]
     lineage: dict[str, Any]
     sources: dict[str, str]
+    classes: list[Any] | None = None  # the model's class labels (None: a regressor, or not recorded)
 
     def summary(self) -> str:
         version = f" v{self.version}" if self.version else ""
-        lead = next(iter(self.metrics.items()), None)
+        lead = next(iter(self.metrics.items()), None)  # the task's primary metric first (build_model_card)
         perf = f": {lead[0]} {_num(lead[1]['value'])}" if lead else ""
-        return f"Model card of {self.name}{version} ({self.model_type}){perf}"
+        return f"Model card of {self.name}{version} ({self.model_type}, {_task_title(self.task)}){perf}"
 
     def to_html(self, *, full_page: bool = True, plotlyjs: str = "none") -> str:
         """Static HTML; the card has no figures, so no plotly.js is embedded by default."""
@@ -101,10 +102,19 @@ def build_model_card(
     version: str | None,
     lineage: dict[str, Any],
     gates: list[dict[str, Any]],
+    task: str | None = None,
+    classes: list[Any] | None = None,
 ) -> ModelCard:
-    """Assemble the card from the reports, the project's configuration and the lineage."""
+    """Assemble the card from the reports, the project's configuration and the lineage.
+
+    ``task`` is the packaged model's task (default: the project's ``[data] task``); the card
+    lists that task's metrics first, its primary metric leading, and ``classes`` its classes.
+    """
+    from workbench.tasks import task_named
+
+    kind = task_named(task or project.config.data.task)
     metrics_report, fairness_report, explanation = (reports.get(n) for n in CARD_REPORTS)
-    metrics, baseline, confidence = _metrics(metrics_report)
+    metrics, baseline, confidence = _metrics(metrics_report, kind.metrics)
     fairness = _fairness(fairness_report)
     drivers = _drivers(explanation)
     config = project.config
@@ -114,9 +124,10 @@ def build_model_card(
         version=version,
         model_uri=model_uri,
         model_type=model_type,
-        task=config.data.task,
+        task=kind.name,
+        classes=None if classes is None else list(classes),
         intended_use=section.get("intended_use") or config.description or "Not stated.",
-        data=_data(project, lineage, metrics_report),
+        data=_data(project, lineage, metrics_report, binary=kind.name == "binary"),
         metrics=metrics,
         baseline=baseline,
         confidence=confidence,
@@ -127,6 +138,13 @@ def build_model_card(
         lineage={k: lineage.get(k) for k in ("run_id", "notebook", "notebook_hash", "git_commit", "params")},
         sources=sources,
     )
+
+
+def _task_title(task: str) -> str:
+    from workbench.tasks import TASKS
+
+    found = TASKS.get(task)
+    return found.title if found is not None else task
 
 
 def _num(value: Any) -> str:
@@ -140,11 +158,14 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _metrics(report: Any) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None], float | None]:
+def _metrics(report: Any, order: tuple[str, ...] = ()) -> tuple[dict[str, dict[str, float | None]],
+                                                                 dict[str, float | None], float | None]:
+    """The report's metrics with intervals, the task's metrics first in the task's order."""
     if report is None:
         return {}, {}, None
     metrics = {}
-    for name, value in report.metrics.items():
+    ranked = sorted(report.metrics.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    for name, value in ranked:
         low, high = report.intervals.get(name, (None, None))
         metrics[name] = {"value": _finite(value), "low": _finite(low), "high": _finite(high)}
     baseline: dict[str, float | None] = {}
@@ -186,16 +207,17 @@ def _drivers(report: Any) -> list[dict[str, Any]]:
     return [{"column": c, "mean_abs_shap": _finite(v), "share": _finite(abs(v) / total)} for c, v in ranked]
 
 
-def _data(project: Project, lineage: dict[str, Any], metrics_report: Any) -> dict[str, Any]:
+def _data(project: Project, lineage: dict[str, Any], metrics_report: Any, *, binary: bool) -> dict[str, Any]:
+    """What the model was trained on; a positive label and share only mean something for a binary task."""
     config = project.config.data
     return {
         "dataset": project.relative_or_abs(config.path),
         "target": config.target,
-        "positive_label": config.positive_label,
+        "positive_label": config.positive_label if binary else None,
         "sensitive_features": list(config.sensitive),
         "fingerprint": lineage.get("data_fingerprint"),
         "evaluated_rows": getattr(metrics_report, "n_rows", None),
-        "positive_share": _finite(getattr(metrics_report, "positive_share", None)),
+        "positive_share": _finite(getattr(metrics_report, "positive_share", None)) if binary else None,
         "test_size": config.test_size,
     }
 

@@ -17,8 +17,9 @@ def blocks(card: ModelCard) -> list[str]:
     version = f" version {card.version}" if card.version else " (not registered)"
     confidence = f"{card.confidence:.0%} " if card.confidence else ""
     disparities = card.fairness.get("disparities", [])
+    classes = f" (classes: {', '.join(map(str, card.classes))})" if card.classes else ""
     return [
-        html.text(f"{card.name}{version} · {card.model_type} · {card.task} · {card.model_uri}"),
+        html.text(f"{card.name}{version} · {card.model_type} · {card.task}{classes} · {card.model_uri}"),
         html.section("Intended use", html.text(card.intended_use)),
         html.section("Data", html.key_values(card.data)),
         html.section(
