@@ -11,6 +11,7 @@ import pytest
 from sklearn.datasets import load_diabetes, load_wine
 
 from workbench.config import CARD_PLACEHOLDER
+from workbench.evaluate.gates import fairness_thresholds
 from workbench.exceptions import ConfigError
 from workbench.package.gates import package_gates
 from workbench.project import Project
@@ -42,6 +43,10 @@ def test_binary_text_target_is_copied_split_and_configured(tmp_path: Path, write
     assert np.allclose(shares, 0.2, atol=0.01)
     assert summary.numeric == ("income", "score") and summary.categorical == ("region", "member")
     assert summary.sensitive == {"group": frame["group"].value_counts().to_dict()}
+    raw = tomllib.loads((project.root / "workbench.toml").read_text())
+    gated = {f"max_{name}" for name in fairness_thresholds(project) if name != "fairness_evidence"}
+    assert gated == {"max_demographic_parity_difference", "max_equalized_odds_difference"}
+    assert gated <= set(raw["gates"]["evaluate"])
 
 
 def test_config_reads_back_and_its_card_text_gate_flags_the_placeholders(tmp_path: Path, write_data, mixed_frame) -> None:
@@ -93,6 +98,11 @@ def test_multiclass_and_regression_get_their_gate_and_alert(tmp_path: Path, writ
         assert raw["gates"]["evaluate"][TASKS[task].min_gate] == TASK_DEFAULTS[task].gate_value
         performance = next(rule for rule in raw["alerts"] if rule["name"] == "performance")
         assert performance["metric"] == TASK_DEFAULTS[task].alert_metric
+    # The fairness limits written are the ones the task's fairness review is gated on.
+    regression = Project.load(made["regression"].root)
+    gated = {f"max_{name}" for name in fairness_thresholds(regression) if name != "fairness_evidence"}
+    raw = tomllib.loads((regression.root / "workbench.toml").read_text())
+    assert gated == {"max_mean_prediction_difference", "max_mae_difference"} and gated <= set(raw["gates"]["evaluate"])
     assert "3 classes: 1 (71 rows), 0 (59 rows), 2 (48 rows)" in made["multiclass"].target_description
     assert made["regression"].target_description.startswith("values from 25 to 346")
 

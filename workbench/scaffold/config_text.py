@@ -25,26 +25,37 @@ _INTERVAL_EVIDENCE_ROWS = 2000
 
 @dataclasses.dataclass(frozen=True)
 class TaskDefaults:
-    """A task's starting thresholds: its metric gate and its performance alert."""
+    """A task's starting thresholds: its metric gate, its fairness limits and its performance alert.
+
+    ``fairness`` holds ``(key, limit, note)`` for each ``[gates.evaluate]`` disparity limit the
+    task's fairness review is gated on.
+    """
 
     gate_value: float
     gate_note: str
+    fairness: tuple[tuple[str, float, str], ...]
     alert_metric: str
     alert_threshold: float
     alert_note: str
 
 
+_CLASS_FAIRNESS = (
+    ("max_demographic_parity_difference", 0.25, "gap in selection rate between groups"),
+    ("max_equalized_odds_difference", 0.30, "gap in true or false positive rate between groups"),
+)
 TASK_DEFAULTS: dict[str, TaskDefaults] = {
     "binary": TaskDefaults(
-        0.70, "ROC AUC on the test rows",
+        0.70, "ROC AUC on the test rows", _CLASS_FAIRNESS,
         "latest_auc_drop", 0.05, "Evaluate's ROC AUC minus the latest week's, once labels arrive",
     ),
     "multiclass": TaskDefaults(
-        0.70, "one-vs-rest ROC AUC (macro) on the test rows",
+        0.70, "one-vs-rest ROC AUC (macro) on the test rows", _CLASS_FAIRNESS,
         "latest_accuracy_drop", 0.05, "Evaluate's accuracy minus the latest week's, once labels arrive",
     ),
     "regression": TaskDefaults(
         0.10, "R² on the test rows (0: no better than predicting the mean)",
+        (("max_mean_prediction_difference", 0.25, "gap in mean prediction between groups, in target SDs"),
+         ("max_mae_difference", 0.25, "gap in MAE between groups, in target standard deviations")),
         "latest_mae_rise", 0.20, "the latest week's MAE against Evaluate's, relative (0.2: 20 % worse)",
     ),
 }
@@ -146,9 +157,8 @@ def _gates(v: ConfigValues) -> str:
     ]
     if v.sensitive:
         evidence = "interval" if test_rows < _INTERVAL_EVIDENCE_ROWS else "estimate"
+        lines += [f"{key} = {limit:.2f}  # {note}" for key, limit, note in defaults.fairness]
         lines += [
-            "max_demographic_parity_difference = 0.25",
-            "max_equalized_odds_difference = 0.30",
             f"min_group_size = {max(5, min(30, test_rows // 5))}  # smaller groups are reported, not judged "
             f"({test_rows:,} test rows)",
             f'fairness_evidence = "{evidence}"'
