@@ -19,9 +19,14 @@ from workbench._config_keys import Key, check_content
 from workbench.exceptions import ConfigError
 from workbench.tasks import TASK_ALIASES, TASKS
 
-__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "http_url_problem", "load_config"]
+__all__ = [
+    "CARD_PLACEHOLDER", "GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "http_url_problem", "load_config",
+]
 
 CONFIG_NAME = "workbench.toml"
+# `workbench init --data` starts [package] intended_use and limitations with this; the Package
+# gate require_card_text fails while either still does.
+CARD_PLACEHOLDER = "TODO:"
 
 _NUM = (int, float)
 _QUANTITY = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?"
@@ -154,6 +159,7 @@ GATES: dict[str, dict[str, Key]] = {
     "package": {
         "require_evaluate_gates": Key(bool, True, doc="The model's training run passed its own gates."),
         "require_card_reports": Key(bool, True, doc="The model card has the metrics, fairness and explanation reviews."),
+        "require_card_text": Key(bool, False, doc="[package] intended_use and limitations are written (no 'TODO:' placeholder)."),
         "require_approval": Key(bool, False, doc="The training notebook is approved and unchanged since training."),
         "require_same_data": Key(bool, False, doc="The dataset still matches the fingerprint recorded at training."),
         "max_bundle_mb": Key(_NUM, 500, min=0, exclusive_min=True),
