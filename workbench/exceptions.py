@@ -29,6 +29,7 @@ __all__ = [
     "ServingError",
     "TamperedBundleError",
     "TrackingError",
+    "UnanchoredBundleError",
     "WorkbenchError",
     "WorkbenchWarning",
 ]
@@ -239,6 +240,11 @@ class TamperedBundleError(ModelError):
     def __init__(self, message: str, *, files: list[str], hint: str | None = None) -> None:
         self.files = files
         super().__init__(message, hint=hint)
+
+
+class UnanchoredBundleError(TamperedBundleError):
+    """Nothing outside a bundle vouches for its manifest (no expected sha256, no registry record), so
+    its model is not loaded: the bundle's own manifest could have been rewritten with its files."""
 
 
 class EnvironmentMismatchError(ModelError):

@@ -168,7 +168,8 @@ def _metrics(registry: Any) -> dict[str, Any]:
 
 def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = None, mode: str | None = None,
                fraction: float = 0.1, token: str | None = None, max_rows: int = MAX_ROWS,
-               max_wait_ms: float = 2.0, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+               max_wait_ms: float = 2.0, allowed_hosts: Sequence[str] | None = None,
+               expected_sha256: str | None = None) -> FastAPI:
     """Build the model service for ``model_uri``, optionally with a challenger.
 
     In ``shadow`` mode the challenger scores every valid request too; its predictions are logged
@@ -195,6 +196,9 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         The ``Host`` names the service answers to (``"*"``: any); another is a 400. None (the
         default here) checks no Host: ``workbench serve`` passes the names of its bind address
         (:func:`workbench.deploy._edge.default_allowed_hosts`) or ``--allowed-hosts``.
+    expected_sha256 : str, optional
+        When ``model_uri`` is a bundle: the sha256 its manifest must have. Without it the bundle
+        must be anchored by ``project``'s registry (see :func:`workbench.package.load_bundle`).
     """
     _check_challenger(challenger_uri, mode, fraction)
     hosts = AllowedHosts(allowed_hosts) if allowed_hosts is not None else None
@@ -203,7 +207,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
                            hint="pass a non-empty token, or token=None to serve without auth")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-    champion = Variant(project, model_uri, "champion", max_rows=max_rows)
+    champion = Variant(project, model_uri, "champion", max_rows=max_rows, expected_sha256=expected_sha256)
     challenger = Variant(project, challenger_uri, "challenger", max_rows=max_rows) if challenger_uri else None
     registry = CollectorRegistry()
     metrics = _metrics(registry)

@@ -224,6 +224,7 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     import mlflow.sklearn
 
     from workbench.develop import wrap_model
+    from workbench.package.verify import check_served_bundle
     from workbench.tracking import Tracker, model_schema
 
     source, out = Path(input), Path(output)
@@ -232,16 +233,20 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     if not source.is_file():
         raise InputError(f"the input file {source} does not exist", hint="check the path to the file to score")
     Tracker(project)
+    # A bundle is checked and anchored before it is unpickled, as `workbench serve` does.
+    bundle = check_served_bundle(project, model_uri)
+    model_uri = bundle.model_uri if bundle is not None else model_uri
     schema, model = model_schema(model_uri), mlflow.sklearn.load_model(model_uri)
     if schema is None:
         raise DataError(f"the model at {model_uri} has no stored input schema")
-    robust = wrap_model(model, schema, max_rows=chunk_size)
+    robust = wrap_model(model, schema, max_rows=chunk_size, **(bundle.policy if bundle is not None else {}))
     rejects_path = out.with_suffix(".rejects.csv")
     writer, rejects = _Writer(out, schema), _Writer(rejects_path)
     try:
         with _progress_bar(source, progress) as bar:
             counts = _score_chunks(project, robust, _chunks(source, chunk_size), writer, rejects, bar=bar,
-                                   version=_version(model_uri) if log else None,
+                                   version=(bundle.version if bundle is not None else _version(model_uri))
+                                   if log else None,
                                    header=pd.DataFrame(columns=schema.names))
         writer.commit()
         if counts["rejected"]:

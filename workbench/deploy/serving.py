@@ -33,7 +33,8 @@ from workbench.exceptions import InputError, ServingError
 class Variant:
     """One served model: the robust pipeline, its name, version, variant label, task and classes."""
 
-    def __init__(self, project: Any, model_uri: str, variant: str, *, max_rows: int) -> None:
+    def __init__(self, project: Any, model_uri: str, variant: str, *, max_rows: int,
+                 expected_sha256: str | None = None) -> None:
         import mlflow.sklearn
 
         from workbench.develop import wrap_model
@@ -41,7 +42,11 @@ class Variant:
         from workbench.tracking import Tracker, model_schema
 
         Tracker(project)  # points MLflow at the project's store
-        policy = check_served_bundle(project, model_uri)  # a bundle's model: refuse it if tampered
+        # A bundle is checked and anchored before anything in it is unpickled; its registered
+        # version comes from the anchor (the registry's record), never from the folder's name.
+        bundle = check_served_bundle(project, model_uri, expected_sha256=expected_sha256)
+        policy = bundle.policy if bundle is not None else {}
+        model_uri = bundle.model_uri if bundle is not None else model_uri
         self.uri, self.variant = model_uri, variant
         schema = model_schema(model_uri)
         if schema is None:
@@ -57,7 +62,7 @@ class Variant:
         self.format = answer_format(self.task)
         self.classes_text = classes_text(self.classes)  # once: every request row records it
         self.name = project.config.model_name
-        self.version = _version(model_uri)
+        self.version = bundle.version if bundle is not None else _version(model_uri)
 
     def head(self) -> dict[str, Any]:
         """The part of every answer that describes the model: task and (classifiers) classes."""

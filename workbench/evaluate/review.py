@@ -50,7 +50,7 @@ def review_project(
     shap_rows: int = 2000,
     mitigate: bool = False,
 ) -> ProjectReview:
-    """Review ``model_uri`` (default: the latest evaluate run's model) on the project's test split.
+    """Review ``model_uri`` (default: the chosen Evaluate model, see workbench.selection) on the project's test split.
 
     The project's task decides the metrics, the fairness review and the gates. Without
     sensitive columns the fairness review is "not applicable" (a report that says so, which

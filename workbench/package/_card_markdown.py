@@ -71,8 +71,16 @@ def card_markdown(card: ModelCard) -> str:
         "".join(f"- {note}\n" for note in card.limitations) or "_None recorded._\n",
         "## Gates\n",
         md_table(card.gates, ["phase", "name", "passed", "reason"]),
+        *_lifecycle(card),
         "## Lineage\n",
         md_table([{"item": k, "value": v} for k, v in card.lineage.items()], ["item", "value"]),
         "Sources: " + "; ".join(f"{k}: {v}" for k, v in card.sources.items()) + "\n",
     ]
     return "\n".join(parts)
+
+
+def _lifecycle(card: ModelCard) -> list[str]:
+    if not card.lifecycle:
+        return []
+    return ["## Lifecycle status at packaging\n", f"Chosen model: {card.lifecycle.get('chosen_model') or 'none'}\n",
+            md_table(card.lifecycle.get("phases", []), ["phase", "state", "reason"])]

@@ -3,9 +3,15 @@
 A bundle's ``model/MLmodel`` keeps the ``sklearn`` flavor (``mlflow.sklearn.load_model`` and
 ``workbench serve`` load the estimator) and points ``python_function`` here, so stock
 ``mlflow.pyfunc.load_model`` returns the estimator wrapped by the robust inference pipeline
-(:func:`workbench.develop.wrap_model`) with the input schema recorded at training time. When the
-model folder sits in a bundle, its files (and ``policy.json``) are checked against the bundle's
-manifest first, and the robust pipeline applies the bundle's inference policy.
+(:func:`workbench.develop.wrap_model`) with the input schema recorded at training time.
+
+Before anything is unpickled, the model folder's files and ``policy.json`` are checked against
+the bundle's manifest: a model folder without its bundle's ``MANIFEST.sha256`` (deleted, or the
+folder copied out of its bundle) is refused, and the robust pipeline applies the bundle's
+inference policy, which is never skipped. The only exception is packaging's own smoke test of a
+bundle still being written (:func:`unsealed`, in this process only). This loader runs only while
+``MLmodel`` names it: loading a bundle nobody vouches for goes through :func:`~workbench.package.load_bundle`
+with an anchor, or ``workbench verify``, first.
 
 The pyfunc answers a frame with the columns of the model's task (:mod:`workbench.develop.answers`)
 and ``warnings``; the task and classes are :attr:`BundledModel.task` and :attr:`BundledModel.classes`
@@ -14,12 +20,42 @@ and ``warnings``; the task and classes are :attr:`BundledModel.task` and :attr:`
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-__all__ = ["BundledModel", "output_columns"]
+__all__ = ["BundledModel", "output_columns", "unsealed"]
+
+# The staging model folder packaging is smoke-testing (its manifest is written last); nothing else.
+_UNSEALED: contextvars.ContextVar[Path | None] = contextvars.ContextVar("workbench_unsealed_model", default=None)
+
+
+@contextlib.contextmanager
+def unsealed(model_dir: Path) -> Iterator[None]:
+    """Let this process load ``model_dir`` before its bundle's manifest is written (packaging's smoke test)."""
+    token = _UNSEALED.set(Path(model_dir).resolve())
+    try:
+        yield
+    finally:
+        _UNSEALED.reset(token)
+
+
+def _checked_policy(model_dir: Path) -> dict[str, Any]:
+    """Check the model folder and ``policy.json`` against the bundle's manifest; returns the policy."""
+    from workbench.package.manifest import verify_manifest
+    from workbench.package.verify import POLICY_NAME, read_policy
+
+    root = model_dir.parent
+    if _UNSEALED.get() == model_dir.resolve():
+        return read_policy(root)
+    verify_manifest(root, only=model_dir.name + "/")  # no manifest: TamperedBundleError
+    verify_manifest(root, only=POLICY_NAME)
+    return read_policy(root)
+
 
 TASK_METADATA_KEY = "workbench_task"
 CLASSES_METADATA_KEY = "workbench_classes"
@@ -32,17 +68,11 @@ def _load_pyfunc(path: str) -> BundledModel:
 
     from workbench.exceptions import ModelError
     from workbench.explore.schema import Schema
-    from workbench.package.manifest import MANIFEST_NAME, verify_manifest
-    from workbench.package.verify import POLICY_NAME, read_policy
     from workbench.tracking import SCHEMA_METADATA_KEY
 
     model_dir = Path(path)
     model_dir = model_dir.parent if model_dir.is_file() else model_dir
-    policy: dict[str, Any] = {}
-    if (model_dir.parent / MANIFEST_NAME).is_file():
-        verify_manifest(model_dir.parent, only=model_dir.name + "/")
-        verify_manifest(model_dir.parent, only=POLICY_NAME)
-        policy = read_policy(model_dir.parent)
+    policy = _checked_policy(model_dir)
     estimator = mlflow.sklearn.load_model(str(model_dir))
     metadata = Model.load(str(model_dir / "MLmodel")).metadata or {}
     stored = metadata.get(SCHEMA_METADATA_KEY)

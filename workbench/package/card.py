@@ -50,6 +50,9 @@ class ModelCard(Report):
     lineage: dict[str, Any]
     sources: dict[str, str]
     classes: list[Any] | None = None  # the model's class labels (None: a regressor, or not recorded)
+    # The lifecycle status when the card was made (workbench.phases.project_status): which model
+    # was chosen, and the state of the phases before Package.
+    lifecycle: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> str:
         version = f" v{self.version}" if self.version else ""
@@ -119,6 +122,7 @@ def build_model_card(
     drivers = _drivers(explanation)
     config = project.config
     section = config.sections.get("package", {})
+    lifecycle = lifecycle_record(project, str(lineage.get("run_id") or ""))
     return ModelCard(
         name=config.model_name,
         version=version,
@@ -133,11 +137,43 @@ def build_model_card(
         confidence=confidence,
         fairness=fairness,
         top_drivers=drivers,
-        limitations=_limitations(project, reports, fairness, drivers),
+        limitations=[*_limitations(project, reports, fairness, drivers), *lifecycle.pop("notes")],
         gates=gates,
         lineage={k: lineage.get(k) for k in ("run_id", "notebook", "notebook_hash", "git_commit", "params")},
         sources=sources,
+        lifecycle=lifecycle,
     )
+
+
+LIFECYCLE_PHASES = ("explore", "evaluate", "develop")
+
+
+def lifecycle_record(project: Project, run_id: str) -> dict[str, Any]:
+    """The status of the phases before Package and the chosen model, as the card records them.
+
+    ``notes`` (popped into the card's limitations) say when the packaged model is not the
+    chosen one, or when Develop did not check this very model.
+    """
+    from workbench.phases import project_status
+    from workbench.selection import model_run_id
+    from workbench.tracking import Tracker
+
+    status = project_status(project)
+    chosen = status.chosen_model
+    phases = [{"phase": p.title, "state": p.state, "reason": p.reason or ""}
+              for p in status.phases if p.phase in LIFECYCLE_PHASES]
+    notes = []
+    if chosen is not None and run_id and chosen.run_id != run_id:
+        notes.append(f"This is not the chosen Evaluate model (the chosen one is the model of run {chosen.run_id}).")
+    develop = status.phase("develop")
+    checked = model_run_id(Tracker(project), develop.model_uri) if develop.model_uri else None
+    if run_id and checked != run_id:
+        last = f"its latest run checked the model of run {checked}" if checked else "no Develop run checked it"
+        notes.append(f"Develop's robustness check has not run on this model ({last}).")
+    elif any(not gate["passed"] for gate in develop.gates):
+        failed = "; ".join(gate["reason"] for gate in develop.gates if not gate["passed"])
+        notes.append(f"Develop's robustness check failed on this model: {failed}.")
+    return {"chosen_model": chosen.describe() if chosen else None, "phases": phases, "notes": notes}
 
 
 def _task_title(task: str) -> str:

@@ -63,8 +63,13 @@ def _prediction_type(classes: list[Any] | None) -> str:
     return "string"
 
 
-def write_model_dir(source_dir: Path, target: Path, *, schema: Any, estimator: Any, workbench_pin: str) -> dict[str, Any]:
-    """Copy the model into ``target`` and re-point its pyfunc flavor; returns the output schema."""
+def write_model_dir(source_dir: Path, target: Path, *, schema: Any, estimator: Any, workbench_pin: str,
+                    extra_requirements: tuple[str, ...] = ()) -> dict[str, Any]:
+    """Copy the model into ``target`` and re-point its pyfunc flavor; returns the output schema.
+
+    ``extra_requirements`` (``name==version``) join the model's ``requirements.txt`` with the
+    workbench's own pin.
+    """
     from mlflow.models import Model
 
     shutil.copytree(source_dir, target)
@@ -85,7 +90,8 @@ def write_model_dir(source_dir: Path, target: Path, *, schema: Any, estimator: A
         mlmodel.metadata = {**mlmodel.metadata, "workbench_logged_model_id": mlmodel.model_id}
         mlmodel.model_id = None
     mlmodel.save(str(target / "MLmodel"))
-    _add_requirement(target / "requirements.txt", workbench_pin)
+    for pin in (*extra_requirements, workbench_pin):
+        _add_requirement(target / "requirements.txt", pin)
     return {"columns": [
         {"name": spec.name, "type": spec.type.name if hasattr(spec.type, "name") else str(spec.type)}
         for spec in mlmodel.signature.outputs.inputs
