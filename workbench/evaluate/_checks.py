@@ -77,13 +77,13 @@ def check_classification_target(y: np.ndarray, *, name: str = "y", task: str = "
     if missing:
         raise DataError(f"{name} has {missing:,} missing labels.", hint="Drop those rows first.")
     labels = np.unique(y)
-    limit = 2 if task_named(task).name == "binary" else MAX_CLASSES
+    kind = task_named(task)
+    limit = 2 if kind.name == "binary" else MAX_CLASSES
     if labels.size > limit:
         shown = ", ".join(map(str, labels[:5])) + ("…" if labels.size > 5 else "")
         raise DataError(
-            f"{name} has {labels.size} classes ({shown}), but the task is {task_named(task).title} "
-            f"(at most {limit} classes).",
-            hint=_TOO_MANY_CLASSES[task_named(task).name],
+            f"{name} has {labels.size} classes ({shown}), but the task is {kind.title} (at most {limit} classes).",
+            hint=_TOO_MANY_CLASSES[kind.name],
         )
     return labels
 
