@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 import numpy as np
 import pandas as pd
 
+from workbench.evaluate._tree_shap import supports, tree_shap
 from workbench.exceptions import ModelError
 
 __all__ = ["Attributions", "attributions", "explainer_kind", "per_output"]
@@ -153,7 +154,7 @@ def _tree(estimator: Any, features: np.ndarray, output: _Output) -> _Explained:
     import shap
 
     explainer = shap.TreeExplainer(estimator)
-    values = explainer.shap_values(features)
+    values = tree_shap(explainer, features) if supports(explainer) else explainer.shap_values(features)
     logit = "raw score (logit)" if output.every_class else "log-odds"
     tree_output = getattr(explainer.model, "tree_output", "")
     scale = {"log_odds": logit, "probability": "probability"}.get(tree_output, "raw output")
