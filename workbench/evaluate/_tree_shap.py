@@ -29,14 +29,14 @@ __all__ = ["supports", "tree_shap"]
 
 TREE_PATH_DEPENDENT = 1  # shap's feature_perturbation code for "tree_path_dependent"
 IDENTITY = 0  # shap's output transform code for "identity"
-PARALLEL_MIN_WORK = 150_000  # rows × trees below which a second process costs more than it saves
+PARALLEL_MIN_WORK = 2_000_000  # rows × tree nodes below which a second process costs more than it saves
 _ARRAYS = ("children_left", "children_right", "children_default", "features", "thresholds", "threshold_types",
            "values", "node_sample_weight")
 
 
 def supports(explainer: Any) -> bool:
     """Whether ``explainer`` (a ``shap.TreeExplainer``) is one :func:`tree_shap` reproduces exactly."""
-    model = getattr(explainer, "model", None)
+    model: Any = getattr(explainer, "model", None)
     return (
         getattr(explainer, "feature_perturbation", "") == "tree_path_dependent"
         and getattr(model, "model_output", "") == "raw"
@@ -52,7 +52,7 @@ def tree_shap(explainer: Any, features: np.ndarray, *, parallel: bool = True) ->
     X = np.ascontiguousarray(np.asarray(features, dtype=model.input_dtype), dtype=np.float64)
     trees = _trees(model)
     count = trees["values"].shape[0]
-    if not parallel or X.shape[0] * count < PARALLEL_MIN_WORK or count < 2:
+    if not parallel or X.shape[0] * trees["features"].size < PARALLEL_MIN_WORK or count < 2:
         return _sum_over_trees(trees, int(model.max_depth), X)
     half = count // 2
     first = {name: array[:half] for name, array in trees.items()}
