@@ -105,3 +105,18 @@ def test_the_rest_is_explained_at_once_when_it_fits() -> None:
     calls: list[tuple[int, int]] = []
     run = explain_within(lambda a, b: calls.append((a, b)), rows=1_000, budget_s=60.0, started=time.perf_counter())
     assert calls == [(0, 4), (4, 1_000)] and run.explained == 1_000
+
+
+def test_the_page_and_the_importance_chart_state_the_error(forest) -> None:
+    from workbench.render.explanation import importance_figure
+
+    model, rows = forest
+    report = explain(model, rows, budget_s=0.5, display_rows=50)
+    page = report.to_html()
+    assert "error of the importances" in page and "Bonferroni" in page
+    bars = importance_figure(report).data[0]
+    for name, value, above, below in zip(bars.y, bars.x, bars.error_x.array, bars.error_x.arrayminus, strict=True):
+        low, high = report.column_importance_interval[name]
+        assert (value - below, value + above) == pytest.approx((low, high), abs=1e-12)
+    exact = explain(model, rows.iloc[:30])
+    assert importance_figure(exact).data[0].error_x.array is None and "error of the importances" not in exact.to_html()
