@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.evaluate._budget import explain_within
+from workbench.evaluate._native_shap import native_contributions, native_library
 from workbench.evaluate._tree_shap import supports, tree_shap
 from workbench.exceptions import ModelError
 
@@ -146,12 +147,16 @@ def _framed(estimator: Any) -> Any:
 def _tree(estimator: Any, features: np.ndarray, output: _Output) -> _Explained:
     import shap
 
-    explainer = shap.TreeExplainer(estimator)
-    values = tree_shap(explainer, features) if supports(explainer) else explainer.shap_values(features)
+    native = native_contributions(estimator, features)
+    if native is not None:
+        values, expected, tree_output = native
+    else:
+        explainer = shap.TreeExplainer(estimator)
+        values = tree_shap(explainer, features) if supports(explainer) else explainer.shap_values(features)
+        expected, tree_output = explainer.expected_value, getattr(explainer.model, "tree_output", "")
     logit = "raw score (logit)" if output.every_class else "log-odds"
-    tree_output = getattr(explainer.model, "tree_output", "")
     scale = {"log_odds": logit, "probability": "probability"}.get(tree_output, "raw output")
-    return output.select(values, explainer.expected_value, scale if output.classes else TARGET_UNITS)
+    return output.select(values, expected, scale if output.classes else TARGET_UNITS)
 
 
 def _background(preprocess: Any, X: Any, background: Any, size: int, rng: np.random.Generator) -> np.ndarray:
@@ -286,7 +291,9 @@ def _explainer(
 ) -> tuple[Callable[[np.ndarray], _Explained], str, str, int | None]:
     """A function explaining a feature matrix, the explainer's name, what the note adds, the background size."""
     if kind == "tree":
-        return (lambda features: _tree(estimator, features, output)), "tree (shap.TreeExplainer)", "", None
+        library = native_library(estimator)
+        name = "tree (shap.TreeExplainer)" if library is None else library.name
+        return (lambda features: _tree(estimator, features, output)), name, "", None
     masker_data = _background(preprocess, X, background, background_size, rng)
     extra = f"; background of {len(masker_data):,} rows"
     if kind == "linear":
