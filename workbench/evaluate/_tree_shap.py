@@ -11,8 +11,10 @@ Two exact shortcuts, both using shap's own C++ TreeSHAP on shap's own parsed tre
   trees split on binned features with a few dozen nodes, so a tree sees ~10× fewer distinct
   patterns than rows; a deep random forest sees nearly every row as distinct (no gain, no loss).
 - **Both cores.** The trees are split in two halves: one is explained in a worker process (kept
-  alive between calls, so only the first call pays for its start), the other here, and the two
-  sums are added.
+  alive between calls), the other here, and the two sums are added. By default the split is made
+  only when it can pay: the worker is started in the background by the first large call (which
+  runs in one process rather than wait seconds for the worker's imports), and a call splits only
+  when the worker is ready and the 1-minute load average leaves a core free.
 
 Only ``feature_perturbation="tree_path_dependent"`` with the raw (identity) output is handled,
 which is what the review asks shap for; :func:`supports` says whether an explainer qualifies.
@@ -20,6 +22,7 @@ which is what the review asks shap for; :func:`supports` says whether an explain
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import numpy as np
@@ -45,20 +48,31 @@ def supports(explainer: Any) -> bool:
     )
 
 
-def tree_shap(explainer: Any, features: np.ndarray, *, parallel: bool = True) -> np.ndarray:
-    """SHAP values ``(rows, features, outputs)`` of ``features``, equal to shap's (to rounding)."""
+def tree_shap(explainer: Any, features: np.ndarray, *, parallel: bool | None = None) -> np.ndarray:
+    """SHAP values ``(rows, features, outputs)`` of ``features``, equal to shap's (to rounding).
+
+    ``parallel``: True splits the trees over two processes (waiting for the worker if need be),
+    False never, None when it pays (a large call, a ready worker, a free core).
+    """
     model = explainer.model
     # rounded as shap rounds them (float32 for scikit-learn's forests), compared as its C++ compares them
     X = np.ascontiguousarray(np.asarray(features, dtype=model.input_dtype), dtype=np.float64)
     trees = _trees(model)
     count = trees["values"].shape[0]
-    if not parallel or X.shape[0] * trees["features"].size < PARALLEL_MIN_WORK or count < 2:
+    large = X.shape[0] * trees["features"].size >= PARALLEL_MIN_WORK and count >= 2
+    worker = _worker() if parallel or (parallel is None and large and _core_free()) else None
+    if worker is None or not (parallel or _WARM_UP[0].done()):
         return _sum_over_trees(trees, int(model.max_depth), X)
     half = count // 2
     first = {name: array[:half] for name, array in trees.items()}
     second = {name: array[half:] for name, array in trees.items()}
-    pending = _worker().submit(_sum_over_trees, second, int(model.max_depth), X)
+    pending = worker.submit(_sum_over_trees, second, int(model.max_depth), X)
     return _sum_over_trees(first, int(model.max_depth), X) + pending.result()
+
+
+def _core_free() -> bool:
+    """Whether the 1-minute load average (this process included) leaves a core for a second process."""
+    return os.getloadavg()[0] <= (os.cpu_count() or 1) - 0.5
 
 
 def _trees(model: Any) -> dict[str, np.ndarray]:
@@ -67,11 +81,23 @@ def _trees(model: Any) -> dict[str, np.ndarray]:
     return {name: np.ascontiguousarray(getattr(model, name)[:limit]) for name in _ARRAYS}
 
 
+_WARM_UP: list[Any] = []  # the future of the current worker's warm-up (its imports), kept across calls
+
+
 def _worker() -> Any:
-    """One reusable worker process (loky, bundled with scikit-learn's joblib)."""
+    """One reusable worker process (loky, bundled with scikit-learn's joblib), warming up if new."""
     from joblib.externals.loky import get_reusable_executor
 
-    return get_reusable_executor(max_workers=1, timeout=300)
+    executor = get_reusable_executor(max_workers=1, timeout=300)
+    if not _WARM_UP or _WARM_UP[1] is not executor:
+        _WARM_UP[:] = [executor.submit(_warm_up), executor]
+    return executor
+
+
+def _warm_up() -> bool:
+    from shap import _cext  # noqa: F401  (the import is the warm-up)
+
+    return True
 
 
 def _sum_over_trees(trees: dict[str, np.ndarray], max_depth: int, X: np.ndarray) -> np.ndarray:
