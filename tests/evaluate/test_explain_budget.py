@@ -120,3 +120,20 @@ def test_the_page_and_the_importance_chart_state_the_error(forest) -> None:
         assert (value - below, value + above) == pytest.approx((low, high), abs=1e-12)
     exact = explain(model, rows.iloc[:30])
     assert importance_figure(exact).data[0].error_x.array is None and "error of the importances" not in exact.to_html()
+
+
+def test_a_multiclass_budget_gives_each_class_its_intervals() -> None:
+    from sklearn.datasets import load_wine
+
+    data = load_wine(as_frame=True)
+    model = RandomForestClassifier(n_estimators=30, random_state=0).fit(data.data, data.target)
+    rows = pd.concat([data.data] * 6, ignore_index=True)  # 1,068 rows: more than a 0.05 s budget explains
+    report = explain(model, rows, budget_s=0.05)
+    assert report.estimated and report.interval_note.endswith("each class's importances have intervals of their own, made the same way.")
+    for view in report.class_views:
+        assert set(view.column_importance_interval) == set(view.column_importance)
+        for column, (low, high) in view.column_importance_interval.items():
+            assert low <= view.column_importance[column] <= high
+    other = report.for_class(report.classes[0])
+    assert other.column_importance_interval == report.class_views[0].column_importance_interval
+    assert ExplanationReport.from_dict(report.to_dict()) == report

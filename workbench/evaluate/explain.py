@@ -67,6 +67,7 @@ class ClassView:
     column_importance: dict[str, float]
     values: Rows = ()
     outputs: tuple[float, ...] = ()
+    column_importance_interval: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
 
 
 def _intervals(data: dict[str, Any]) -> dict[str, tuple[float, float]]:
@@ -80,6 +81,7 @@ def _view_from_dict(data: dict[str, Any]) -> ClassView:
         column_importance={k: math.nan if v is None else v for k, v in data["column_importance"].items()},
         values=tuple(tuple(math.nan if v is None else v for v in row) for row in data.get("values", ())),
         outputs=tuple(math.nan if v is None else v for v in data.get("outputs", ())),
+        column_importance_interval=_intervals(data.get("column_importance_interval", {})),
     )
 
 
@@ -153,6 +155,7 @@ class ExplanationReport(Report):
         return dataclasses.replace(
             self, explained_class=view.label, output=view.output, base_value=view.base_value,
             column_importance=dict(view.column_importance), values=view.values, outputs=view.outputs,
+            column_importance_interval=dict(view.column_importance_interval),
         )
 
     def without_rows(self) -> ExplanationReport:
@@ -305,7 +308,7 @@ def explain(
         task=kind.name,
         classes=found.labels if multiclass else (),
         explained_class=found.labels[chosen] if multiclass else "",
-        class_views=_class_views(found, per_column, mapping.columns, shown) if multiclass else (),
+        class_views=_class_views(found, per_column, mapping.columns, shown, n_rows, seed) if multiclass else (),
         budget_s=budget_s,
         **_errors(mapping, found.values, per_column, n_rows, seed),
     )
@@ -320,7 +323,8 @@ def _errors(mapping: Any, values: np.ndarray, per_column: np.ndarray, n_rows: in
     return {
         "column_importance_interval": columns,
         "feature_importance_interval": features,
-        "interval_note": f"Importances are estimated from {values.shape[0]:,} of {n_rows:,} rows: {note}.",
+        "interval_note": f"Importances are estimated from {values.shape[0]:,} of {n_rows:,} rows: {note}"
+        + ("; each class's importances have intervals of their own, made the same way." if values.shape[2] > 1 else "."),
     }
 
 
@@ -389,13 +393,17 @@ def _outputs(base_value: float, values: np.ndarray) -> tuple[float, ...]:
     return tuple(float(v) for v in base_value + values.sum(axis=1))
 
 
-def _class_views(found: Attributions, per_column: np.ndarray, columns: tuple[str, ...], shown: np.ndarray) -> tuple[ClassView, ...]:
-    """Per class: its importance over every explained row, and its sample rows' attributions."""
+def _class_views(
+    found: Attributions, per_column: np.ndarray, columns: tuple[str, ...], shown: np.ndarray, n_rows: int, seed: int,
+) -> tuple[ClassView, ...]:
+    """Per class: its importance over every explained row (with intervals if estimated), and its sample rows."""
+    estimated = per_column.shape[0] < n_rows
     return tuple(
         ClassView(
             label=label, output=found.describes[k], base_value=float(found.base_values[k]),
             column_importance=_ranked(columns, per_column[:, :, k]),
             values=_table(per_column[shown, :, k]), outputs=_outputs(found.base_values[k], per_column[shown, :, k]),
+            column_importance_interval=importance_intervals(columns, per_column[:, :, [k]], seed=seed)[0] if estimated else {},
         )
         for k, label in enumerate(found.labels)
     )
