@@ -33,6 +33,7 @@ import pandas as pd
 
 from workbench.evaluate._budget import importance_intervals
 from workbench.evaluate._checks import check_same_length, model_name
+from workbench.evaluate._class_view import ClassView, Rows, intervals_from_dict, view_from_dict
 from workbench.evaluate._explain_inputs import (
     check_budget,
     check_class_index,
@@ -49,41 +50,6 @@ from workbench.reports.base import Report
 from workbench.tasks import TASKS, TaskType
 
 __all__ = ["ClassView", "ExplanationReport", "explain", "explain_row"]
-
-Rows = tuple[tuple[float, ...], ...]
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ClassView:
-    """One class of a multiclass explanation: its importance and the sample rows' attributions.
-
-    ``values[r][c]`` is the attribution of column ``c`` to this class's score for sample row
-    ``r``; ``base_value + sum(values[r]) == outputs[r]`` (in ``output`` units).
-    """
-
-    label: str
-    output: str
-    base_value: float
-    column_importance: dict[str, float]
-    values: Rows = ()
-    outputs: tuple[float, ...] = ()
-    column_importance_interval: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
-
-
-def _intervals(data: dict[str, Any]) -> dict[str, tuple[float, float]]:
-    return {name: (float(low), float(high)) for name, (low, high) in data.items()}
-
-
-def _view_from_dict(data: dict[str, Any]) -> ClassView:
-    return ClassView(
-        label=data["label"], output=data["output"],
-        base_value=math.nan if data["base_value"] is None else data["base_value"],
-        column_importance={k: math.nan if v is None else v for k, v in data["column_importance"].items()},
-        values=tuple(tuple(math.nan if v is None else v for v in row) for row in data.get("values", ())),
-        outputs=tuple(math.nan if v is None else v for v in data.get("outputs", ())),
-        column_importance_interval=_intervals(data.get("column_importance_interval", {})),
-    )
-
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ExplanationReport(Report):
@@ -192,15 +158,15 @@ class ExplanationReport(Report):
             payload["task"] = "regression"
         return cls(
             classes=tuple(payload.pop("classes", ())),
-            class_views=tuple(_view_from_dict(v) for v in payload.pop("class_views", ())),
+            class_views=tuple(view_from_dict(v) for v in payload.pop("class_views", ())),
             columns=tuple(payload.pop("columns")),
             rows=tuple(payload.pop("rows")),
             values=tuple(tuple(math.nan if v is None else v for v in row) for row in payload.pop("values")),
             data={k: tuple(v) for k, v in payload.pop("data").items()},
             outputs=tuple(math.nan if v is None else v for v in payload.pop("outputs")),
             warnings=tuple(payload.pop("warnings")),
-            column_importance_interval=_intervals(payload.pop("column_importance_interval", {})),
-            feature_importance_interval=_intervals(payload.pop("feature_importance_interval", {})),
+            column_importance_interval=intervals_from_dict(payload.pop("column_importance_interval", {})),
+            feature_importance_interval=intervals_from_dict(payload.pop("feature_importance_interval", {})),
             **payload,
         )
 
