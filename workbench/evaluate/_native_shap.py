@@ -1,8 +1,8 @@
 """SHAP values computed by the tree library itself, where it has them (same TreeSHAP, its own threads).
 
-LightGBM's ``predict(..., pred_contrib=True)`` runs path-dependent TreeSHAP in C++ over all
-cores and returns, per row, each feature's contribution and the base value last (one block per
-class for a multiclass model). The values equal ``shap.TreeExplainer``'s (the tests check it),
+LightGBM's ``predict(..., pred_contrib=True)`` and XGBoost's ``predict(..., pred_contribs=True)``
+run path-dependent TreeSHAP in C++ over all cores and return, per row, each feature's
+contribution and the base value last (one block per class for a multiclass model). The values equal ``shap.TreeExplainer``'s (the tests check it),
 without shap parsing the model's trees first. Libraries are looked up by package name in
 :data:`NATIVE`; a model not listed there goes through shap.
 """
@@ -42,6 +42,18 @@ def _lightgbm(estimator: Any, features: np.ndarray) -> Native:
     return Native(values, bases, "log_odds" if classes else "raw_value")
 
 
+def _xgboost(estimator: Any, features: np.ndarray) -> Native:
+    import xgboost
+
+    booster = estimator.get_booster()
+    matrix = xgboost.DMatrix(features, feature_names=booster.feature_names, missing=np.nan)
+    contributions = np.asarray(booster.predict(matrix, pred_contribs=True), dtype=np.float64)
+    classes = len(getattr(estimator, "classes_", ()))
+    outputs = classes if classes > 2 else 1
+    values, bases = _split(contributions.reshape(len(features), -1), features.shape[1], outputs)
+    return Native(values, bases, "log_odds" if classes else "raw_value")
+
+
 class NativeLibrary(NamedTuple):
     """A tree library with its own TreeSHAP: the explainer's name, which models, and the call."""
 
@@ -51,8 +63,9 @@ class NativeLibrary(NamedTuple):
 
 
 NATIVE: dict[str, NativeLibrary] = {
-    # a bare Booster is left to shap, which reads its objective from the model dump
+    # a bare Booster (of either library) is left to shap, which reads its objective from the model dump
     "lightgbm": NativeLibrary("tree (LightGBM's own TreeSHAP, pred_contrib)", lambda m: hasattr(m, "booster_"), _lightgbm),
+    "xgboost": NativeLibrary("tree (XGBoost's own TreeSHAP, pred_contribs)", lambda m: hasattr(m, "get_booster"), _xgboost),
 }
 
 
