@@ -2,7 +2,8 @@
 
 :func:`explain` picks shap's explainer for the model: ``TreeExplainer`` for tree ensembles
 (scikit-learn's HistGradientBoosting, RandomForest, GradientBoosting, ExtraTrees, decision
-trees; XGBoost, LightGBM, CatBoost), ``LinearExplainer`` for scikit-learn linear models, and
+trees; XGBoost, LightGBM, CatBoost; scikit-learn's run through ``_tree_shap``, the same exact
+values several times faster, and LightGBM's and XGBoost's through their own TreeSHAP), ``LinearExplainer`` for scikit-learn linear models, and
 otherwise the sampled model-agnostic ``KernelExplainer`` (the report states how many rows it
 explained, its background size and the coalitions sampled per row). A ``Pipeline`` is explained through its preprocessing: the final estimator
 on the transformed features, whose attributions are summed back into the original columns
