@@ -92,3 +92,10 @@ def test_explain_reports_shaps_values_for_the_demo_pipeline(demo) -> None:
     features = np.asarray(model[:-1].transform(rows), dtype=np.float64)
     reference = _shap_values(model[-1], features)[:, :, 0].sum(axis=1)  # per row, over every feature
     assert np.abs(np.asarray(report.values).sum(axis=1) - reference).max() <= 1e-9
+
+
+def test_other_libraries_models_are_left_to_shap() -> None:
+    lightgbm = pytest.importorskip("lightgbm")
+    X, y = load_wine(return_X_y=True)
+    booster = lightgbm.LGBMClassifier(n_estimators=5, verbose=-1).fit(X, y).booster_
+    assert not supports(shap.TreeExplainer(booster))  # shap hands these to LightGBM's own code

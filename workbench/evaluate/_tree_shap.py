@@ -41,10 +41,13 @@ def supports(explainer: Any) -> bool:
     """Whether ``explainer`` (a ``shap.TreeExplainer``) is one :func:`tree_shap` reproduces exactly."""
     model: Any = getattr(explainer, "model", None)
     return (
-        getattr(explainer, "feature_perturbation", "") == "tree_path_dependent"
+        # other libraries' models are explained by shap through their own code (or ours, _native_shap)
+        getattr(model, "model_type", "") == "internal"  # shap's own parse of a scikit-learn model
+        and getattr(explainer, "feature_perturbation", "") == "tree_path_dependent"
         and getattr(model, "model_output", "") == "raw"
         and model.get_transform() == "identity"
         and all(hasattr(model, name) for name in (*_ARRAYS, "input_dtype"))
+        and not np.any(model.threshold_types)  # numeric "<=" splits only: the direction test below assumes it
     )
 
 
