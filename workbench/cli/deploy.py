@@ -28,6 +28,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--challenger", metavar="MODEL", help="a challenger model URI")
     serve.add_argument("--mode", choices=("shadow", "canary"), help="shadow: scored and logged; canary: serves a share")
     serve.add_argument("--fraction", type=float, default=0.1, help="the canary's share of traffic (default 0.1)")
+    serve.add_argument("--expect", metavar="SHA256",
+                       help="serving a bundle: its manifest's expected sha256 (the registry tag "
+                            "workbench.bundle_manifest_sha256; default $WORKBENCH_BUNDLE_SHA256); without it "
+                            "the project's registry must know the bundle")
     add_project_option(serve)
     serve.set_defaults(handler=_serve)
 
@@ -77,6 +81,8 @@ def _registry_project(args: argparse.Namespace, project: Any = None) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from workbench.deploy import create_app
@@ -87,6 +93,7 @@ def _serve(args: argparse.Namespace) -> int:
         default_allowed_hosts,
         header_deadline_protocol,
     )
+    from workbench.package.verify import EXPECT_ENV
 
     token = read_token_file(args.token_file) if args.token_file else None
     check_exposure(args.host, token=token, insecure=args.insecure)
@@ -98,7 +105,7 @@ def _serve(args: argparse.Namespace) -> int:
     project = open_project(args, check_data=False)
     uvicorn.run(create_app(
         project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token,
-        allowed_hosts=hosts,
+        allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
     ), host=args.host, port=args.port, log_level="warning", http=protocol)
     return 0
 

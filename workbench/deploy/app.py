@@ -23,7 +23,7 @@ from fastapi.responses import JSONResponse, Response
 
 from workbench.deploy._edge import JSON_ENDPOINTS, AllowedHosts, is_json
 from workbench.deploy._payloads import records_from_invocations, request_body_schema
-from workbench.deploy.predlog import write_feedback
+from workbench.deploy.feedback import answer_feedback
 from workbench.deploy.serving import Batcher, Job, Scorer, Variant
 from workbench.exceptions import DataError, ServingError
 
@@ -168,7 +168,8 @@ def _metrics(registry: Any) -> dict[str, Any]:
 
 def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = None, mode: str | None = None,
                fraction: float = 0.1, token: str | None = None, max_rows: int = MAX_ROWS,
-               max_wait_ms: float = 2.0, allowed_hosts: Sequence[str] | None = None) -> FastAPI:
+               max_wait_ms: float = 2.0, allowed_hosts: Sequence[str] | None = None,
+               expected_sha256: str | None = None) -> FastAPI:
     """Build the model service for ``model_uri``, optionally with a challenger.
 
     In ``shadow`` mode the challenger scores every valid request too; its predictions are logged
@@ -195,6 +196,9 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         The ``Host`` names the service answers to (``"*"``: any); another is a 400. None (the
         default here) checks no Host: ``workbench serve`` passes the names of its bind address
         (:func:`workbench.deploy._edge.default_allowed_hosts`) or ``--allowed-hosts``.
+    expected_sha256 : str, optional
+        When ``model_uri`` is a bundle: the sha256 its manifest must have. Without it the bundle
+        must be anchored by ``project``'s registry (see :func:`workbench.package.load_bundle`).
     """
     _check_challenger(challenger_uri, mode, fraction)
     hosts = AllowedHosts(allowed_hosts) if allowed_hosts is not None else None
@@ -203,7 +207,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
                            hint="pass a non-empty token, or token=None to serve without auth")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-    champion = Variant(project, model_uri, "champion", max_rows=max_rows)
+    champion = Variant(project, model_uri, "champion", max_rows=max_rows, expected_sha256=expected_sha256)
     challenger = Variant(project, challenger_uri, "challenger", max_rows=max_rows) if challenger_uri else None
     registry = CollectorRegistry()
     metrics = _metrics(registry)
@@ -251,13 +255,14 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         return await _score(request, "/invocations")
 
     @app.post("/v1/feedback", openapi_extra=_FEEDBACK_SCHEMA)
-    def feedback(payload: dict[str, Any] | None = None) -> Response:
-        """Labels that arrived later, by request id: a list (one per row) or ``{row: label}``."""
-        try:
-            n = write_feedback(project, *_feedback_fields(payload))
-        except DataError as err:
-            return ORJSONResponse({"detail": str(err)}, status_code=422)
-        return ORJSONResponse({"labelled": n})
+    async def feedback(request: Request) -> Response:
+        """Labels that arrived later, by request id: a list (one per row) or ``{row: label}``.
+
+        Labels are read as the model's classes (or finite numbers for a regressor); a row already
+        labelled is a 409 unless ``"replace": true``. See :mod:`workbench.deploy.feedback`.
+        """
+        status, content = await answer_feedback(project, await request.body(), max_rows=max_rows)
+        return ORJSONResponse(content, status_code=status)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -273,7 +278,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
     @app.get("/v1/model")
     def model_info() -> dict[str, Any]:
         return {"name": champion.name, "version": champion.version, "uri": champion.uri, "alias": _alias(champion.uri),
-                "schema": champion.schema.to_dict(), "policy": vars(champion.robust.policy) | {"max_rows": max_rows},
+                **champion.head(), "schema": champion.schema.to_dict(), "policy": vars(champion.robust.policy) | {"max_rows": max_rows},
                 "lineage": _lineage(project, champion.uri)}
 
     @app.get("/metrics")
@@ -303,22 +308,10 @@ def _rejecter(app: FastAPI, batcher: Batcher, champion: Variant, metrics: dict[s
 _FEEDBACK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["request_id", "labels"],
     "properties": {"request_id": {"type": "string"},
-                   "labels": {"anyOf": [{"type": "array", "items": {}}, {"type": "object"}]}}}}}}}
-_FEEDBACK_SHAPE = '{"request_id": "<request_id of a 200 answer>", "labels": [<label of row 0>, ...] or {"<row>": <label>}}'
-
-
-def _feedback_fields(payload: Any) -> tuple[str, list[Any] | dict[str, Any]]:
-    """``(request_id, labels)`` of a feedback body; a missing or mistyped key is a DataError naming it."""
-    payload = payload if isinstance(payload, dict) else {}
-    for key in ("request_id", "labels"):
-        if key not in payload:
-            raise DataError(f"the feedback has no {key!r}; expected {_FEEDBACK_SHAPE}")
-    request_id, labels = payload["request_id"], payload["labels"]
-    if not isinstance(request_id, str):
-        raise DataError(f"'request_id' must be a string, not {type(request_id).__name__}; expected {_FEEDBACK_SHAPE}")
-    if isinstance(labels, list | dict):
-        return request_id, labels
-    return request_id, [labels]  # one label: the request's only row
+                   "labels": {"anyOf": [{"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+                                        {"type": "object",
+                                         "additionalProperties": {"type": ["string", "number", "boolean"]}}]},
+                   "replace": {"type": "boolean", "default": False}}}}}}}
 
 
 def _records(payload: Any) -> list[Any]:

@@ -11,7 +11,9 @@ JSON:
 
 :func:`evaluation_gates` turns the reports into pass/fail verdicts with the project's thresholds;
 :func:`review_project` runs all of it for a project's model (``workbench evaluate``).
-The training helpers (:func:`split_data`, :func:`train_model`) build the demo model.
+The training helpers (:func:`split_data`, :func:`train_model`) build the default model for the
+project's task; :func:`train_project_model` trains the project's own ``model.py`` when it has one
+(:mod:`workbench.evaluate.model_code`).
 """
 
 from workbench.evaluate.baselines import ChampionModel, load_champion
@@ -26,6 +28,7 @@ from workbench.evaluate.training import (
     feature_columns,
     split_data,
     train_model,
+    train_project_model,
 )
 
 __all__ = [
@@ -47,4 +50,5 @@ __all__ = [
     "review_project",
     "split_data",
     "train_model",
+    "train_project_model",
 ]

@@ -1,10 +1,15 @@
 """Evaluate gates: is the model good enough, better than its baseline, and fair enough to move on?
 
-Thresholds come from ``[gates.evaluate]`` in ``workbench.toml``. The fairness gates read the
-disparities and group sizes of each single sensitive feature (intersections are reported,
-but their groups are usually too small to gate on). Groups under ``min_group_size`` rows are
-too small to judge: the review leaves them out of the disparities (pass the same
-``min_group_size`` to :func:`assess_fairness`), and the group-size gate names them.
+Thresholds come from ``[gates.evaluate]`` in ``workbench.toml``. The performance gates follow
+the task (:data:`workbench.tasks.TASKS`): its ``min_gate`` (``min_roc_auc`` for binary and
+multiclass, ``min_r2`` for regression) bounds its primary metric, and
+``min_margin_over_baseline`` bounds the primary metric's advantage over the dummy baseline.
+A project without a sensitive column passes one ``fairness`` gate as "not applicable".
+
+The fairness gates read the disparities and group sizes of each single sensitive feature
+(intersections are reported, but their groups are usually too small to gate on). Groups under
+``min_group_size`` rows are too small to judge: the review leaves them out of the disparities
+(pass the same ``min_group_size`` to :func:`assess_fairness`), and the group-size gate names them.
 """
 
 from __future__ import annotations
@@ -68,8 +73,9 @@ def evaluation_gates(
     project : Project
         Its ``[gates.evaluate]`` thresholds are used.
     metrics : MetricsReport, optional
-        Classification: ``min_roc_auc`` and ``min_margin_over_baseline`` (ROC AUC);
-        regression: ``min_r2`` and ``min_margin_over_baseline`` (R²).
+        The task's ``min_gate`` on its primary metric (binary and multiclass: ``min_roc_auc``
+        on ROC AUC, one-vs-rest macro for multiclass; regression: ``min_r2`` on R²) and
+        ``min_margin_over_baseline`` on the same metric.
     fairness : FairnessReport, optional
         ``max_demographic_parity_difference``, ``max_equalized_odds_difference`` (worst single
         sensitive feature; its point estimate, or with ``fairness_evidence = "interval"`` the
@@ -77,7 +83,8 @@ def evaluation_gates(
         groups that large to compare; smaller groups are named in the reason). A multiclass
         review is gated on its worst class; a regression review on ``max_mean_prediction_difference``
         and ``max_mae_difference`` (in standard deviations of the target) instead. A review that
-        is not applicable (no sensitive column) passes, with that reason.
+        is not applicable (no sensitive column) passes one ``fairness`` gate, with that reason;
+        so does a project that names no sensitive column when no fairness report is given.
     explanation : ExplanationReport, optional
         ``max_top_driver_share`` (the largest column's share of total mean |SHAP|).
     roc_auc, baseline_roc_auc : float, optional
@@ -98,6 +105,10 @@ def evaluation_gates(
             results.append(_margin(limits, roc_auc - baseline_roc_auc, "ROC AUC"))
     if fairness is not None:
         results += _fairness_gates(limits, fairness)
+    elif results and not project.config.data.sensitive:
+        from workbench.evaluate.fairness import NOT_APPLICABLE
+
+        results.append(check_true("fairness", True, reason=f"fairness: not applicable — {NOT_APPLICABLE}"))
     if explanation is not None:
         results.append(_driver_gate(limits, explanation))
     if not results:
@@ -115,11 +126,17 @@ def _margin(limits: Mapping[str, Any], margin: float, label: str) -> GateResult:
 
 
 def _metric_gates(limits: Mapping[str, Any], metrics: MetricsReport) -> list[GateResult]:
-    if metrics.task == "regression":
-        first = check_min("min_r2", metrics.metrics.get("r2"), limits["min_r2"], label="R²")
-        return [first, _margin(limits, metrics.margin_over("baseline", "r2"), "R²")]
-    first = check_min("min_roc_auc", metrics.metrics.get("roc_auc"), limits["min_roc_auc"], label="ROC AUC")
-    return [first, _margin(limits, metrics.margin_over("baseline", "roc_auc"), "ROC AUC")]
+    """The task's minimum on its primary metric, and the primary metric's margin over the baseline."""
+    from workbench.evaluate.metrics import metric_label
+
+    task = metrics.task_type
+    metric = task.primary_metric
+    label = metric_label(task.name, metric)
+    margin = metrics.margin_over("baseline", metric)
+    # A margin is an advantage: for a lower-is-better metric that is the baseline's value minus the model's.
+    advantage = -margin if metric in task.lower_is_better else margin
+    first = check_min(task.min_gate, metrics.metrics.get(metric), limits[task.min_gate], label=label)
+    return [first, _margin(limits, advantage, label)]
 
 
 def _fairness_gates(limits: Mapping[str, Any], fairness: FairnessReport) -> list[GateResult]:
