@@ -17,7 +17,7 @@ project's task; :func:`train_project_model` trains the project's own ``model.py`
 """
 
 from workbench.evaluate.baselines import ChampionModel, load_champion
-from workbench.evaluate.explain import ExplanationReport, explain
+from workbench.evaluate.explain import ExplanationReport, explain, explain_row
 from workbench.evaluate.fairness import FairnessReport, GroupMetrics, assess_fairness
 from workbench.evaluate.gates import evaluation_gates
 from workbench.evaluate.metrics import MetricsReport, evaluate_model
@@ -44,6 +44,7 @@ __all__ = [
     "evaluate_model",
     "evaluation_gates",
     "explain",
+    "explain_row",
     "feature_columns",
     "load_champion",
     "review_project",

@@ -10,11 +10,15 @@ explainer and version; :func:`per_output` reads both.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from workbench.evaluate._budget import explain_within
+from workbench.evaluate._native_shap import native_contributions, native_library
+from workbench.evaluate._tree_shap import supports, tree_shap
 from workbench.exceptions import ModelError
 
 __all__ = ["Attributions", "attributions", "explainer_kind", "per_output"]
@@ -115,15 +119,6 @@ def explainer_kind(estimator: Any) -> str:
     return "kernel"
 
 
-def _rows(X: Any, limit: int, rng: np.random.Generator) -> tuple[np.ndarray, Any, np.ndarray]:
-    """Positions, rows and row labels of at most ``limit`` rows of ``X`` (all, in order, if fewer)."""
-    n = len(X)
-    positions = np.arange(n) if n <= limit else np.sort(rng.choice(n, size=limit, replace=False))
-    if isinstance(X, pd.DataFrame):
-        return positions, X.iloc[positions], np.asarray(X.index[positions])
-    return positions, np.asarray(X)[positions], positions
-
-
 def _features(preprocess: Any, rows: Any) -> np.ndarray:
     """The estimator's input for ``rows``: transformed, dense, float64."""
     out = rows if preprocess is None else preprocess.transform(rows)
@@ -152,18 +147,21 @@ def _framed(estimator: Any) -> Any:
 def _tree(estimator: Any, features: np.ndarray, output: _Output) -> _Explained:
     import shap
 
-    explainer = shap.TreeExplainer(estimator)
-    values = explainer.shap_values(features)
+    native = native_contributions(estimator, features)
+    if native is not None:
+        values, expected, tree_output = native
+    else:
+        explainer = shap.TreeExplainer(estimator)
+        values = tree_shap(explainer, features) if supports(explainer) else explainer.shap_values(features)
+        expected, tree_output = explainer.expected_value, getattr(explainer.model, "tree_output", "")
     logit = "raw score (logit)" if output.every_class else "log-odds"
-    tree_output = getattr(explainer.model, "tree_output", "")
     scale = {"log_odds": logit, "probability": "probability"}.get(tree_output, "raw output")
-    return output.select(values, explainer.expected_value, scale if output.classes else TARGET_UNITS)
+    return output.select(values, expected, scale if output.classes else TARGET_UNITS)
 
 
 def _background(preprocess: Any, X: Any, background: Any, size: int, rng: np.random.Generator) -> np.ndarray:
     source = X if background is None else background
-    _, rows, _ = _rows(source, size, rng)
-    return _features(preprocess, rows)
+    return _features(preprocess, _take(source, _positions(len(source), size, rng, ordered=True)))
 
 
 def _linear(estimator: Any, features: np.ndarray, masker_data: np.ndarray, output: _Output) -> _Explained:
@@ -241,32 +239,87 @@ def attributions(
     background_size: int,
     class_index: int | None,
     every_class: bool = False,
+    budget_s: float | None = None,
+    started: float = 0.0,
 ) -> Attributions:
     """SHAP values of a sample of ``X``'s rows with the explainer that fits ``estimator``.
 
     ``every_class`` explains each class of a (multiclass) classifier; otherwise one output.
+    ``budget_s`` (seconds from ``started``, a ``time.perf_counter()``) explains a seeded random
+    sample of as many rows as the time allows (see ``_budget``).
     """
     rng = np.random.default_rng(seed)
     kind = explainer_kind(estimator)
     output = _Output(_classes(estimator), class_index, every_class)
     limit = max_samples if kind == "kernel" else max_rows
-    positions, rows, labels = _rows(X, limit, rng)
-    features = _features(preprocess, rows)
-    note = f"{len(positions):,} of {len(X):,} rows explained" + (" (seeded sample)" if len(positions) < len(X) else "")
-    background_rows: int | None = None
-    if kind == "tree":
-        found, explainer = _tree(estimator, features, output), "tree (shap.TreeExplainer)"
+    positions = _positions(len(X), limit, rng, ordered=budget_s is None)
+    features = _features(preprocess, _take(X, positions))
+    explain_features, explainer, extra, background_rows = _explainer(
+        kind, estimator, output, preprocess, X, background, background_size, rng, seed,
+    )
+    if budget_s is None:
+        found = explain_features(features)
+        note = f"{len(positions):,} of {len(X):,} rows explained" + (" (seeded sample)" if len(positions) < len(X) else "")
     else:
-        masker_data = _background(preprocess, X, background, background_size, rng)
-        background_rows = len(masker_data)
-        note += f"; background of {background_rows:,} rows"
-        if kind == "linear":
-            found, explainer = _linear(estimator, features, masker_data, output), "linear (shap.LinearExplainer)"
-        else:
-            found, coalitions = _kernel(estimator, features, masker_data, output, seed)
-            note += f"; {coalitions:,} sampled coalitions per row"
-            explainer = "model-agnostic (shap.KernelExplainer)"
+        found, positions, note = _within_budget(explain_features, features, positions, len(X), budget_s, started)
+        features = features[: len(positions)]
     found = _regression_units(estimator, features, found)
     return Attributions(
-        found.values, found.base_values, found.describes, found.labels, explainer, background_rows, note, positions, labels,
+        found.values, found.base_values, found.describes, found.labels, explainer, background_rows,
+        note + extra, positions, _labels(X, positions),
     )
+
+
+def _positions(n: int, limit: int, rng: np.random.Generator, *, ordered: bool) -> np.ndarray:
+    """At most ``limit`` row positions: all in order if they fit, else a seeded sample (shuffled if not ``ordered``)."""
+    if ordered:
+        return np.arange(n) if n <= limit else np.sort(rng.choice(n, size=limit, replace=False))
+    return rng.permutation(n)[:limit]
+
+
+def _take(X: Any, positions: np.ndarray) -> Any:
+    return X.iloc[positions] if isinstance(X, pd.DataFrame) else np.asarray(X)[positions]
+
+
+def _labels(X: Any, positions: np.ndarray) -> np.ndarray:
+    return np.asarray(X.index[positions]) if isinstance(X, pd.DataFrame) else positions
+
+
+def _explainer(
+    kind: str, estimator: Any, output: _Output, preprocess: Any, X: Any, background: Any, background_size: int,
+    rng: np.random.Generator, seed: int,
+) -> tuple[Callable[[np.ndarray], _Explained], str, str, int | None]:
+    """A function explaining a feature matrix, the explainer's name, what the note adds, the background size."""
+    if kind == "tree":
+        library = native_library(estimator)
+        name = "tree (shap.TreeExplainer)" if library is None else library.name
+        return (lambda features: _tree(estimator, features, output)), name, "", None
+    masker_data = _background(preprocess, X, background, background_size, rng)
+    extra = f"; background of {len(masker_data):,} rows"
+    if kind == "linear":
+        return (
+            (lambda features: _linear(estimator, features, masker_data, output)), "linear (shap.LinearExplainer)",
+            extra, len(masker_data),
+        )
+    coalitions = 2 * masker_data.shape[1] + 2048
+    return (
+        (lambda features: _kernel(estimator, features, masker_data, output, seed)[0]),
+        "model-agnostic (shap.KernelExplainer)", extra + f"; {coalitions:,} sampled coalitions per row", len(masker_data),
+    )
+
+
+def _within_budget(
+    explain_features: Callable[[np.ndarray], _Explained], features: np.ndarray, positions: np.ndarray, n_rows: int,
+    budget_s: float, started: float,
+) -> tuple[_Explained, np.ndarray, str]:
+    """Explain the shuffled rows in chunks until the budget is spent: the values, positions (sorted) and a note."""
+    parts: list[_Explained] = []
+    run = explain_within(lambda a, b: parts.append(explain_features(features[a:b])), rows=len(features),
+                         budget_s=budget_s, started=started)
+    order = np.argsort(positions[: run.explained], kind="stable")
+    values = np.concatenate([part.values for part in parts])[order]
+    found = parts[0]._replace(values=values)
+    why = ("every row fit" if run.explained == len(features) else
+           f"a seeded random sample: the time per row measured {run.seconds_per_row:.3g} s, so no more fit")
+    note = f"{run.explained:,} of {n_rows:,} rows explained exactly within budget_s={budget_s:g} ({why})"
+    return found, positions[: run.explained][order], note

@@ -2,7 +2,8 @@
 
 :func:`explain` picks shap's explainer for the model: ``TreeExplainer`` for tree ensembles
 (scikit-learn's HistGradientBoosting, RandomForest, GradientBoosting, ExtraTrees, decision
-trees; XGBoost, LightGBM, CatBoost), ``LinearExplainer`` for scikit-learn linear models, and
+trees; XGBoost, LightGBM, CatBoost; scikit-learn's run through ``_tree_shap``, the same exact
+values several times faster, and LightGBM's and XGBoost's through their own TreeSHAP), ``LinearExplainer`` for scikit-learn linear models, and
 otherwise the sampled model-agnostic ``KernelExplainer`` (the report states how many rows it
 explained, its background size and the coalitions sampled per row). A ``Pipeline`` is explained through its preprocessing: the final estimator
 on the transformed features, whose attributions are summed back into the original columns
@@ -25,12 +26,23 @@ from __future__ import annotations
 
 import dataclasses
 import math
+import time
 from typing import Any, Self
 
 import numpy as np
 import pandas as pd
 
+from workbench.evaluate._budget import importance_intervals
 from workbench.evaluate._checks import check_same_length, model_name
+from workbench.evaluate._class_view import ClassView, Rows, intervals_from_dict, view_from_dict
+from workbench.evaluate._explain_inputs import (
+    check_budget,
+    check_class_index,
+    checked_background,
+    display_values,
+    kinds,
+    mapping_warnings,
+)
 from workbench.evaluate._explainers import Attributions, attributions
 from workbench.evaluate._features import feature_map, input_columns, split_pipeline
 from workbench.evaluate._task_of import model_task, resolve_task
@@ -38,36 +50,7 @@ from workbench.exceptions import DataError
 from workbench.reports.base import Report
 from workbench.tasks import TASKS, TaskType
 
-__all__ = ["ClassView", "ExplanationReport", "explain"]
-
-Rows = tuple[tuple[float, ...], ...]
-
-
-@dataclasses.dataclass(frozen=True, kw_only=True)
-class ClassView:
-    """One class of a multiclass explanation: its importance and the sample rows' attributions.
-
-    ``values[r][c]`` is the attribution of column ``c`` to this class's score for sample row
-    ``r``; ``base_value + sum(values[r]) == outputs[r]`` (in ``output`` units).
-    """
-
-    label: str
-    output: str
-    base_value: float
-    column_importance: dict[str, float]
-    values: Rows = ()
-    outputs: tuple[float, ...] = ()
-
-
-def _view_from_dict(data: dict[str, Any]) -> ClassView:
-    return ClassView(
-        label=data["label"], output=data["output"],
-        base_value=math.nan if data["base_value"] is None else data["base_value"],
-        column_importance={k: math.nan if v is None else v for k, v in data["column_importance"].items()},
-        values=tuple(tuple(math.nan if v is None else v for v in row) for row in data.get("values", ())),
-        outputs=tuple(math.nan if v is None else v for v in data.get("outputs", ())),
-    )
-
+__all__ = ["ClassView", "ExplanationReport", "explain", "explain_row"]
 
 @dataclasses.dataclass(frozen=True, kw_only=True)
 class ExplanationReport(Report):
@@ -104,6 +87,15 @@ class ExplanationReport(Report):
     classes: tuple[str, ...] = ()
     explained_class: str = ""
     class_views: tuple[ClassView, ...] = ()
+    budget_s: float | None = None
+    column_importance_interval: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+    feature_importance_interval: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)
+    interval_note: str = ""
+
+    @property
+    def estimated(self) -> bool:
+        """Whether the importances are estimates from a sample of the rows (see ``*_interval``)."""
+        return self.n_explained < self.n_rows
 
     def importance_by_column(self) -> dict[str, float]:
         """Mean |SHAP| per original input column, largest first (multiclass: summed over the classes)."""
@@ -130,6 +122,7 @@ class ExplanationReport(Report):
         return dataclasses.replace(
             self, explained_class=view.label, output=view.output, base_value=view.base_value,
             column_importance=dict(view.column_importance), values=view.values, outputs=view.outputs,
+            column_importance_interval=dict(view.column_importance_interval),
         )
 
     def without_rows(self) -> ExplanationReport:
@@ -166,13 +159,15 @@ class ExplanationReport(Report):
             payload["task"] = "regression"
         return cls(
             classes=tuple(payload.pop("classes", ())),
-            class_views=tuple(_view_from_dict(v) for v in payload.pop("class_views", ())),
+            class_views=tuple(view_from_dict(v) for v in payload.pop("class_views", ())),
             columns=tuple(payload.pop("columns")),
             rows=tuple(payload.pop("rows")),
             values=tuple(tuple(math.nan if v is None else v for v in row) for row in payload.pop("values")),
             data={k: tuple(v) for k, v in payload.pop("data").items()},
             outputs=tuple(math.nan if v is None else v for v in payload.pop("outputs")),
             warnings=tuple(payload.pop("warnings")),
+            column_importance_interval=intervals_from_dict(payload.pop("column_importance_interval", {})),
+            feature_importance_interval=intervals_from_dict(payload.pop("feature_importance_interval", {})),
             **payload,
         )
 
@@ -189,6 +184,7 @@ def explain(
     class_index: int | None = None,
     task: str | None = None,
     seed: int = 0,
+    budget_s: float | None = None,
 ) -> ExplanationReport:
     """Explain a fitted model's output on the rows of ``X`` with SHAP.
 
@@ -216,6 +212,12 @@ def explain(
         or a classifier with two or more classes). It must agree with the model.
     seed : int
         Seeds every sample.
+    budget_s : float, optional
+        Seconds the review may take. Rows are then explained exactly, in a seeded random order,
+        until the time is spent; the importances become estimates from those rows, each with a
+        bootstrap interval (``column_importance_interval``, ``feature_importance_interval``,
+        stated in ``interval_note``), and ``sample_note`` says how many rows were explained and
+        why. Any single row stays exactly explainable with :func:`explain_row`.
 
     Returns
     -------
@@ -232,15 +234,18 @@ def explain(
     """
     if not isinstance(X, (pd.DataFrame, np.ndarray)) or np.ndim(X) != 2:
         raise DataError(f"X must be a DataFrame or a 2-D array of rows, not {type(X).__name__}.")
+    started = time.perf_counter()
     n_rows = check_same_length(X=X)
-    background = _checked_background(background, X)
+    check_budget(budget_s)
+    background = checked_background(background, X)
     kind = _task(task, model)
     preprocess, estimator = split_pipeline(model)
     multiclass = kind.name == "multiclass"
-    _check_class_index(class_index, estimator)
+    check_class_index(class_index, estimator)
     found = attributions(
         estimator, X, preprocess, seed=seed, background=background, max_rows=max_rows,
         max_samples=max_samples, background_size=background_size, class_index=class_index, every_class=multiclass,
+        budget_s=budget_s, started=started,
     )
     mapping = feature_map(preprocess, input_columns(X), found.values.shape[1])
     per_column = np.moveaxis(np.moveaxis(found.values, 2, 1) @ mapping.matrix(), 1, 2)  # rows × columns × outputs
@@ -260,18 +265,70 @@ def explain(
         feature_importance=_ranked(mapping.features, found.values),
         feature_columns={f: mapping.columns[o] for f, o in zip(mapping.features, mapping.owner, strict=True)},
         columns=mapping.columns,
-        column_kinds=_kinds(X, mapping.columns),
+        column_kinds=kinds(X, mapping.columns),
         rows=tuple(str(found.row_labels[i]) for i in shown),
         values=_table(per_column[shown, :, chosen]),
-        data=_display_values(X, found, mapping.columns, shown),
+        data=display_values(X, found, mapping.columns, shown),
         outputs=_outputs(found.base_values[chosen], per_column[shown, :, chosen]),
         seed=seed,
-        warnings=_mapping_warnings(mapping.unmapped),
+        warnings=mapping_warnings(mapping.unmapped),
         task=kind.name,
         classes=found.labels if multiclass else (),
         explained_class=found.labels[chosen] if multiclass else "",
-        class_views=_class_views(found, per_column, mapping.columns, shown) if multiclass else (),
+        class_views=_class_views(found, per_column, mapping.columns, shown, n_rows, seed) if multiclass else (),
+        budget_s=budget_s,
+        **_errors(mapping, found.values, per_column, n_rows, seed),
     )
+
+
+def _errors(mapping: Any, values: np.ndarray, per_column: np.ndarray, n_rows: int, seed: int) -> dict[str, Any]:
+    """Intervals on the importances when they are estimated from a sample of the rows; none otherwise."""
+    if values.shape[0] >= n_rows:
+        return {}
+    columns, note = importance_intervals(mapping.columns, per_column, seed=seed)
+    features, _ = importance_intervals(mapping.features, values, seed=seed)
+    return {
+        "column_importance_interval": columns,
+        "feature_importance_interval": features,
+        "interval_note": f"Importances are estimated from {values.shape[0]:,} of {n_rows:,} rows: {note}"
+        + ("; each class's importances have intervals of their own, made the same way." if values.shape[2] > 1 else "."),
+    }
+
+
+
+
+def explain_row(model: Any, row: Any, *, class_index: int | None = None, task: str | None = None) -> ExplanationReport:
+    """The exact SHAP explanation of one row (e.g. the one a user picks in a budgeted review).
+
+    Parameters
+    ----------
+    model : fitted estimator or Pipeline
+    row : one-row DataFrame, Series, or 1-D array
+        The row, with the columns the model takes.
+    class_index, task
+        As for :func:`explain`.
+
+    Returns
+    -------
+    ExplanationReport
+        A one-row report; ``report.row(0)`` is the row's waterfall (base value, output, and each
+        column's value and SHAP value, largest first).
+
+    Examples
+    --------
+    >>> wb.explain_row(model, split.X_test.iloc[[7]]).row(0)["items"][0]  # doctest: +SKIP
+    """
+    if isinstance(row, pd.Series):
+        row = row.to_frame().T.infer_objects()
+    elif isinstance(row, np.ndarray) and row.ndim == 1:
+        row = row[None, :]
+    if not isinstance(row, (pd.DataFrame, np.ndarray)) or np.ndim(row) != 2 or len(row) != 1:
+        shape = f"{len(row)} rows" if isinstance(row, (pd.DataFrame, np.ndarray)) and np.ndim(row) == 2 else type(row).__name__
+        raise DataError(
+            f"explain_row takes one row, not {shape}.",
+            hint="Pass one row, e.g. X.iloc[[i]] (a one-row DataFrame) or X.iloc[i] (a Series).",
+        )
+    return explain(model, row, max_rows=1, display_rows=1, class_index=class_index, task=task)
 
 
 def _task(task: str | None, model: Any) -> TaskType:
@@ -285,16 +342,6 @@ def _task(task: str | None, model: Any) -> TaskType:
     return resolve_task(task, model=model, review="SHAP review")
 
 
-def _check_class_index(class_index: int | None, estimator: Any) -> None:
-    if class_index is None:
-        return
-    classes = np.asarray(getattr(estimator, "classes_", [])).tolist()  # plain values: their repr reads as typed
-    if not 0 <= class_index < len(classes):
-        listed = ", ".join(f"{i}: {c!r}" for i, c in enumerate(classes)) or "none: the model is not a classifier"
-        raise DataError(
-            f"class_index={class_index} is not a class of the model (its classes: {listed}).",
-            hint="Pass class_index as the position of a class in model.classes_, or leave it unset.",
-        )
 
 
 def _chosen_output(found: Attributions, class_index: int | None) -> int:
@@ -313,40 +360,22 @@ def _outputs(base_value: float, values: np.ndarray) -> tuple[float, ...]:
     return tuple(float(v) for v in base_value + values.sum(axis=1))
 
 
-def _class_views(found: Attributions, per_column: np.ndarray, columns: tuple[str, ...], shown: np.ndarray) -> tuple[ClassView, ...]:
-    """Per class: its importance over every explained row, and its sample rows' attributions."""
+def _class_views(
+    found: Attributions, per_column: np.ndarray, columns: tuple[str, ...], shown: np.ndarray, n_rows: int, seed: int,
+) -> tuple[ClassView, ...]:
+    """Per class: its importance over every explained row (with intervals if estimated), and its sample rows."""
+    estimated = per_column.shape[0] < n_rows
     return tuple(
         ClassView(
             label=label, output=found.describes[k], base_value=float(found.base_values[k]),
             column_importance=_ranked(columns, per_column[:, :, k]),
             values=_table(per_column[shown, :, k]), outputs=_outputs(found.base_values[k], per_column[shown, :, k]),
+            column_importance_interval=importance_intervals(columns, per_column[:, :, [k]], seed=seed)[0] if estimated else {},
         )
         for k, label in enumerate(found.labels)
     )
 
 
-def _checked_background(background: Any, X: Any) -> Any:
-    """``background`` with ``X``'s columns in ``X``'s order, or a DataError naming what is wrong."""
-    if background is None:
-        return None
-    hint = "Pass background= as rows with the same columns as X (e.g. a sample of the training rows)."
-    if isinstance(X, pd.DataFrame):
-        if not isinstance(background, pd.DataFrame):
-            raise DataError(f"background must be a DataFrame with the columns of X, not {type(background).__name__}.", hint=hint)
-        missing = [str(c) for c in X.columns if c not in background.columns]
-        if missing:
-            raise DataError(
-                f"background lacks the column{'s' if len(missing) > 1 else ''} {', '.join(missing)} of X.",
-                column=missing[0], hint=hint,
-            )
-        checked = background[list(X.columns)]
-    else:
-        checked = np.asarray(background)
-        if checked.ndim != 2 or checked.shape[1] != np.shape(X)[1]:
-            raise DataError(f"background has shape {checked.shape}; X has {np.shape(X)[1]} columns.", hint=hint)
-    if len(checked) == 0:
-        raise DataError("background has no rows.", hint=hint)
-    return checked
 
 
 def _ranked(names: tuple[str, ...], values: np.ndarray) -> dict[str, float]:
@@ -358,33 +387,6 @@ def _ranked(names: tuple[str, ...], values: np.ndarray) -> dict[str, float]:
     return {names[i]: float(importance[i]) for i in order}
 
 
-def _kinds(X: Any, columns: tuple[str, ...]) -> dict[str, str]:
-    if not isinstance(X, pd.DataFrame):
-        return dict.fromkeys(columns, "numeric")
-    numeric = {str(c) for c in X.columns if pd.api.types.is_numeric_dtype(X[c]) and not pd.api.types.is_bool_dtype(X[c])}
-    return {c: "numeric" if c in numeric else "categorical" for c in columns}
 
 
-def _display_values(X: Any, found: Attributions, columns: tuple[str, ...], shown: np.ndarray) -> dict[str, tuple[Any, ...]]:
-    """The raw input values of the sample rows (numbers as floats, categories as strings)."""
-    rows = found.row_positions[shown]
-    frame = X.iloc[rows] if isinstance(X, pd.DataFrame) else pd.DataFrame(np.asarray(X)[rows], columns=input_columns(X))
-    frame.columns = [str(c) for c in frame.columns]
-    out: dict[str, tuple[Any, ...]] = {}
-    for column in columns:
-        if column not in frame.columns:  # a feature that no input column owns
-            out[column] = tuple([None] * len(rows))
-            continue
-        series = frame[column]
-        if pd.api.types.is_numeric_dtype(series) and not pd.api.types.is_bool_dtype(series):
-            values = series.to_numpy(dtype=np.float64, na_value=np.nan)
-            out[column] = tuple(None if not math.isfinite(v) else float(v) for v in values)
-        else:
-            out[column] = tuple(None if pd.isna(v) else str(v) for v in series.astype(object))
-    return out
 
-
-def _mapping_warnings(unmapped: tuple[str, ...]) -> tuple[str, ...]:
-    if not unmapped:
-        return ()
-    return (f"No input column could be found for the features {', '.join(unmapped)}; they are reported on their own.",)

@@ -35,6 +35,13 @@ def importance_figure(report: ExplanationReport, *, per: str = "column", top: in
     ranked = report.column_importance if per == "column" else report.feature_importance
     items = list(ranked.items())[:top][::-1]
     fig = bar([name for name, _ in items], [value for _, value in items], horizontal=True)
+    intervals = report.column_importance_interval if per == "column" else report.feature_importance_interval
+    if intervals:  # estimated from a sample of the rows: show each estimate's interval
+        fig.update_traces(error_x={
+            "type": "data", "symmetric": False,
+            "array": [intervals[name][1] - value for name, value in items],
+            "arrayminus": [value - intervals[name][0] for name, value in items],
+        })
     unit = "summed over the classes" if report.classes else report.output
     fig.update_xaxes(title=f"mean |SHAP| ({unit})")
     title = "Importance per input column" if per == "column" else "Importance per model feature"
@@ -151,6 +158,7 @@ def _overview(report: ExplanationReport) -> dict[str, Any]:
     out.update({
         "explains": report.output,
         "rows": report.sample_note,
+        **({"error of the importances": report.interval_note} if report.interval_note else {}),
         "base value": report.base_value,
         "rows kept for the views": f"{len(report.rows):,} (seed {report.seed})",
     })
@@ -173,6 +181,9 @@ def _importance_rows(report: ExplanationReport) -> list[dict[str, Any]]:
     rows = []
     for column, value in report.column_importance.items():
         row: dict[str, Any] = {"column": column, "mean |SHAP|": value}
+        if column in report.column_importance_interval:
+            low, high = report.column_importance_interval[column]
+            row["interval"] = f"{low:.4g} – {high:.4g}"
         row.update({f"class {label}": importance.get(column, 0.0) for label, importance in by_class.items()})
         row["kind"] = report.column_kinds.get(column, "")
         rows.append(row)
