@@ -56,6 +56,7 @@ export class WorkbenchPanel extends Widget {
   private stepper = section('jp-WorkbenchPanel-phases');
   private runsHeader = section('jp-WorkbenchPanel-runsHeader');
   private formSlot = section('jp-WorkbenchPanel-form');
+  private createSlot = section('jp-WorkbenchPanel-create');
   private runsList = section('jp-WorkbenchPanel-runs');
 
   constructor(private actions: IPanelActions) {
@@ -63,7 +64,7 @@ export class WorkbenchPanel extends Widget {
     this.id = 'workbench-panel';
     this.addClass('jp-WorkbenchPanel');
     this.title.caption = 'Workbench';
-    this.node.append(this.header, this.stepper, this.runsHeader, this.formSlot, this.runsList);
+    this.node.append(this.header, this.createSlot, this.stepper, this.runsHeader, this.formSlot, this.runsList);
   }
 
   get hasActiveRun(): boolean {
@@ -95,6 +96,7 @@ export class WorkbenchPanel extends Widget {
   /** Show the Run pipeline form. */
   async showRunForm(): Promise<void> {
     await this.refresh();
+    this.closeForm();
     if (!this.pipelines.length) {
       this.formSlot.replaceChildren(note(this.runsProblem || 'This project has no pipeline defined (pipeline.yaml).'));
       return;
@@ -113,8 +115,10 @@ export class WorkbenchPanel extends Widget {
       created => this.projectCreated(created),
       () => this.closeForm()
     );
+    this.closeForm();
     this.form = form;
-    this.formSlot.replaceChildren(form.node);
+    this.createSlot.replaceChildren(form.node);
+    form.node.scrollIntoView({ block: 'nearest' });
   }
 
   private async projectCreated(created: INewProject): Promise<void> {
@@ -203,6 +207,7 @@ export class WorkbenchPanel extends Widget {
   private closeForm(): void {
     this.form = null;
     this.formSlot.replaceChildren();
+    this.createSlot.replaceChildren();
   }
 
   private render(): void {

@@ -25,7 +25,12 @@ MAX_SENSITIVE = 20
 
 
 def data_files(root: Path) -> dict[str, Any]:
-    """CSV and Parquet files up to three folders below ``root`` (hidden folders and project state skipped)."""
+    """CSV and Parquet files up to three folders below ``root``.
+
+    Hidden folders and existing projects' folders are skipped: a project's data belongs to it.
+    """
+    from workbench.config import CONFIG_NAME
+
     found: list[str] = []
     level = [root]
     for _ in range(MAX_DEPTH + 1):
@@ -39,7 +44,8 @@ def data_files(root: Path) -> dict[str, Any]:
                 if entry.name.startswith(".") or entry.name in SKIPPED_FOLDERS:
                     continue
                 if entry.is_dir(follow_symlinks=False):
-                    below.append(Path(entry.path))
+                    if not (Path(entry.path) / CONFIG_NAME).is_file():
+                        below.append(Path(entry.path))
                 elif Path(entry.name).suffix.lower() in TABLE_SUFFIXES and len(found) < MAX_FILES:
                     found.append(server_path(root, Path(entry.path)))
         level = below

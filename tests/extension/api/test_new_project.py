@@ -45,6 +45,9 @@ async def test_data_files_and_their_columns(jp_fetch, wine_csv, jp_root_dir) -> 
     (jp_root_dir / ".hidden").mkdir()
     (jp_root_dir / ".hidden" / "secret.csv").write_text("a\n1\n")
     (jp_root_dir / "notes.txt").write_text("not data")
+    (jp_root_dir / "old" / "data").mkdir(parents=True)
+    (jp_root_dir / "old" / "workbench.toml").write_text("[project]\nname = 'old'\n")
+    (jp_root_dir / "old" / "data" / "train.csv").write_text("a\n1\n")  # a project's own data is not offered
     listed = await get(jp_fetch, "datafiles")
     assert listed == {"files": ["data/wine.csv"], "truncated": False}
 
