@@ -139,6 +139,15 @@ def _workbench_wheel(out: Path) -> Path:
     return wheel
 
 
+def _registry_sha256(project, bundle) -> str:
+    """The manifest sha256 packaging tagged on the bundle's registered version."""
+    from workbench.package.verify import MANIFEST_TAG
+    from workbench.tracking import Tracker
+
+    version = Tracker(project).client.get_model_version(project.config.model_name, bundle.version)
+    return str(version.tags[MANIFEST_TAG])
+
+
 def test_the_logged_model_pins_its_libraries_and_carries_its_code(own_model) -> None:
     project, _, _, run_id, bundle, _ = own_model
     from workbench.tracking import Tracker
@@ -164,7 +173,7 @@ def test_the_logged_model_pins_its_libraries_and_carries_its_code(own_model) -> 
 def test_the_bundle_verifies_and_predicts_in_a_fresh_virtualenv(own_model, tmp_path: Path) -> None:
     """`workbench verify --strict` and a prediction where only the bundle's pins (and the workbench
     wheel) are installed: what the container does, without docker."""
-    _, fitted, split, _, bundle, wheel = own_model
+    project, fitted, split, _, bundle, wheel = own_model
     venv = tmp_path / "venv"
     env = _uv_env()
     python = venv / "bin" / "python"
@@ -180,10 +189,11 @@ def test_the_bundle_verifies_and_predicts_in_a_fresh_virtualenv(own_model, tmp_p
     assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
 
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    verify = subprocess.run([str(venv / "bin" / "workbench"), "verify", "--strict", str(bundle.path)],
-                            cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=600)
+    expected = _registry_sha256(project, bundle)  # what the container build is given (--build-arg)
+    verify = subprocess.run([str(venv / "bin" / "workbench"), "verify", "--strict", "--expect", expected,
+                             str(bundle.path)], cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=600)
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-3000:]
-    assert "sha256 verified; inference: robust" in verify.stdout
+    assert "sha256 verified; inference: robust" in verify.stdout and "manifest matches the expected sha256" in verify.stdout
 
     rows = split.X_test.head(20)
     rows.to_csv(tmp_path / "rows.csv", index=False)
