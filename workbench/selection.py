@@ -227,4 +227,6 @@ def model_run_id(tracker: Tracker, uri: str | None) -> str | None:
 
 def choice_summary(chosen: ChosenModel | None) -> str:
     """What status says about the choice."""
-    return chosen.describe() if chosen is not None else "none yet. " + CHOOSE_HINT
+    if chosen is not None:
+        return chosen.describe()
+    return "none yet: choose one with workbench select RUN_ID, or run notebooks/02_evaluate.ipynb with select_model = True."

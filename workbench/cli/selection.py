@@ -74,10 +74,10 @@ def _listing(project: Any, tracker: Any) -> dict[str, Any]:
 
 
 def _listing_text(listing: dict[str, Any]) -> str:
-    from workbench.selection import CHOOSE_HINT
+    from workbench.selection import choice_summary
 
     chosen = listing["chosen_model"]
-    lines = [f"Chosen model: {chosen['description'] if chosen else 'none yet. ' + CHOOSE_HINT}", ""]
+    lines = [f"Chosen model: {chosen['description'] if chosen else choice_summary(None)}", ""]
     if not listing["runs"]:
         return "\n".join([*lines, "No Evaluate run yet: run notebooks/02_evaluate.ipynb."])
     lines.append("Evaluate runs, newest first:")
