@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from workbench.environment import code_imports, estimator_modules, model_libraries
+from workbench.package.manifest import MANIFEST_NAME, file_sha256
 from workbench.package.pins import read_model_pins
 
 lightgbm = pytest.importorskip("lightgbm")
@@ -180,7 +181,9 @@ def test_the_bundle_verifies_and_predicts_in_a_fresh_virtualenv(own_model, tmp_p
     assert check.returncode == 0, check.stdout[-2000:] + check.stderr[-2000:]
 
     clean = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    verify = subprocess.run([str(venv / "bin" / "workbench"), "verify", "--strict", str(bundle.path)],
+    # The anchor comes from outside the bundle (as the container's BUNDLE_SHA256 build argument does).
+    anchor = file_sha256(bundle.path / MANIFEST_NAME)
+    verify = subprocess.run([str(venv / "bin" / "workbench"), "verify", "--strict", "--expect", anchor, str(bundle.path)],
                             cwd=tmp_path, env=clean, capture_output=True, text=True, timeout=600)
     assert verify.returncode == 0, verify.stdout[-2000:] + verify.stderr[-3000:]
     assert "sha256 verified; inference: robust" in verify.stdout
