@@ -95,6 +95,7 @@ def own_model(tmp_path_factory):
     (project.root / "model.py").write_text(MODEL_PY)
     split = split_data(project, project.load_data())
     sys.path.insert(0, str(project.root))
+    sys.modules.pop("model", None)  # another test's model.py may already be imported under this name
     try:
         import model as own  # the project's model.py, as notebook 02 imports it
 
