@@ -116,6 +116,10 @@ export interface IRun {
   seconds: number | null;
   cpu_seconds: number | null;
   peak_memory_mb: number | null;
+  error: string | null;
+  /** When someone asked the run to stop (it stops within seconds), and who. */
+  cancel_requested: string | null;
+  cancelled_by: string | null;
   steps: IStep[];
 }
 

@@ -3,7 +3,7 @@
  * notebook's phase and approval state, and palette commands.
  */
 import { ILayoutRestorer, JupyterFrontEnd, JupyterFrontEndPlugin } from '@jupyterlab/application';
-import { ICommandPalette, InputDialog, Notification } from '@jupyterlab/apputils';
+import { Dialog, ICommandPalette, InputDialog, Notification, showDialog } from '@jupyterlab/apputils';
 import { INotebookTracker, NotebookPanel } from '@jupyterlab/notebook';
 import { LabIcon } from '@jupyterlab/ui-components';
 import { Signal } from '@lumino/signaling';
@@ -68,6 +68,15 @@ async function revoke(path: string): Promise<void> {
   }
 }
 
+async function confirmCancel(runId: string): Promise<boolean> {
+  const answer = await showDialog({
+    title: `Cancel run ${runId}?`,
+    body: 'Its running notebook is interrupted and its kernel stopped; steps not started yet do not run. The executed notebook is kept with the cells that ran.',
+    buttons: [Dialog.cancelButton({ label: 'Keep running' }), Dialog.warnButton({ label: 'Cancel run' })]
+  });
+  return answer.button.accept;
+}
+
 function tagParameters(panel: NotebookPanel): void {
   const active = panel.content.activeCell;
   if (!active || active.model.type !== 'code') {
@@ -108,13 +117,23 @@ const plugin: JupyterFrontEndPlugin<void> = {
       approve: path => approve(tracker, path),
       revoke,
       openOutput: (project, runId, step) =>
-        void openOutput(widget => app.shell.add(widget, 'main'), workbenchIcon, project, runId, step)
+        void openOutput(widget => app.shell.add(widget, 'main'), workbenchIcon, project, runId, step),
+      confirmCancel,
+      reportError: message => void Notification.error(message)
     });
     panel.title.icon = workbenchIcon;
     panel.changed.connect(() => changed.emit());
     app.shell.add(panel, 'left', { rank: 200 });
     restorer?.add(panel, 'workbench-panel');
     app.docRegistry.addWidgetExtension('Notebook', new NotebookStatusExtension(changed));
+    // A save changes a notebook's content hash, so its badge may now read "changed".
+    tracker.widgetAdded.connect((_, notebook) => {
+      notebook.context.saveState.connect((__, state) => {
+        if (state === 'completed') {
+          panel.notebookSaved();
+        }
+      });
+    });
     const current = () => tracker.currentWidget;
 
     app.commands.addCommand(CommandIDs.openPanel, {

@@ -2,8 +2,9 @@
  * The Workbench side panel: the six phases as a stepper (state colours, gate reasons, why a
  * phase is failed, stale or alerting, each phase's notebooks with their approval badge), the
  * chosen model, the recent pipeline runs with their cost, the Run pipeline form and the New
- * project form. It refreshes when shown, on demand, and every two seconds while a run is queued
- * or running.
+ * project form. It refreshes when shown, on demand, when a notebook is saved (its badge may
+ * change), and every two seconds while a run is queued or running; a running run can be
+ * cancelled from its row.
  */
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
@@ -35,6 +36,10 @@ export interface IPanelActions {
   revoke(path: string): Promise<void>;
   /** Show the executed notebook of a run's step. */
   openOutput(project: string, runId: string, step: string): void;
+  /** Ask before cancelling a run; false keeps it running. */
+  confirmCancel(runId: string): Promise<boolean>;
+  /** Tell the user that something the panel was asked to do failed. */
+  reportError(message: string): void;
 }
 
 export class WorkbenchPanel extends Widget {
@@ -52,6 +57,7 @@ export class WorkbenchPanel extends Widget {
   private timer: number | null = null;
   private loading: Promise<void> | null = null;
   private reloadPending = false;
+  private cancelling = new Set<string>();
   private header = section('jp-WorkbenchPanel-header');
   private stepper = section('jp-WorkbenchPanel-phases');
   private runsHeader = section('jp-WorkbenchPanel-runsHeader');
@@ -93,20 +99,39 @@ export class WorkbenchPanel extends Widget {
     return this.loading;
   }
 
-  /** Show the Run pipeline form. */
+  /**
+   * A notebook was saved: its approval badge (and the phases) may have changed. A hidden panel
+   * reloads when it is shown.
+   */
+  notebookSaved(): void {
+    if (this.isVisible) {
+      void this.refresh();
+    }
+  }
+
+  /**
+   * Show the Run pipeline form where the user looks: scrolled into view, its first field focused.
+   * The panel reloads first (the pipelines may have changed); the form is placed after that, so
+   * no re-render moves it away.
+   */
   async showRunForm(): Promise<void> {
     await this.refresh();
     this.closeForm();
     if (!this.pipelines.length) {
-      this.formSlot.replaceChildren(note(this.runsProblem || 'This project has no pipeline defined (pipeline.yaml).'));
+      const message = note(this.runsProblem || 'This project has no pipeline defined (pipeline.yaml).');
+      this.formSlot.replaceChildren(message);
+      message.scrollIntoView({ block: 'nearest' });
       return;
     }
-    this.form = new RunForm(
+    const form = new RunForm(
       this.pipelines,
       (pipeline, parameters) => this.startRun(pipeline, parameters),
       () => this.closeForm()
     );
+    this.form = form;
     this.formSlot.replaceChildren(this.form.node);
+    form.node.scrollIntoView({ block: 'start' });
+    form.node.querySelector<HTMLElement>('select, input, button')?.focus({ preventScroll: true });
   }
 
   /** Show the New project form (a project from the user's data, as `workbench init --data`). */
@@ -264,7 +289,7 @@ export class WorkbenchPanel extends Widget {
       const text = chosen ? chosen.description : 'none yet (notebook 02 with select_model = True, or workbench select)';
       const line = note(`Chosen model: ${text}`, 'jp-WorkbenchPanel-chosen');
       line.title = chosen ? chosen.uri : '';
-      this.header.append(line, note(`Next: ${this.status.next_step}`, 'jp-WorkbenchPanel-next'));
+      this.header.append(line, withCode(`Next: ${this.status.next_step}`, 'jp-WorkbenchPanel-next'));
     }
   }
 
@@ -304,7 +329,7 @@ export class WorkbenchPanel extends Widget {
     title.append(name, state);
     body.append(title, note(phase.purpose, 'jp-WorkbenchPhase-purpose'));
     if (phase.reason) {
-      body.append(note(phase.reason, 'jp-WorkbenchPhase-reason'));
+      body.append(withCode(phase.reason, 'jp-WorkbenchPhase-reason'));
     }
     if (phase.gates.length) {
       body.append(gateList(phase.gates));
@@ -326,16 +351,13 @@ export class WorkbenchPanel extends Widget {
       link.className = 'jp-WorkbenchNotebook-link';
       link.textContent = nb.notebook.split('/').pop() ?? nb.notebook;
       link.title = `Open ${nb.path}`;
+      link.tabIndex = 0;
       link.onclick = () => this.actions.open(nb.path);
       const badge = document.createElement('span');
       badge.className = 'jp-WorkbenchBadge';
       badge.dataset.state = nb.state ?? 'none';
       badge.textContent = nb.state ?? 'none';
-      if (nb.reason) {
-        badge.title = nb.reason;
-      } else if (nb.approved_by) {
-        badge.title = `Approved by ${nb.approved_by} at ${nb.approved_at}${nb.comment ? `: ${nb.comment}` : ''}`;
-      }
+      badge.title = badgeMeaning(nb);
       row.append(link, badge);
       if (nb.state === 'approved') {
         row.append(button('Revoke', 'jp-WorkbenchRevoke', () => void this.revoke(nb.path)));
@@ -356,6 +378,34 @@ export class WorkbenchPanel extends Widget {
 
   private async revoke(path: string): Promise<void> {
     await this.actions.revoke(path);
+    this.changed.emit();
+    await this.refresh();
+  }
+
+  private cancelButton(run: IRun): HTMLElement {
+    const busy = this.cancelling.has(run.run_id) || Boolean(run.cancel_requested);
+    const cancel = button(busy ? 'Cancelling…' : 'Cancel', 'jp-WorkbenchRun-cancel', () => void this.cancel(run));
+    cancel.title = 'Stop this run: its kernel is stopped and its executed notebook kept as far as it ran.';
+    cancel.disabled = busy;
+    return cancel;
+  }
+
+  private async cancel(run: IRun): Promise<void> {
+    if (!(await this.actions.confirmCancel(run.run_id))) {
+      return;
+    }
+    this.cancelling.add(run.run_id);
+    this.render();
+    try {
+      await requestAPI<IRun>(`runs/${encodeURIComponent(run.run_id)}/cancel`, {
+        method: 'POST',
+        body: { project: this.project ?? '' }
+      });
+    } catch (error) {
+      this.actions.reportError(`Cancel failed: ${errorText(error)}`);
+    } finally {
+      this.cancelling.delete(run.run_id);
+    }
     this.changed.emit();
     await this.refresh();
   }
@@ -387,21 +437,24 @@ export class WorkbenchPanel extends Widget {
     const status = document.createElement('span');
     status.className = 'jp-WorkbenchRun-status';
     status.textContent = run.status;
-    title.append(status, ` ${run.pipeline} · ${when(run.started ?? run.created)}`);
+    const text = document.createElement('span');
+    text.className = 'jp-WorkbenchRun-name';
+    text.textContent = `${run.pipeline} · ${when(run.started ?? run.created)}`;
+    title.append(status, text);
     title.title = `Run ${run.run_id}`;
-    const cost = note(
-      [seconds(run.seconds), `CPU ${seconds(run.cpu_seconds)}`, memory(run.peak_memory_mb), run.trigger]
-        .filter(Boolean)
-        .join(' · '),
-      'jp-WorkbenchRun-cost'
-    );
-    item.append(title, cost);
+    if (ACTIVE.has(run.status)) {
+      title.append(this.cancelButton(run));
+    }
+    item.append(title, note(costLine(run), 'jp-WorkbenchRun-cost'));
+    if (run.status === 'cancelled' && run.cancelled_by) {
+      item.append(note(`Cancelled by ${run.cancelled_by}`, 'jp-WorkbenchRun-cancelled'));
+    }
     const steps = document.createElement('ul');
     steps.className = 'jp-WorkbenchRun-steps';
     for (const step of run.steps) {
       const row = document.createElement('li');
       row.dataset.status = step.status;
-      row.append(`${step.name}: ${step.status} ${seconds(step.seconds)}`.trim());
+      row.append([`${step.name}: ${step.status}`, seconds(step.seconds)].filter(Boolean).join(' '));
       if (step.output_html_path) {
         const open = document.createElement('a');
         open.className = 'jp-WorkbenchRun-output';
@@ -418,6 +471,51 @@ export class WorkbenchPanel extends Widget {
     item.append(steps);
     return item;
   }
+}
+
+/** A run's cost as far as it is known: a running run has no CPU or memory figure yet. */
+export function costLine(run: IRun): string {
+  const parts: string[] = [];
+  if (run.seconds !== null && run.seconds !== undefined) {
+    parts.push(ACTIVE.has(run.status) ? `${seconds(run.seconds)} so far` : seconds(run.seconds));
+  }
+  if (run.cpu_seconds !== null && run.cpu_seconds !== undefined) {
+    parts.push(`CPU ${seconds(run.cpu_seconds)}`);
+  }
+  parts.push(memory(run.peak_memory_mb), run.trigger ? `started by ${run.trigger}` : '');
+  return parts.filter(Boolean).join(' · ');
+}
+
+/** What a notebook's approval badge means, for its tooltip. */
+export function badgeMeaning(nb: INotebookState): string {
+  if (nb.reason) {
+    return nb.reason;
+  }
+  const by = nb.approved_by ? ` by ${nb.approved_by} at ${nb.approved_at}${nb.comment ? `: ${nb.comment}` : ''}` : '';
+  switch (nb.state) {
+    case 'approved':
+      return `Approved${by}. Pipelines run it as it is now.`;
+    case 'changed':
+      return `Changed since it was approved${by}. Pipelines will not run it until it is approved again.`;
+    default:
+      return 'Never approved. Pipelines run only approved notebooks: review it, then Approve.';
+  }
+}
+
+/** Text whose `backticked` parts are shown as code (the server writes commands that way). */
+export function withCode(text: string, className: string): HTMLElement {
+  const element = document.createElement('div');
+  element.className = className;
+  text.split('`').forEach((part, index) => {
+    if (index % 2 === 1) {
+      const code = document.createElement('code');
+      code.textContent = part;
+      element.append(code);
+    } else if (part) {
+      element.append(part);
+    }
+  });
+  return element;
 }
 
 function section(className: string): HTMLElement {

@@ -9,12 +9,13 @@ import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { INotebookState, requestAPI } from './api';
+import { badgeMeaning } from './panel';
 
 export class NotebookStatus extends Widget {
   constructor(private panel: NotebookPanel) {
     super();
     this.addClass('jp-WorkbenchToolbarStatus');
-    this.node.title = 'Workbench phase and approval state';
+    this.node.title = 'Workbench: the phase of this notebook and whether it is approved to run in pipelines';
     panel.context.saveState.connect((_, state) => {
       if (state === 'completed') {
         void this.refresh();
@@ -42,11 +43,8 @@ export class NotebookStatus extends Widget {
     const phase = info.phase ? info.phase[0].toUpperCase() + info.phase.slice(1) : 'No phase';
     this.node.textContent = `${phase} · ${info.state}`;
     this.node.dataset.state = info.state ?? 'none';
-    this.node.title =
-      info.reason ??
-      (info.approved_by
-        ? `Approved by ${info.approved_by} at ${info.approved_at}${info.state === 'changed' ? ' (changed since)' : ''}`
-        : 'Not approved');
+    const where = info.phase ? `the ${phase} phase's notebook` : 'a notebook of no phase';
+    this.node.title = `Workbench: ${where}. ${badgeMeaning(info)}`;
     this.show();
   }
 }

@@ -9,9 +9,11 @@ traceback.
 from __future__ import annotations
 
 import argparse
+import difflib
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from workbench.exceptions import WorkbenchError
 
@@ -31,9 +33,26 @@ COMMAND_MODULES = (
 )
 
 
+class WorkbenchParser(argparse.ArgumentParser):
+    """argparse with a suggestion for a mistyped choice: ``workbench stauts`` -> did you mean 'status'?"""
+
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        choices = action.choices
+        if choices is None or value in choices:
+            return
+        names = [str(choice) for choice in choices]
+        close = difflib.get_close_matches(str(value), names, n=1, cutoff=0.6)
+        suggestion = f" Did you mean {close[0]!r}?" if close else ""
+        if isinstance(action, argparse._SubParsersAction):  # the message names no "argument COMMAND"
+            raise argparse.ArgumentError(
+                None, f"unknown command {value!r}.{suggestion} `{self.prog} --help` lists the commands."
+            )
+        raise argparse.ArgumentError(action, f"invalid choice: {value!r}.{suggestion} Choose from {', '.join(names)}.")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The full parser, with every command module's sub-commands."""
-    parser = argparse.ArgumentParser(
+    parser = WorkbenchParser(
         prog="workbench",
         description="MLOps Workbench: from a first look at the data to a monitored model service.",
     )

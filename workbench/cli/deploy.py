@@ -6,8 +6,10 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.cli._common import add_json_option, add_project_option, open_project, print_json
 from workbench.exceptions import ModelError
+
+DEFAULT_PORT = 8000
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -16,7 +18,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("model", help="MLflow model URI, e.g. models:/credit@champion or runs:/<id>/model")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to bind (default 127.0.0.1); others need --token-file or --insecure")
-    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+                       help=f"port to listen on (default {DEFAULT_PORT}); 0 picks a free one")
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback --host without a token (another layer guards the port)")
@@ -42,29 +45,33 @@ def register(commands: argparse._SubParsersAction) -> None:
     score.add_argument("--chunk-size", type=int, default=50_000)
     score.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it is shown on stderr only when stderr is a terminal)")
+    add_json_option(score, "the batch summary")
     add_project_option(score)
     score.set_defaults(handler=_score)
 
     promote = commands.add_parser(
         "promote", help="point the champion alias at a version (default: the challenger)",
-        usage="workbench promote NAME [--version V] [--force --reason WHY] [-P DIR]")
+        usage="workbench promote NAME [--version V] [--force --reason WHY] [--json] [-P DIR]")
     promote.add_argument("name", nargs="?", metavar="NAME",
                          help="the project's registered model name ([model] name); a bare version number is "
                               "also accepted here (the older `workbench promote VERSION`)")
     promote.add_argument("--version", dest="model_version", metavar="V", help="model version (default: the challenger)")
     promote.add_argument("--reason", default="", help="why (required with --force)")
     promote.add_argument("--force", action="store_true", help="promote although its gates failed (recorded)")
+    add_json_option(promote, "the record of the move")
     add_project_option(promote)
     promote.set_defaults(handler=_promote)
 
     rollback = commands.add_parser("rollback", help="restore the previous champion")
     rollback.add_argument("name", nargs="?", metavar="NAME", help="the project's registered model name")
     rollback.add_argument("--reason", default="")
+    add_json_option(rollback, "the record of the move")
     add_project_option(rollback)
     rollback.set_defaults(handler=_rollback)
 
     history = commands.add_parser("history", help="every champion/challenger alias move")
     history.add_argument("name", nargs="?", metavar="NAME", help="the project's registered model name")
+    add_json_option(history, "the alias moves")
     add_project_option(history)
     history.set_defaults(handler=_history)
 
@@ -103,11 +110,29 @@ def _serve(args: argparse.Namespace) -> int:
     protocol = header_deadline_protocol(args.header_timeout if args.header_timeout is not None
                                         else DEFAULT_HEADER_TIMEOUT)
     project = open_project(args, check_data=False)
-    uvicorn.run(create_app(
+    app = create_app(
         project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token,
         allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
-    ), host=args.host, port=args.port, log_level="warning", http=protocol)
+    )
+    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", http=protocol)
+    _announcing_server(uvicorn.Server, args.model)(config).run()
     return 0
+
+
+def _announcing_server(base: Any, model: str) -> Any:
+    """uvicorn's Server that says where it listens and how to stop it, once it accepts connections."""
+
+    class AnnouncingServer(base):
+        async def startup(self, sockets: Any = None) -> None:
+            await super().startup(sockets=sockets)
+            if not self.started:
+                return
+            host, port = self.servers[0].sockets[0].getsockname()[:2]
+            where = f"[{host}]" if ":" in host else host
+            print(f"Serving {model} at http://{where}:{port} (POST /v1/predict; GET /health, /docs)", flush=True)
+            print("Press Ctrl+C to stop.", flush=True)
+
+    return AnnouncingServer
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -118,7 +143,11 @@ def _score(args: argparse.Namespace) -> int:
     project = open_project(args, check_data=False)
     summary = score_batch(project, args.model, args.input, args.output, chunk_size=args.chunk_size,
                           progress=False if args.no_progress else None)
-    print_json(dataclasses.asdict(summary))
+    if args.json:
+        print_json(dataclasses.asdict(summary))
+        return 0
+    rejects = f"; {summary.rejected} rejected rows went to {summary.rejects}" if summary.rejects else ""
+    print(f"Scored {summary.scored} of {summary.rows} rows in {summary.chunks} chunk(s) into {summary.output}{rejects}.")
     return 0
 
 
@@ -130,21 +159,39 @@ def _promote(args: argparse.Namespace) -> int:
     if version is None and args.name is not None and args.name.isdigit() and args.name != project.config.model_name:
         args.name, version = None, args.name  # the older form: `workbench promote VERSION`
     _registry_project(args, project)
-    print_json(promote(project, version, reason=args.reason, force=args.force))
+    _print_move(promote(project, version, reason=args.reason, force=args.force), as_json=args.json)
     return 0
 
 
 def _rollback(args: argparse.Namespace) -> int:
     from workbench.deploy import rollback
 
-    print_json(rollback(_registry_project(args), reason=args.reason))
+    _print_move(rollback(_registry_project(args), reason=args.reason), as_json=args.json)
     return 0
+
+
+def _print_move(entry: dict[str, Any], *, as_json: bool) -> None:
+    """One sentence about an alias move (the record itself with ``--json``)."""
+    if as_json:
+        print_json(entry)
+        return
+    if entry["action"] == "unchanged":
+        print(f"{entry['model']} version {entry['version']} is already {entry['alias']}: nothing changed.")
+        return
+    before = f"version {entry['previous']}" if entry.get("previous") else "no version"
+    verb = "Rolled back" if entry["action"] == "rollback" else "Promoted"
+    forced = " It was forced past failed gates; the override is recorded." if entry.get("forced") else ""
+    print(f"{verb} {entry['model']}: {entry['alias']} is now version {entry['version']} (was {before}).{forced}")
 
 
 def _history(args: argparse.Namespace) -> int:
     from workbench.deploy import alias_history
 
-    for entry in alias_history(_registry_project(args)):
+    history = alias_history(_registry_project(args))
+    if args.json:
+        print_json(history)
+        return 0
+    for entry in history:
         forced = "  FORCED past failed gates" if entry.get("forced") else ""
         print(f"{entry['time']}  {entry['action']:<8} {entry['alias']}: {entry['previous']} -> "
               f"{entry['version']}  by {entry['user']}  {entry['reason']}{forced}")

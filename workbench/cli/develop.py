@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli._common import add_project_option, open_project
+from workbench.cli._common import (
+    add_json_option,
+    add_out_option,
+    add_project_option,
+    open_project,
+    print_json,
+    save_reports,
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -23,8 +30,8 @@ def register(commands: argparse._SubParsersAction) -> None:
                        help="infinities (default: [develop] non_finite, else missing)")
     check.add_argument("--max-rows", type=int, metavar="N",
                        help="the largest batch accepted (default: [develop] max_rows, else 10000)")
-    check.add_argument("--html", type=Path, help="write the report as HTML here")
-    check.add_argument("--json", type=Path, help="write the report as JSON here")
+    add_out_option(check)
+    add_json_option(check, "the robustness report")
     check.add_argument("--tests", type=Path, help="write the findings and guards as a pytest module here")
     add_project_option(check)
     check.set_defaults(handler=_check)
@@ -40,14 +47,15 @@ def _check(args: argparse.Namespace) -> int:
                             non_finite=args.non_finite, max_rows=args.max_rows)
     robust, uri = load_robust_model(project, args.model, **policy)
     report = check_robustness(robust, robust.schema, examples=args.examples, model=uri)
-    for path in (args.html, args.json):
-        if path is not None:
-            report.save(path)
+    save_reports(report, args.out, quiet_stdout=args.json)
     if args.tests is not None:
         from workbench._io import write_text
 
         relative = os.path.relpath(project.root, args.tests.resolve().parent)
         write_text(args.tests, report.to_pytest(model_uri=uri, project_dir=relative))
+    if args.json:
+        print_json(report.to_dict())
+        return 0 if report.passed else 1
     print(report.summary())
     for attack in report.attacks:
         verdict = "ok" if attack.passed else f"{attack.findings} finding(s)"

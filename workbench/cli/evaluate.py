@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.cli._common import (
+    add_json_option,
+    add_project_option,
+    note,
+    open_project,
+    print_json,
+)
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -20,7 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     evaluate.add_argument("--bootstrap", type=int, default=200, metavar="N", help="bootstrap resamples (default 200)")
     evaluate.add_argument("--shap-rows", type=int, default=2000, metavar="N", help="rows explained by SHAP (default 2000)")
     evaluate.add_argument("--mitigate", action="store_true", help="compare with fairlearn's ThresholdOptimizer")
-    evaluate.add_argument("--json", action="store_true", help="print the gate report as JSON")
+    add_json_option(evaluate, "the gate report")
     evaluate.set_defaults(handler=_evaluate)
 
 
@@ -32,8 +37,7 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     if args.out is not None:
         for path in review.save(args.out):
-            # With --json, stdout carries the gate report alone, so a script can parse it.
-            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
+            note(f"wrote {path}", quiet_stdout=args.json)
     if args.json:
         print_json(review.gates.to_dict())
         return 0 if review.gates.passed else 1

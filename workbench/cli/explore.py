@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli._common import print_json
+from workbench.cli._common import add_json_option, add_out_option, print_json, save_reports
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -14,8 +14,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     profile.add_argument("data", type=Path, help="CSV or Parquet file")
     profile.add_argument("--target", help="the target column")
     profile.add_argument("--sensitive", action="append", default=[], metavar="COLUMN", help="a sensitive column")
-    profile.add_argument("--html", type=Path, metavar="OUT", help="write the self-contained HTML report here")
-    profile.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report here")
+    add_out_option(profile)
+    add_json_option(profile, "the profile report")
     profile.set_defaults(handler=_profile)
 
     schema = commands.add_parser("schema", help="infer a dataset's schema")
@@ -24,12 +24,13 @@ def register(commands: argparse._SubParsersAction) -> None:
     infer.add_argument("data", type=Path, help="CSV or Parquet file")
     infer.add_argument("--out", type=Path, required=True, metavar="FILE", help="where to write the schema (.json)")
     infer.add_argument("--tolerance", type=float, default=0.1, help="widen numeric ranges by this share")
+    add_json_option(infer, "the schema")
     infer.set_defaults(handler=_schema_infer)
 
     validate = commands.add_parser("validate", help="check a dataset against a schema (exit 1 on failures)")
     validate.add_argument("data", type=Path, help="CSV or Parquet file")
     validate.add_argument("--schema", type=Path, required=True, metavar="FILE", help="a schema written by schema infer")
-    validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_json_option(validate, "the validation report")
     validate.set_defaults(handler=_validate)
 
 
@@ -38,9 +39,10 @@ def _profile(args: argparse.Namespace) -> int:
     from workbench.explore import profile
 
     report = profile(read_table(args.data), target=args.target, sensitive=args.sensitive)
-    for out in (args.html, args.json):
-        if out is not None:
-            print(f"wrote {report.save(out)}")
+    save_reports(report, args.out, quiet_stdout=args.json)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
     print(report.summary())
     for warning in report.warnings:
         print(f"  warning [{warning.code}] {warning.column}: {warning.message}")
@@ -52,7 +54,11 @@ def _schema_infer(args: argparse.Namespace) -> int:
     from workbench.explore import infer_schema
 
     schema = infer_schema(read_table(args.data), tolerance=args.tolerance)
-    print(f"wrote {write_json(args.out, schema.to_dict())}: {schema.summary()}")
+    written = write_json(args.out, schema.to_dict())
+    if args.json:
+        print_json(schema.to_dict())
+    else:
+        print(f"wrote {written}: {schema.summary()}")
     return 0
 
 

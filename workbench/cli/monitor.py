@@ -5,7 +5,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.cli._common import (
+    add_json_option,
+    add_out_option,
+    add_project_option,
+    open_project,
+    print_json,
+    save_reports,
+)
 
 ALERT_EXIT = 3  # `workbench monitor` when an alert fires (for cron)
 
@@ -15,8 +22,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     drift = commands.add_parser("drift", help="compare two datasets column by column (CSV/Parquet)")
     drift.add_argument("reference", type=Path, help="reference data (CSV or Parquet)")
     drift.add_argument("current", type=Path, help="current data (CSV or Parquet)")
-    drift.add_argument("--html", type=Path, metavar="OUT", help="write the self-contained HTML report here")
-    drift.add_argument("--json", type=Path, metavar="OUT", help="write the JSON report here")
+    add_out_option(drift)
+    add_json_option(drift, "the drift report")
     drift.add_argument("--dask", metavar="ADDRESS", help="summarise partitions on this Dask scheduler")
     drift.add_argument("--exclude", action="append", default=[], metavar="COLUMN", help="a column to leave out")
     drift.add_argument("--prediction", metavar="COLUMN", help="a model-output column: tested as prediction drift")
@@ -31,15 +38,15 @@ def register(commands: argparse._SubParsersAction) -> None:
     monitor.add_argument("--window", help="window span ('1h', '1D', '7D'; default [monitor] window)")
     monitor.add_argument("--labels", type=Path, metavar="FILE",
                          help="labels file (CSV/Parquet: request_id, row (optional), label) instead of /v1/feedback")
-    monitor.add_argument("--html", type=Path, metavar="OUT", help="write the HTML report here")
-    monitor.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_out_option(monitor)
+    add_json_option(monitor, "the monitoring report")
     monitor.add_argument("--dry-run", action="store_true", help="evaluate the rules without recording alerts")
     monitor.set_defaults(handler=_monitor)
 
     alerts = commands.add_parser("alerts", help="list the recorded alerts")
     add_project_option(alerts)
     alerts.add_argument("--limit", type=int, default=20, help="show the last N alerts (default 20)")
-    alerts.add_argument("--json", action="store_true", help="print them as JSON")
+    add_json_option(alerts, "the alerts")
     alerts.set_defaults(handler=_alerts)
 
 
@@ -48,9 +55,10 @@ def _drift(args: argparse.Namespace) -> int:
 
     report = drift(args.reference, args.current, exclude=args.exclude, prediction=args.prediction,
                    calibrate=args.calibrate, chunk_rows=args.chunk_rows, dask=args.dask)
-    for out in (args.html, args.json):
-        if out is not None:
-            print(f"wrote {report.save(out)}")
+    save_reports(report, args.out, quiet_stdout=args.json)
+    if args.json:
+        print_json(report.to_dict())
+        return 0
     print(report.summary())
     for column in report.columns[:10]:
         mark = "DRIFT" if column.drifted else "ok   "
@@ -65,8 +73,7 @@ def _monitor(args: argparse.Namespace) -> int:
     project = open_project(args)
     report = monitor(project, since=args.since, until=args.until, window=args.window, labels=args.labels,
                      record=not args.dry_run)
-    if args.html is not None:
-        print(f"wrote {report.save(args.html)}")
+    save_reports(report, args.out, quiet_stdout=args.json)
     if args.json:
         print_json(report.to_dict())
     else:

@@ -5,7 +5,13 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.cli._common import (
+    add_json_option,
+    add_project_option,
+    note,
+    open_project,
+    print_json,
+)
 
 MODEL_HELP = ("model URI: runs:/<id>/model or models:/<name>@<alias> (default: the chosen Evaluate model, "
               "see workbench select)")
@@ -22,7 +28,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     package.add_argument("--no-register", action="store_true", help="do not register a run's model (no challenger)")
     package.add_argument("--wheel", type=Path, action="append", default=[], metavar="FILE",
                          help="a wheel to ship in wheels/ for the container build (repeatable)")
-    package.add_argument("--json", action="store_true", help="print the bundle record as JSON")
+    add_json_option(package, "the bundle record")
     add_project_option(package)
     package.set_defaults(handler=_package)
 
@@ -37,6 +43,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     verify.add_argument("--project", "-P", metavar="DIR",
                         help="compare the manifest with the tag of the registered version in this project's registry "
                              "(default: the current folder when it is a project)")
+    add_json_option(verify, "what was verified")
     verify.set_defaults(handler=_verify)
 
     reproduce = commands.add_parser(
@@ -47,7 +54,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                            help="largest absolute metric difference (default [package] reproduce_tolerance)")
     reproduce.add_argument("--timeout", type=int, metavar="S", help="seconds a notebook cell may run")
     reproduce.add_argument("--out", type=Path, metavar="FILE", help="save the report (.html or .json)")
-    reproduce.add_argument("--json", action="store_true", help="print the report as JSON")
+    add_json_option(reproduce, "the reproduction report")
     add_project_option(reproduce)
     reproduce.set_defaults(handler=_reproduce)
 
@@ -88,10 +95,14 @@ def _verify(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EnvironmentMismatchWarning)
         bundle = load_bundle(args.bundle, strict=args.strict, expected_sha256=args.expect, project=project)
-    for warning in caught:
-        if issubclass(warning.category, EnvironmentMismatchWarning):
-            print(f"warning: {warning.message}")
+    warned = [str(w.message) for w in caught if issubclass(w.category, EnvironmentMismatchWarning)]
+    for warning in warned:
+        note(f"warning: {warning}", quiet_stdout=args.json)
     sha256 = file_sha256(bundle.path / MANIFEST_NAME)
+    if args.json:
+        print_json({"bundle": str(bundle.path), "summary": bundle.summary(), "manifest_sha256": sha256,
+                    "anchored": bundle.anchored or None, "loaded": bool(bundle.anchored), "warnings": warned})
+        return 0
     if bundle.anchored:
         print(f"{bundle.summary()}; sha256 verified; inference: {bundle.info.get('inference')}; "
               f"manifest matches the {bundle.anchored} (sha256 {sha256})")
@@ -119,7 +130,7 @@ def _reproduce(args: argparse.Namespace) -> int:
     project = open_project(args)
     report = reproduce(project, _model_uri(project, args.model), tolerance=args.tolerance, timeout=args.timeout)
     if args.out is not None:
-        print(f"wrote {report.save(args.out)}")
+        note(f"wrote {report.save(args.out)}", quiet_stdout=args.json)
     if args.json:
         print_json(report.to_dict())
     else:

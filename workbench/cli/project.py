@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.cli._common import add_json_option, add_project_option, open_project, print_json
 
 _INIT_EPILOG = """\
 With --data, the file is read once and copied into DIR/data/ as Parquet: the training rows, and
@@ -36,11 +36,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     init.add_argument("--rows", type=int, default=None, help="rows of demo data (default 5000; demo only)")
     init.add_argument("--seed", type=int, default=0, help="seed of the holdout and the train/test split (or the demo data)")
     init.add_argument("--force", action="store_true", help="overwrite an existing project's config and data")
+    add_json_option(init, "what was created")
     init.set_defaults(handler=_init)
 
     status = commands.add_parser("status", help="the lifecycle status of the project, from its tracked runs")
     add_project_option(status)
-    status.add_argument("--json", action="store_true", help="print JSON")
+    add_json_option(status, "the lifecycle status")
     status.set_defaults(handler=_status)
 
     demo = commands.add_parser("demo", help="create a demo project and run all six phase notebooks")
@@ -48,6 +49,7 @@ def register(commands: argparse._SubParsersAction) -> None:
     demo.add_argument("--rows", type=int, default=5000, help="rows of demo data (default 5000)")
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--force", action="store_true", help="reuse the folder if it already holds a project")
+    add_json_option(demo, "the demo's outcome")
     demo.set_defaults(handler=_demo)
 
 
@@ -62,6 +64,9 @@ def _init(args: argparse.Namespace) -> int:
         time_column=args.time_column, positive_label=args.positive_label, name=args.name,
         holdout=args.holdout, seed=args.seed, force=args.force,
     )
+    if args.json:
+        print_json(summary.to_dict())
+        return 0
     print(summary.to_text(args.directory))
     return 0
 
@@ -71,6 +76,9 @@ def _init_demo(args: argparse.Namespace) -> int:
 
     rows = 5000 if args.rows is None else args.rows
     project = init_demo(args.directory, name=args.name, rows=rows, seed=args.seed, force=args.force)
+    if args.json:
+        print_json({"project": project.name, "root": str(project.root), "demo": True})
+        return 0
     print(f"Created project '{project.name}' in {project.root}")
     print(f"Next: cd {args.directory} && jupyter lab   (or: workbench demo)")
     return 0
@@ -120,6 +128,11 @@ def _status(args: argparse.Namespace) -> int:
 def _demo(args: argparse.Namespace) -> int:
     from workbench.demo import run_demo
 
-    result = run_demo(args.dir, rows=args.rows, seed=args.seed, force=args.force)
+    result = run_demo(args.dir, rows=args.rows, seed=args.seed, force=args.force, progress=not args.json)
+    if args.json:
+        print_json({"project": str(result.project.root), "seconds": round(result.seconds, 3),
+                    "executed": [str(path) for path in result.executed], "reports": str(result.reports_dir),
+                    "status": result.status.to_dict()})
+        return 0
     print(result.to_text())
     return 0

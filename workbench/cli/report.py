@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from workbench.cli._common import add_project_option, open_project
+from workbench.cli._common import add_json_option, add_project_option, open_project, print_json
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,6 +25,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "--compare", nargs=2, metavar=("V1", "V2"),
         help="compare two registered model versions (numbers, aliases such as champion, or models:/ URIs)",
     )
+    add_json_option(parser, "the paths written (and, with --compare, the comparison)")
     parser.set_defaults(handler=_report)
 
 
@@ -40,8 +41,12 @@ def _report(args: argparse.Namespace) -> int:
     if args.compare:
         project = open_project(args)
         result = compare(project, args.compare[0], args.compare[1])
+        written = write_comparison(project, result, args.out)
+        if args.json:
+            print_json({"comparison": str(written), "v1": result.v1, "v2": result.v2, "sections": result.sections})
+            return 0
         print(comparison_text(result))
-        print(f"\ncomparison: {write_comparison(project, result, args.out)}")
+        print(f"\ncomparison: {written}")
         return 0
     if args.out is None:
         raise ConfigError(
@@ -49,5 +54,8 @@ def _report(args: argparse.Namespace) -> int:
             hint="for example `workbench report champion --out evidence-pack`",
         )
     index = build_evidence_pack(open_project(args), args.out, model=args.model)
-    print(f"evidence pack: {index}")
+    if args.json:
+        print_json({"evidence_pack": str(index)})
+    else:
+        print(f"evidence pack: {index}")
     return 0

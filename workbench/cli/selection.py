@@ -6,7 +6,7 @@ import argparse
 import datetime as dt
 from typing import Any
 
-from workbench.cli._common import add_project_option, open_project, print_json
+from workbench.cli._common import add_json_option, add_project_option, open_project, print_json
 
 LISTED = 15
 
@@ -21,7 +21,7 @@ def register(commands: argparse._SubParsersAction) -> None:
                         "(a unique prefix of its id is enough)")
     select.add_argument("--version", dest="model_version", metavar="V",
                         help="choose the model of this registered version instead")
-    select.add_argument("--json", action="store_true", help="print JSON")
+    add_json_option(select, "the chosen model (or the listing)")
     add_project_option(select)
     select.set_defaults(handler=_select)
 

@@ -1,5 +1,6 @@
 """Pipelines and runs for the panel: the specs with typed parameters, the run records with their
-cost, and starting a run in the background (the same functions as ``workbench run``/``runs``)."""
+cost, starting a run in the background and cancelling one (the same functions as ``workbench
+run``/``runs``/``cancel``)."""
 
 from __future__ import annotations
 
@@ -12,10 +13,13 @@ from workbench.jupyter._paths import RequestError, server_path
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["list_pipelines", "list_runs", "run_detail", "run_output", "start_run"]
+__all__ = ["cancel_run", "list_pipelines", "list_runs", "run_detail", "run_output", "start_run"]
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,99}$")
 MAX_RUNS = 200
+# The panel's request waits this long for the runner to stop the run (it shows "Cancelling…"
+# meanwhile); a runner that does not answer in time has its processes stopped.
+CANCEL_WAIT_SECONDS = 30.0
 
 
 def list_pipelines(project: Project) -> list[dict[str, Any]]:
@@ -95,6 +99,21 @@ def start_run(project: Project, body: dict[str, Any]) -> dict[str, Any]:
         validate_parameters(pipelines[name], parameters)
     run_id = start_pipeline(project, name, parameters=parameters, trigger="jupyterlab")
     return {"run_id": run_id, "pipeline": name}
+
+
+def cancel_run(root: Path, project: Project, run_id: str, *, by: str | None) -> dict[str, Any]:
+    """Cancel a queued or running run (its kernel stopped, its executed notebook kept); the record after."""
+    from workbench.exceptions import PipelineError
+    from workbench.pipelines.cancel import cancel_run as cancel
+    from workbench.pipelines.store import RunStore
+
+    if not RUN_ID.match(run_id):
+        raise RequestError(f"{run_id!r} is not a run id.")
+    try:
+        RunStore(project).get_run(run_id)
+    except PipelineError as err:
+        raise RequestError(str(err), status=404) from err
+    return _run_dict(root, cancel(project, run_id, by=by, wait=CANCEL_WAIT_SECONDS))
 
 
 def _limit(value: object) -> int:

@@ -176,6 +176,11 @@ class WorkbenchAPI:
         """Start ``body["pipeline"]`` with ``body["parameters"]`` in the background; its run id."""
         return _runs.start_run(self.open_project(body.get("project", "")), body)
 
+    def cancel_run(self, body: dict[str, Any], run_id: str, *, user: str | None = None) -> dict[str, Any]:
+        """Cancel the run ``run_id`` of ``body["project"]``, recorded as cancelled by ``user``
+        (None: the server's shared token, so the same default as ``workbench cancel``)."""
+        return _runs.cancel_run(self.root, self.open_project(body.get("project", "")), run_id, by=user)
+
     # -- reports ----------------------------------------------------------------------------
     def reports(self, project_path: object) -> dict[str, Any]:
         """The latest report of each name in ``.workbench/reports/`` (name, time, size)."""

@@ -213,6 +213,14 @@ class RunHandler(WorkbenchHandler):
         await self.answer(self.api.run, self.get_argument("project", ""), run_id)
 
 
+class RunCancelHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def post(self, run_id: str) -> None:
+        user = self.approver()
+        await self.answer_body(lambda body: self.api.cancel_run(body, run_id, user=user))
+
+
 class RunOutputHandler(WorkbenchHandler):
     @web.authenticated
     @authorized
@@ -247,6 +255,7 @@ ROUTES: tuple[tuple[str, type[WorkbenchHandler]], ...] = (
     ("runs", RunsHandler),
     ("runs/([^/]+)", RunHandler),
     ("runs/([^/]+)/output", RunOutputHandler),
+    ("runs/([^/]+)/cancel", RunCancelHandler),
     ("reports", ReportsHandler),
     ("reports/([^/]+)", ReportHandler),
 )

@@ -33,6 +33,7 @@ _EXPORTS: dict[str, str] = {
     "run_pipeline": "workbench.pipelines.runner",
     "start_pipeline": "workbench.pipelines.runner",
     "check_approvals": "workbench.pipelines.runner",
+    "cancel_run": "workbench.pipelines.cancel",
     "scheduler_tick": "workbench.pipelines.scheduler",
     "run_scheduler": "workbench.pipelines.scheduler",
     "export_airflow": "workbench.pipelines.export.airflow",

@@ -9,10 +9,13 @@ papermill's nbclient engine, registered as ``workbench`` in papermill's engine r
   so no output file ever holds a secret, even one a cell printed or put in a traceback, nor its
   repr(), json.dumps() or html.escape() form;
 * a :class:`KernelWatch` that samples the kernel's process tree (CPU seconds, peak memory) and
-  stops the kernel when the step's timeout is reached (interrupt, then kill).
+  stops the kernel when the step's timeout is reached or the run is cancelled (interrupt, then kill);
+* CurveZMQ transport encryption of the kernel's sockets when the kernel declares support for it
+  (ipykernel does), so its traffic is not plain text on the loopback and the kernel does not
+  print "Kernel is running over TCP without encryption" through the run's progress bar.
 
-Only papermill, nbclient, psutil and :mod:`workbench.redaction` (standard library only) are imported:
-the Airflow runtime uses this module too.
+Only papermill, nbclient (with its jupyter_client and pyzmq), psutil and :mod:`workbench.redaction`
+(standard library only) are imported: the Airflow runtime uses this module too.
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import psutil
@@ -35,6 +38,7 @@ __all__ = ["ENGINE_NAME", "KernelWatch", "redact", "redact_notebook", "secret_fo
 
 ENGINE_NAME = "workbench"
 KILL_GRACE_SECONDS = 3.0
+STOP_CHECK_SECONDS = 1.0
 
 
 class KernelWatch:
@@ -43,12 +47,18 @@ class KernelWatch:
     ``cpu_seconds`` sums user and system time of the kernel and its children (the last value
     seen of each process); ``peak_memory_mb`` is the largest resident size of the whole tree.
     The ``timeout`` clock starts when the first cell starts (kernel start-up has its own limit).
+    ``should_stop`` (asked about once a second) says the run was cancelled: the kernel is stopped
+    the same way as at a timeout, and ``cancelled`` is set.
     """
 
-    def __init__(self, *, timeout: float | None = None, interval: float = 0.5) -> None:
+    def __init__(self, *, timeout: float | None = None, interval: float = 0.5,
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.timeout = timeout
         self.interval = interval
+        self.should_stop = should_stop
         self.timed_out = False
+        self.cancelled = False
+        self._stop_checked = 0.0
         self.kernel_pid: int | None = None
         self._cpu: dict[int, float] = {}
         self._peak_bytes = 0
@@ -125,8 +135,23 @@ class KernelWatch:
             self.sample()
             started = self._started
             if self.timeout is not None and started is not None and time.monotonic() - started > self.timeout:
+                self.timed_out = True
                 self._stop_kernel()
                 return
+            if self._stop_asked():
+                self.cancelled = True
+                self._stop_kernel()
+                return
+
+    def _stop_asked(self) -> bool:
+        """Whether ``should_stop`` says so (asked at most once per STOP_CHECK_SECONDS)."""
+        if self.should_stop is None or time.monotonic() - self._stop_checked < STOP_CHECK_SECONDS:
+            return False
+        self._stop_checked = time.monotonic()
+        try:
+            return bool(self.should_stop())
+        except Exception:  # a store that cannot be read now: ask again next time
+            return False
 
     def kill_kernel(self) -> None:
         """Kill the kernel's process tree now (the run is being stopped)."""
@@ -140,7 +165,6 @@ class KernelWatch:
 
     def _stop_kernel(self) -> None:
         """Interrupt the running cell; kill the kernel's tree if it does not end in time."""
-        self.timed_out = True
         pid = self._find_pid()
         if pid is None:
             return
@@ -238,13 +262,30 @@ class WorkbenchEngine(NBClientEngine):
         client = PapermillNotebookClient(nb_man, **final)
         if watch is not None:
             watch.attach(client)
-        try:
+        start = {"env": env, **_encryption()}
+        if kernel_cwd:
             # The kernel's working folder, given to the kernel only: papermill's own ``cwd``
             # changes the whole process's folder, which parallel steps would trample.
-            return client.execute(env=env, **({"cwd": kernel_cwd} if kernel_cwd else {}))
+            start["cwd"] = kernel_cwd
+        try:
+            return client.execute(**start)
         finally:
             if watch is not None:
                 watch.stop()
+
+
+def _encryption() -> dict[str, str]:
+    """Start options that encrypt the kernel's sockets where pyzmq and jupyter_client can.
+
+    ``auto`` provisions CurveZMQ keys only for a kernel whose kernelspec declares support, so
+    other kernels start as before; an older jupyter_client without the option gets nothing.
+    """
+    import zmq
+    from jupyter_client.manager import KernelManager
+
+    if not zmq.has("curve") or not KernelManager.class_traits().get("transport_encryption"):
+        return {}
+    return {"transport_encryption": "auto"}
 
 
 papermill_engines.register(ENGINE_NAME, WorkbenchEngine)

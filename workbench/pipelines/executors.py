@@ -15,12 +15,19 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
 from workbench.exceptions import ParameterError
-from workbench.pipelines.step import cancel_run, run_step, skip_step
+from workbench.pipelines.step import CANCELLED_BEFORE, cancel_run, run_step, skip_step
 
 __all__ = ["EXECUTORS", "DaskExecutor", "ThreadExecutor", "make_executor"]
 
 Update = Callable[[str, str], None]
-_BAD = ("failed", "skipped", "interrupted")
+_BAD = ("failed", "skipped", "interrupted", "cancelled")
+
+
+def _skip_after(task: dict[str, Any], blocked: list[str], statuses: dict[str, str]) -> dict[str, Any]:
+    """Record a step not run because ``blocked`` (its inputs) did not succeed: cancelled with them."""
+    if any(statuses.get(name) == "cancelled" for name in blocked):
+        return skip_step(task, CANCELLED_BEFORE, status="cancelled")
+    return skip_step(task, f"Not run: {', '.join(blocked)} did not succeed.")
 
 
 def _guarded(task: dict[str, Any]) -> dict[str, Any]:
@@ -80,16 +87,16 @@ class ThreadExecutor:
             for name, task in list(pending.items()):
                 blocked = [d for d in task["depends_on"] if statuses.get(d) in _BAD]
                 if blocked:
-                    statuses[name] = skip_step(task, f"Not run: {', '.join(blocked)} did not succeed.")["status"]
+                    statuses[name] = _skip_after(task, blocked, statuses)["status"]
                     del pending[name]
-                    on_update(name, "skipped")
+                    on_update(name, statuses[name])
                     changed = True
 
 
 def _dask_step(task: dict[str, Any], *upstream: dict[str, Any]) -> dict[str, Any]:
     blocked = [u["name"] for u in upstream if u["status"] != "succeeded"]
     if blocked:
-        return skip_step(task, f"Not run: {', '.join(blocked)} did not succeed.")
+        return _skip_after(task, blocked, {u["name"]: u["status"] for u in upstream})
     # Secret values never travel in the task graph: each worker reads them from its environment.
     missing = [name for name in task["secrets"] if not os.environ.get(name)]
     if missing:

@@ -25,7 +25,7 @@ from workbench.pipelines.params import read_secrets, resolve_step_parameters, va
 from workbench.pipelines.spec import PipelineSpec, get_pipeline
 from workbench.pipelines.store import RunRecord, RunStore, now_iso
 
-__all__ = ["check_approvals", "new_run_id", "run_pipeline", "start_pipeline"]
+__all__ = ["approve_hint", "check_approvals", "new_run_id", "run_pipeline", "start_pipeline"]
 
 HEARTBEAT_SECONDS = 5.0
 
@@ -45,14 +45,22 @@ def check_approvals(project: Any, spec: PipelineSpec) -> dict[str, str]:
         why = {"changed": "changed since approval", "unreadable": "unreadable", "none": "never approved",
                "missing": "no such file"}
         lines = "; ".join(f"{s.notebook} ({why.get(s.state, s.state)})" for s in refused)
-        commands = " && ".join(f"workbench approve {s.notebook} --comment 'WHY'" for s in refused)
+        notebooks = [s.notebook for s in refused]
         raise ApprovalError(
             f"Pipeline {spec.name!r} will not run unapproved notebooks: {lines}.",
-            notebooks=[s.notebook for s in refused],
-            hint=f"Review them, then approve: {commands}",
+            notebooks=notebooks, hint=approve_hint(notebooks),
         )
     approvals = _read(project)
     return {nb: approvals[nb]["hash"] for nb in spec.notebooks}
+
+
+def approve_hint(notebooks: list[str], *, project_option: str | None = None) -> str:
+    """What to run to approve ``notebooks``; ``project_option`` is the ``-P DIR`` the user gave."""
+    import shlex
+
+    where = f" -P {shlex.quote(project_option)}" if project_option not in (None, "", ".") else ""
+    commands = " && ".join(f"workbench approve {shlex.quote(nb)} --comment 'WHY'{where}" for nb in notebooks)
+    return f"Review them, then approve: {commands}"
 
 
 def _secrets(spec: PipelineSpec) -> dict[str, str]:
@@ -158,7 +166,7 @@ def run_pipeline(
     workers: int | None = None,
     run_id: str | None = None,
 ) -> RunRecord:
-    """Run a pipeline to its end and return its record (``status`` succeeded or failed).
+    """Run a pipeline to its end and return its record (``status`` succeeded, failed or cancelled).
 
     Nothing runs when a parameter is wrong (:class:`ParameterError`), a notebook is not approved
     as it is now (:class:`ApprovalError`) or a secret is missing. ``run_id`` continues a run
@@ -190,10 +198,7 @@ def run_pipeline(
     try:
         with _Heartbeat(store, run_id):
             statuses = runner.run(_tasks(project, spec, run_id, values, secrets, hashes), update)
-        bad = [n for n, s in statuses.items() if s != "succeeded"]
-        status = "succeeded" if not bad else "failed"
-        if bad:
-            error = f"Steps not succeeded: {', '.join(f'{n} ({statuses[n]})' for n in bad)}."
+        status, error = _outcome(store, run_id, statuses)
     except BaseException as err:
         status, error = "interrupted", f"The runner stopped: {type(err).__name__}: {err}"
         raise
@@ -201,6 +206,17 @@ def run_pipeline(
         bar.close()
         store.finish_run(run_id, status, error=error)
     return store.get_run(run_id)
+
+
+def _outcome(store: RunStore, run_id: str, statuses: dict[str, str]) -> tuple[str, str | None]:
+    """The run's status and error from its steps' statuses (``cancelled`` when it was asked to stop)."""
+    bad = [n for n, s in statuses.items() if s != "succeeded"]
+    if not bad:
+        return "succeeded", None
+    if store.cancel_requested(run_id):
+        record = store.get_run(run_id, reconcile=False)
+        return "cancelled", f"Cancelled by {record.cancelled_by} at {record.cancel_requested}."
+    return "failed", f"Steps not succeeded: {', '.join(f'{n} ({statuses[n]})' for n in bad)}."
 
 
 def _create(store: RunStore, spec: PipelineSpec, values: dict[str, Any], trigger: str, executor: str) -> str:

@@ -5,6 +5,10 @@ in a thread of the runner or as a task on a Dask worker. It writes the step's re
 run store itself: status, attempts, timings, CPU seconds and peak memory of the kernel, the
 error summary and the paths of the executed notebook and its HTML page. Every attempt's
 executed notebook is kept (a retried attempt as ``NAME.attempt-N.ipynb``).
+
+A run cancelled from elsewhere (``workbench cancel``, the panel) is seen through the run store:
+a step not started yet is recorded ``cancelled`` without running, and a running step's kernel
+watch stops its kernel; its executed notebook is kept as far as it ran.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from workbench.exceptions import NotebookExecutionError, WorkbenchError
 __all__ = ["cancel_run", "export_html", "run_step", "skip_step"]
 
 ERROR_LIMIT = 600
+CANCELLED_BEFORE = "Not run: the run was cancelled."
 _EXPORT_LOCK = threading.Lock()
 _EXPORTER: Any = None
 # Runs stopped in this process (Ctrl-C), and the kernels their steps are running.
@@ -58,6 +63,8 @@ def run_step(task: dict[str, Any]) -> dict[str, Any]:
 
     project, store = _store(task)
     run_id, name = task["run_id"], task["name"]
+    if store.cancel_requested(run_id):
+        return skip_step(task, CANCELLED_BEFORE, status="cancelled")
     started, clock = now_iso(), time.monotonic()
     store.update_step(run_id, name, status="running", started=started)
     output = Path(task["output"])
@@ -68,11 +75,10 @@ def run_step(task: dict[str, Any]) -> dict[str, Any]:
         error = f"{task['notebook']} changed after the run started; its approval no longer matches."
     else:
         for attempt in range(1, task["retries"] + 2):
-            if run_id in _CANCELLED:
-                break
             store.update_step(run_id, name, attempts=attempt)
-            error = _attempt(project, task, attempt, cost)
-            if error is None:
+            error = _attempt(project, task, attempt, cost, store)
+            # A stopped run keeps this attempt's notebook under the step's own name: no retry.
+            if error is None or _stopping(store, run_id):
                 break
             if attempt <= task["retries"] and output.exists():
                 output.replace(output.with_suffix(f".attempt-{attempt}.ipynb"))
@@ -80,6 +86,8 @@ def run_step(task: dict[str, Any]) -> dict[str, Any]:
     status = "succeeded" if error is None else "failed"
     if run_id in _CANCELLED:
         status, error = "interrupted", "The run was stopped (interrupted) while this step ran."
+    elif error is not None and store.cancel_requested(run_id):
+        status, error = "cancelled", _cancelled_text(store, run_id)
     store.update_step(
         run_id, name, status=status, ended=now_iso(), seconds=round(time.monotonic() - clock, 3),
         cpu_seconds=round(cost["cpu_seconds"], 3), peak_memory_mb=cost["peak_memory_mb"],
@@ -89,12 +97,23 @@ def run_step(task: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "status": status, "error": error}
 
 
-def _attempt(project: Any, task: dict[str, Any], attempt: int, cost: dict[str, float]) -> str | None:
+def _stopping(store: Any, run_id: str) -> bool:
+    """Is the run being stopped: Ctrl-C in this process, or a cancel asked for in the store?"""
+    return run_id in _CANCELLED or store.cancel_requested(run_id)
+
+
+def _cancelled_text(store: Any, run_id: str) -> str:
+    record = store.get_run(run_id, reconcile=False)
+    return (f"Cancelled by {record.cancelled_by or 'someone'} at {record.cancel_requested}: the kernel was "
+            "stopped; the executed notebook is kept with the cells that ran.")
+
+
+def _attempt(project: Any, task: dict[str, Any], attempt: int, cost: dict[str, float], store: Any) -> str | None:
     """One execution of the notebook; the error summary, or None on success."""
     from workbench.pipelines._engine import KernelWatch, redact
     from workbench.pipelines.execute import execute_notebook
 
-    watch = KernelWatch(timeout=task["timeout"])
+    watch = KernelWatch(timeout=task["timeout"], should_stop=lambda: store.cancel_requested(task["run_id"]))
     env = {"WORKBENCH_RUN_ID": task["run_id"], "WORKBENCH_STEP": task["name"],
            "WORKBENCH_ATTEMPT": str(attempt)}
     error: str | None = None

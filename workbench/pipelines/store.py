@@ -6,7 +6,9 @@ timings, CPU seconds and peak memory of its kernel's process tree, an error summ
 paths of its executed notebook and HTML page: the *cost* view of a pipeline.
 
 A run whose runner died (killed, machine restarted) would otherwise stay "running" forever:
-every read first marks such runs ``interrupted`` (its process is gone, or its heartbeat is stale).
+every read first marks such runs ``interrupted`` (its process is gone, or its heartbeat is stale),
+or ``cancelled`` when someone had asked to cancel it. A cancel request is a mark on the run's row
+(:meth:`RunStore.request_cancel`) that the process running its steps watches, wherever it runs.
 Several processes may write at once (WAL journal, a busy timeout).
 """
 
@@ -28,14 +30,16 @@ from workbench.exceptions import PipelineError
 
 __all__ = ["RUN_STATES", "STEP_STATES", "RunRecord", "RunStore", "StepRecord"]
 
-RUN_STATES = ("queued", "running", "succeeded", "failed", "interrupted")
-STEP_STATES = ("pending", "running", "succeeded", "failed", "skipped", "interrupted")
+RUN_STATES = ("queued", "running", "succeeded", "failed", "interrupted", "cancelled")
+STEP_STATES = ("pending", "running", "succeeded", "failed", "skipped", "interrupted", "cancelled")
+FINISHED_STATES = ("succeeded", "failed", "interrupted", "cancelled")
 STALE_SECONDS = 120.0
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY, pipeline TEXT NOT NULL, parameters TEXT NOT NULL,
     status TEXT NOT NULL, trigger TEXT NOT NULL, created TEXT NOT NULL, started TEXT, ended TEXT,
-    pid INTEGER, pid_started REAL, host TEXT, heartbeat REAL, executor TEXT, error TEXT
+    pid INTEGER, pid_started REAL, host TEXT, heartbeat REAL, executor TEXT, error TEXT,
+    cancel_requested TEXT, cancelled_by TEXT
 );
 CREATE TABLE IF NOT EXISTS steps (
     run_id TEXT NOT NULL, name TEXT NOT NULL, position INTEGER NOT NULL, notebook TEXT NOT NULL,
@@ -45,6 +49,8 @@ CREATE TABLE IF NOT EXISTS steps (
 );
 CREATE INDEX IF NOT EXISTS runs_by_created ON runs (created);
 """
+# Columns added after the first release: a runs.db written before them gains them on open.
+_ADDED_RUN_COLUMNS = {"cancel_requested": "TEXT", "cancelled_by": "TEXT"}
 
 
 def now_iso() -> str:
@@ -95,6 +101,8 @@ class RunRecord:
     error: str | None = None
     pid: int | None = None
     executor: str | None = None
+    cancel_requested: str | None = None
+    cancelled_by: str | None = None
 
     @property
     def seconds(self) -> float | None:
@@ -112,7 +120,7 @@ class RunRecord:
 
     @property
     def finished(self) -> bool:
-        return self.status in ("succeeded", "failed", "interrupted")
+        return self.status in FINISHED_STATES
 
     def step(self, name: str) -> StepRecord:
         for step in self.steps:
@@ -127,6 +135,7 @@ class RunRecord:
             "started": self.started, "ended": self.ended, "seconds": self.seconds,
             "cpu_seconds": self.cpu_seconds, "peak_memory_mb": self.peak_memory_mb,
             "error": self.error, "executor": self.executor,
+            "cancel_requested": self.cancel_requested, "cancelled_by": self.cancelled_by,
             "steps": [s.to_dict() for s in self.steps],
         }
 
@@ -145,6 +154,10 @@ class RunStore:
         self.path = Path(project.state_dir) / "runs.db"
         with self._connect() as conn:
             conn.executescript(_SCHEMA)
+            present = {row["name"] for row in conn.execute("PRAGMA table_info(runs)")}
+            for column, kind in _ADDED_RUN_COLUMNS.items():
+                if column not in present:
+                    conn.execute(f"ALTER TABLE runs ADD COLUMN {column} {kind}")
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
@@ -212,6 +225,48 @@ class RunStore:
                 (*fields.values(), run_id, name),
             )
 
+    def request_cancel(self, run_id: str, *, by: str) -> str:
+        """Ask for ``run_id`` to stop; returns its status now.
+
+        A queued run that no runner has claimed yet is cancelled at once. A running one is
+        marked: the process running its steps sees the mark, stops its kernels and records the
+        run as ``cancelled``.
+        """
+        moment = now_iso()
+        with self._connect() as conn:
+            conn.execute(
+                "UPDATE runs SET cancel_requested = ?, cancelled_by = ? "
+                "WHERE run_id = ? AND status IN ('queued', 'running') AND cancel_requested IS NULL",
+                (moment, by, run_id),
+            )
+            conn.execute(
+                "UPDATE runs SET status = 'cancelled', ended = ?, error = ? WHERE run_id = ? AND status = 'queued'",
+                (moment, f"Cancelled by {by} before it started.", run_id),
+            )
+            conn.execute(
+                "UPDATE steps SET status = 'cancelled', error = 'Not run: the run was cancelled.' "
+                "WHERE run_id = ? AND status = 'pending' AND "
+                "(SELECT status FROM runs WHERE run_id = ?) = 'cancelled'",
+                (run_id, run_id),
+            )
+        return self.get_run(run_id, reconcile=False).status
+
+    def cancel_requested(self, run_id: str) -> bool:
+        """Has someone asked ``run_id`` to stop? (Read by the steps' kernel watches, once a second.)"""
+        with self._connect() as conn:
+            row = conn.execute("SELECT cancel_requested FROM runs WHERE run_id = ?", (run_id,)).fetchone()
+        return row is not None and row["cancel_requested"] is not None
+
+    def local_runner(self, run_id: str) -> int | None:
+        """The pid of the process running ``run_id`` when it is on this machine and still alive."""
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT pid, pid_started, host, heartbeat FROM runs WHERE run_id = ?", (run_id,)
+            ).fetchone()
+        if row is None or row["pid"] is None or row["host"] != socket.gethostname() or not _alive(row):
+            return None
+        return int(row["pid"])
+
     def finish_run(self, run_id: str, status: str, *, error: str | None = None) -> None:
         if status not in RUN_STATES:
             raise PipelineError(f"Unknown run status {status!r}.")
@@ -265,31 +320,35 @@ class RunStore:
             status=row["status"], trigger=row["trigger"], created=row["created"],
             started=row["started"], ended=row["ended"], error=row["error"], pid=row["pid"],
             executor=row["executor"], steps=tuple(_step(s) for s in steps),
+            cancel_requested=row["cancel_requested"], cancelled_by=row["cancelled_by"],
         )
 
     # -- crash recovery ------------------------------------------------------------------------
     def reconcile(self) -> list[str]:
-        """Mark runs whose runner is gone as ``interrupted``; returns their ids."""
+        """Mark runs whose runner is gone as ``interrupted`` (``cancelled`` when a cancel was
+        asked for); returns their ids."""
         with self._connect() as conn:
             rows = conn.execute(
-                "SELECT run_id, pid, pid_started, host, heartbeat FROM runs "
+                "SELECT run_id, pid, pid_started, host, heartbeat, cancel_requested, cancelled_by FROM runs "
                 "WHERE status IN ('queued', 'running')"
             ).fetchall()
-        dead = [row["run_id"] for row in rows if not _alive(row)]
-        for run_id in dead:
+        dead = [row for row in rows if not _alive(row)]
+        for row in dead:
+            status, error = ("cancelled", f"Cancelled by {row['cancelled_by']}; its runner was stopped.") \
+                if row["cancel_requested"] else \
+                ("interrupted", "The runner stopped before the run finished (killed or crashed).")
             with self._connect() as conn:
                 ended = now_iso()
                 conn.execute(
-                    "UPDATE runs SET status = 'interrupted', ended = ?, error = ? "
+                    "UPDATE runs SET status = ?, ended = ?, error = ? "
                     "WHERE run_id = ? AND status IN ('queued', 'running')",
-                    (ended, "The runner stopped before the run finished (killed or crashed).", run_id),
+                    (status, ended, error, row["run_id"]),
                 )
                 conn.execute(
-                    "UPDATE steps SET status = 'interrupted', ended = ? "
-                    "WHERE run_id = ? AND status = 'running'",
-                    (ended, run_id),
+                    "UPDATE steps SET status = ?, ended = ? WHERE run_id = ? AND status = 'running'",
+                    (status, ended, row["run_id"]),
                 )
-        return dead
+        return [row["run_id"] for row in dead]
 
 
 def _step(row: sqlite3.Row) -> StepRecord:
