@@ -48,8 +48,11 @@ def test_cli_score(trained, tmp_path, capsys):
     src = tmp_path / "in.parquet"
     trained.split.X_test.head(30).to_parquet(src)
     assert main(["score", trained.model_uri, str(src), str(tmp_path / "out.csv"), "--chunk-size", "10",
-                 "-P", str(root)]) == 0
+                 "--json", "-P", str(root)]) == 0
     assert '"chunks": 3' in capsys.readouterr().out
+    assert main(["score", trained.model_uri, str(src), str(tmp_path / "out.csv"), "--chunk-size", "10",
+                 "-P", str(root)]) == 0
+    assert capsys.readouterr().out == f"Scored 30 of 30 rows in 3 chunk(s) into {tmp_path / 'out.csv'}.\n"
     assert len(pd.read_csv(tmp_path / "out.csv")) == 30
 
 

@@ -135,12 +135,12 @@ def test_cli_promote_rollback_history_by_model_name(project, capsys):
     tracker = _register_versions(project, 2)
     name, root = project.config.model_name, str(project.root)
     tracker.client.set_registered_model_alias(name, "challenger", "2")
-    assert main(["promote", name, "--version", "1", "--reason", "first", "-P", root]) == 0
+    assert main(["promote", name, "--version", "1", "--reason", "first", "--json", "-P", root]) == 0
     first = json.loads(capsys.readouterr().out)
     assert (first["version"], first["previous"], first["forced"]) == ("1", None, False)
     assert main(["promote", name, "--reason", "the challenger", "-P", root]) == 0  # no --version: the challenger
-    assert json.loads(capsys.readouterr().out)["version"] == "2"
-    assert main(["rollback", name, "--reason", "latency", "-P", root]) == 0
+    assert capsys.readouterr().out == f"Promoted {name}: champion is now version 2 (was version 1).\n"
+    assert main(["rollback", name, "--reason", "latency", "--json", "-P", root]) == 0
     back = json.loads(capsys.readouterr().out)
     assert (back["action"], back["previous"], back["version"]) == ("rollback", "2", "1")
     assert str(tracker.client.get_model_version_by_alias(name, "champion").version) == "1"
@@ -153,8 +153,10 @@ def test_cli_promote_rollback_history_by_model_name(project, capsys):
         err = capsys.readouterr().err
         assert f"this project registers its model as {name!r}, not 'other-model'" in err
         assert f"workbench {command[0]} {name}" in err
-    assert main(["promote", "2", "--reason", "the older form", "-P", root]) == 0  # `promote VERSION` still works
+    assert main(["promote", "2", "--reason", "the older form", "--json", "-P", root]) == 0  # `promote VERSION` still works
     assert json.loads(capsys.readouterr().out)["version"] == "2"
+    assert main(["promote", "2", "-P", root]) == 0
+    assert capsys.readouterr().out == f"{name} version 2 is already champion: nothing changed.\n"
     assert len(alias_history(project)) == 4
 
 

@@ -201,7 +201,7 @@ def test_batch_scoring_writes_the_tasks_columns(built, tmp_path, suffix, capsys)
     rows.to_parquet(source)
     out = tmp_path / f"out{suffix}"
     assert main(["score", str(built.bundle / "model"), str(source), str(out), "--chunk-size", "15", "--no-progress",
-                 "-P", str(built.project.root)]) == 0
+                 "--json", "-P", str(built.project.root)]) == 0
     assert '"scored": ' + str(len(rows)) in capsys.readouterr().out
     scored = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
     want = _expected(built, rows)

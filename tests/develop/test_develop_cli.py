@@ -9,7 +9,7 @@ from workbench.cli import main
 
 def test_check_by_phase_writes_reports_and_tests(trained, tmp_path, capsys):
     args = ["check", "evaluate", "--examples", "5", "-P", str(trained.project.root),
-            "--html", str(tmp_path / "r.html"), "--json", str(tmp_path / "r.json"), "--tests", str(tmp_path / "test_r.py")]
+            "--out", str(tmp_path / "r.html"), "--out", str(tmp_path / "r.json"), "--tests", str(tmp_path / "test_r.py")]
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "no findings" in out and "missing_columns" in out
@@ -24,7 +24,7 @@ def test_check_names_an_unknown_model(trained, capsys):
 
 def test_check_takes_every_policy_and_the_batch_cap(trained, tmp_path, capsys):
     args = ["check", "evaluate", "--examples", "3", "-P", str(trained.project.root), "--non-finite", "reject",
-            "--max-rows", "40", "--unseen", "reject", "--json", str(tmp_path / "r.json")]
+            "--max-rows", "40", "--unseen", "reject", "--out", str(tmp_path / "r.json")]
     assert main(args) == 0
     policy = json.loads((tmp_path / "r.json").read_text())["policy"]
     assert (policy["non_finite"], policy["max_rows"], policy["unseen"]) == ("reject", 40, "reject")

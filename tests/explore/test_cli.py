@@ -23,11 +23,20 @@ def files(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 def test_profile_writes_html_and_json(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
     html, out = files["ref"].with_name("p.html"), files["ref"].with_name("p.json")
-    assert main(["profile", str(files["ref"]), "--target", "default", "--html", str(html), "--json", str(out)]) == 0
+    assert main(["profile", str(files["ref"]), "--target", "default", "--out", str(html), "--out", str(out)]) == 0
     report = load_report(out)
     assert report.n_rows == 3000
     assert "<html" in html.read_text(encoding="utf-8").lower()
-    assert "warning [id_like] application_date" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "warning [id_like] application_date" in printed and f"wrote {html}" in printed
+
+
+def test_profile_json_prints_the_report_alone(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:
+    html = files["ref"].with_name("alone.html")
+    assert main(["profile", str(files["ref"]), "--target", "default", "--json", "--html", str(html)]) == 0
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["n_rows"] == 3000  # stdout is the JSON and nothing else
+    assert f"wrote {html}" in captured.err and html.is_file()
 
 
 def test_schema_infer_then_validate(files: dict[str, Path], capsys: pytest.CaptureFixture[str]) -> None:

@@ -167,10 +167,13 @@ def test_cli_drift_writes_reports(tmp_path, capsys):
     make_credit_risk(2000, seed=1).to_parquet(tmp_path / "ref.parquet")
     make_credit_risk(1000, seed=2, scenario="new_category").to_csv(tmp_path / "cur.csv", index=False)
     code = main(["drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.csv"), "--exclude", "application_date",
-                 "--json", str(tmp_path / "d.json"), "--html", str(tmp_path / "d.html")])
+                 "--out", str(tmp_path / "d.json"), "--out", str(tmp_path / "d.html")])
     assert code == 0
     assert "DRIFT loan_purpose" in capsys.readouterr().out
     assert load_report(tmp_path / "d.json").column("loan_purpose").drifted
+    assert main(["drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.csv"), "--exclude", "application_date",
+                 "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["columns"][0]["column"]  # stdout: the report, nothing else
     assert main(["drift", str(tmp_path / "ref.parquet"), str(tmp_path / "none.csv")]) == 2
 
 

@@ -115,7 +115,11 @@ def _serve(args: argparse.Namespace) -> int:
         allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
     )
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", http=protocol)
-    _announcing_server(uvicorn.Server, args.model)(config).run()
+    try:
+        _announcing_server(uvicorn.Server, args.model)(config).run()
+    except KeyboardInterrupt:  # Ctrl+C is how a served model is stopped: not an error
+        pass
+    print("Stopped.")
     return 0
 
 

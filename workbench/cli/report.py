@@ -18,7 +18,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         help="a registered version, alias (champion) or models:/ URI (default: the project's latest reports)",
     )
     parser.add_argument(
-        "--out", default=None,
+        "--out", default=None, metavar="DIR",
         help="folder to write into (required for the pack; --compare defaults to .workbench/compare/V1-vs-V2)",
     )
     parser.add_argument(
