@@ -253,3 +253,107 @@ def test_palette_commands_tag_the_parameters_cell(page, lab) -> None:
             continue  # caught while the server writes the file
     assert tags == ["parameters"]
     _shot(page, "7-palette-tagged")
+
+
+# -- a panel that keeps up -------------------------------------------------------------------
+EDIT_ME = f"{PROJECT}/notebooks/edit_me.ipynb"
+NAP = f"{PROJECT}/notebooks/nap.ipynb"
+SLOW_PIPELINE = """\
+  slow:
+    description: One step that sleeps until it is cancelled.
+    steps:
+      - name: nap
+        notebook: notebooks/nap.ipynb
+"""
+
+
+def _approved_notebook(lab, path: str, *cells: str, phase: str | None = None) -> None:
+    from workbench.pipelines import approve_notebook
+    from workbench.project import Project
+
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell('project_dir = "."', metadata={"tags": ["parameters"]}),
+                *(nbformat.v4.new_code_cell(code) for code in cells)]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    if phase:
+        nb.metadata["workbench"] = {"phase": phase}
+    nbformat.write(nb, lab.root / path)
+    project = Project.load(lab.root / PROJECT, check_data=False)
+    approve_notebook(project, path.removeprefix(f"{PROJECT}/"), by="tester", comment="reviewed")
+
+
+@pytest.fixture
+def edit_me(lab) -> str:
+    """An approved notebook of no phase, listed under Other notebooks."""
+    _approved_notebook(lab, EDIT_ME, "print('first version')")
+    return EDIT_ME
+
+
+@pytest.fixture
+def slow_pipeline(lab) -> str:
+    """The pipeline ``slow``: one approved step that sleeps for ten minutes."""
+    _approved_notebook(lab, NAP, "print('napping')", "import time\ntime.sleep(600)", phase="monitor")
+    spec = lab.root / PROJECT / "pipeline.yaml"
+    if "slow:" not in spec.read_text():
+        spec.write_text(spec.read_text() + SLOW_PIPELINE)
+    return "slow"
+
+
+def _in_viewport(page, selector: str) -> dict:
+    return page.eval_on_selector(selector, """node => {
+        const box = node.getBoundingClientRect(), panel = node.closest('.jp-WorkbenchPanel').getBoundingClientRect();
+        return {top: box.top, bottom: box.bottom, panelTop: panel.top, panelBottom: panel.bottom,
+                focused: node.contains(document.activeElement)};
+    }""")
+
+
+def test_saving_an_edit_turns_the_badge_changed_without_refresh(edit_me, page) -> None:
+    row = _notebook_row(edit_me)
+    badge = page.locator(f"{row} .jp-WorkbenchBadge")
+    assert badge.get_attribute("data-state") == "approved"
+    assert badge.get_attribute("title").startswith("Approved by tester at ")
+    name = page.locator(f"{row} .jp-WorkbenchNotebook-link")
+    assert name.inner_text() == "edit_me.ipynb", "the name is shown whole, not cut"
+    assert name.evaluate("n => n.scrollWidth <= n.clientWidth + 1")
+    page.click(f"{row} .jp-WorkbenchNotebook-link")
+    status = page.locator(".jp-NotebookPanel:visible .jp-WorkbenchToolbarStatus")
+    status.filter(has_text="No phase · approved").wait_for()
+    assert status.get_attribute("title").startswith("Workbench: a notebook of no phase. Approved by tester at ")
+    page.click(".jp-NotebookPanel:visible .jp-Cell:last-child .jp-InputArea-editor")
+    page.keyboard.press("End")
+    page.keyboard.type("  # edited")
+    page.keyboard.press("Control+s")
+    # No click on Refresh: the save itself brings the panel up to date.
+    page.wait_for_selector(f"{row} .jp-WorkbenchBadge[data-state='changed']", timeout=60_000)
+    assert badge.get_attribute("title").startswith("Changed since it was approved by tester at ")
+    status.filter(has_text="No phase · changed").wait_for()
+    assert "Pipelines will not run it until it is approved again." in status.get_attribute("title")
+    _shot(page, "8-changed-after-save")
+
+
+def test_run_form_opens_in_view_and_a_running_run_is_cancelled(slow_pipeline, page, lab) -> None:
+    page.click(".jp-WorkbenchRunButton")
+    form = ".jp-WorkbenchRunForm"
+    page.wait_for_selector(form)
+    place = _in_viewport(page, form)
+    assert place["panelTop"] - 1 <= place["top"] < place["panelBottom"] - 60, place
+    assert place["focused"], "the form's first field has the focus"
+    _shot(page, "9-run-form-in-view")
+    page.locator(f"{form} select.jp-WorkbenchRunForm-pipeline").select_option(slow_pipeline)
+    page.locator(f"{form} button.jp-mod-accept").click()
+    run = page.locator(".jp-WorkbenchRun[data-status='running']").first
+    run.wait_for(timeout=SLOW)
+    page.wait_for_selector(".jp-WorkbenchRun[data-status='running'] li[data-status='running']", timeout=SLOW)
+    cost = run.locator(".jp-WorkbenchRun-cost").inner_text()
+    assert "so far · started by jupyterlab" in cost and "CPU" not in cost and "· ·" not in cost, cost
+    page.wait_for_timeout(3000)  # let the kernel reach the sleeping cell
+    run.locator(".jp-WorkbenchRun-cancel").click()
+    page.click(".jp-Dialog .jp-mod-warn")
+    cancelled = page.locator(".jp-WorkbenchRun[data-status='cancelled']").first
+    cancelled.wait_for(timeout=SLOW)
+    step = cancelled.locator("li[data-status='cancelled']")
+    assert step.inner_text().startswith("nap: cancelled")
+    assert "the executed notebook is kept with the cells that ran" in step.inner_text()
+    assert cancelled.locator(".jp-WorkbenchRun-output").count() == 1
+    assert cancelled.locator(".jp-WorkbenchRun-cancel").count() == 0
+    _shot(page, "10-run-cancelled")

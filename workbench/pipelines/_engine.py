@@ -138,10 +138,11 @@ class KernelWatch:
                 self.timed_out = True
                 self._stop_kernel()
                 return
-            if self._stop_asked():
+            if self.cancelled or self._stop_asked():
                 self.cancelled = True
-                self._stop_kernel()
-                return
+                if self._find_pid() is not None:  # a kernel still starting is stopped once it exists
+                    self._stop_kernel()
+                    return
 
     def _stop_asked(self) -> bool:
         """Whether ``should_stop`` says so (asked at most once per STOP_CHECK_SECONDS)."""
