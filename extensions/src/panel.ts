@@ -236,6 +236,14 @@ export class WorkbenchPanel extends Widget {
   }
 
   private render(): void {
+    // Rebuilding the sections empties the panel for a moment, which would scroll it to the top:
+    // every poll of a running run would throw the reader away from what they were looking at.
+    const scrolled = this.node.scrollTop;
+    this.renderSections();
+    this.node.scrollTop = scrolled;
+  }
+
+  private renderSections(): void {
     this.renderHeader();
     this.stepper.replaceChildren();
     this.runsHeader.replaceChildren();

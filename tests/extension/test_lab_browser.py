@@ -216,6 +216,7 @@ def test_fairness_widget_redraws_when_the_feature_changes(page) -> None:
     assert after != before
     assert not any(label.startswith(("F ", "M ")) for label in after), after
     page.wait_for_selector(".widget-vbox:has(.widget-dropdown) .js-plotly-plot .gtitle:text-is('Selection rate by age_band')")
+    page.eval_on_selector(".jp-WorkbenchPanel", "panel => { panel.scrollTop = 0; }")  # the panel from its top
     _shot(page, "6-fairness-age-band")
 
 
@@ -346,7 +347,13 @@ def test_run_form_opens_in_view_and_a_running_run_is_cancelled(slow_pipeline, pa
     page.wait_for_selector(".jp-WorkbenchRun[data-status='running'] li[data-status='running']", timeout=SLOW)
     cost = run.locator(".jp-WorkbenchRun-cost").inner_text()
     assert "so far · started by jupyterlab" in cost and "CPU" not in cost and "· ·" not in cost, cost
-    page.wait_for_timeout(3000)  # let the kernel reach the sleeping cell
+    run.scroll_into_view_if_needed()
+    scrolled = page.eval_on_selector(".jp-WorkbenchPanel", "n => n.scrollTop")
+    assert scrolled > 0
+    page.wait_for_timeout(5000)  # the kernel reaches the sleeping cell; the panel polls twice meanwhile
+    assert page.eval_on_selector(".jp-WorkbenchPanel", "n => n.scrollTop") == scrolled, \
+        "a poll while the run is running keeps the panel where the reader scrolled"
+    _shot(page, "10-run-running")
     run.locator(".jp-WorkbenchRun-cancel").click()
     page.click(".jp-Dialog .jp-mod-warn")
     cancelled = page.locator(".jp-WorkbenchRun[data-status='cancelled']").first
@@ -356,4 +363,5 @@ def test_run_form_opens_in_view_and_a_running_run_is_cancelled(slow_pipeline, pa
     assert "the executed notebook is kept with the cells that ran" in step.inner_text()
     assert cancelled.locator(".jp-WorkbenchRun-output").count() == 1
     assert cancelled.locator(".jp-WorkbenchRun-cancel").count() == 0
-    _shot(page, "10-run-cancelled")
+    cancelled.scroll_into_view_if_needed()
+    _shot(page, "11-run-cancelled")
