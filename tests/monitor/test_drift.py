@@ -191,7 +191,7 @@ def test_dask_cluster_matches_memory(tmp_path, reference):
         with distributed.Client(cluster) as client:
             on_frames = drift(reference, current, dask=client, chunk_rows=1000)
         code = main(["drift", str(tmp_path / "ref.parquet"), str(tmp_path / "cur.parquet"),
-                     "--dask", cluster.scheduler_address, "--json", str(tmp_path / "drift.json")])
+                     "--dask", cluster.scheduler_address, "--out", str(tmp_path / "drift.json")])
     assert on_files.engine == on_frames.engine == "dask"
     _compare(in_memory, on_files)
     _compare(in_memory, on_frames)

@@ -88,6 +88,7 @@ def _registry_project(args: argparse.Namespace, project: Any = None) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import contextlib
     import os
 
     import uvicorn
@@ -115,10 +116,8 @@ def _serve(args: argparse.Namespace) -> int:
         allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
     )
     config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", http=protocol)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a served model is stopped: not an error
         _announcing_server(uvicorn.Server, args.model)(config).run()
-    except KeyboardInterrupt:  # Ctrl+C is how a served model is stopped: not an error
-        pass
     print("Stopped.")
     return 0
 

@@ -110,3 +110,25 @@ async def test_a_started_run_succeeds_in_the_background(jp_fetch, lab_project) -
         jp_fetch("workbench", "api", "runs", run_id, "output", params={"project": "credit", "step": "nope"})
     )
     assert (code, body["message"]) == (404, f"Run {run_id} has no step 'nope'.")
+
+
+async def test_cancel_a_queued_run_then_refusals(jp_fetch, lab_project) -> None:
+    from workbench.pipelines import RunStore
+
+    store = RunStore(lab_project)
+    run_id = store.create_run(run_id="20260101T000000-abc123", pipeline="check", parameters={}, trigger="manual",
+                              steps=[("greet", "notebooks/check.ipynb")])
+    no_auth = {"Authorization": ""}
+    code, _ = await refused(jp_fetch("workbench", "api", "runs", run_id, "cancel", method="POST", headers=no_auth,
+                                     body=json.dumps({"project": "credit"})))
+    assert code == 403 and store.get_run(run_id).status == "queued"
+    cancelled = await post(jp_fetch, f"runs/{run_id}/cancel", {"project": "credit"})
+    assert (cancelled["status"], cancelled["steps"][0]["status"]) == ("cancelled", "cancelled")
+    assert cancelled["cancelled_by"] and cancelled["error"] == f"Cancelled by {cancelled['cancelled_by']} before it started."
+    code, body = await refused(jp_fetch("workbench", "api", "runs", run_id, "cancel", method="POST",
+                                        body=json.dumps({"project": "credit"})))
+    assert (code, body["message"]) == (400, f"Run {run_id} has already finished (cancelled); there is nothing to cancel.")
+    assert body["hint"] == "`workbench runs` lists the runs that are still queued or running."
+    code, body = await refused(jp_fetch("workbench", "api", "runs", "20991231T000000-ffffff", "cancel", method="POST",
+                                        body=json.dumps({"project": "credit"})))
+    assert code == 404 and "No run '20991231T000000-ffffff'" in body["message"]
