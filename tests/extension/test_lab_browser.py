@@ -309,6 +309,9 @@ def _in_viewport(page, selector: str) -> dict:
 
 
 def test_saving_an_edit_turns_the_badge_changed_without_refresh(edit_me, page) -> None:
+    panel = page.locator(".jp-WorkbenchPanel")
+    assert "`" not in panel.inner_text(), "commands show as code, never between literal backticks"
+    assert panel.evaluate("n => n.scrollWidth <= n.clientWidth"), "long run URIs wrap; nothing overflows sideways"
     row = _notebook_row(edit_me)
     badge = page.locator(f"{row} .jp-WorkbenchBadge")
     assert badge.get_attribute("data-state") == "approved"
