@@ -26,6 +26,8 @@ import { RunForm, button } from './runform';
 
 const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 2000;
+/** How often an idle panel asks whether a run started elsewhere (CLI, scheduler, an alert). */
+const IDLE_POLL_MS = 10000;
 
 export interface IPanelActions {
   /** Open a file (server-relative path) in the main area. */
@@ -207,8 +209,30 @@ export class WorkbenchPanel extends Widget {
 
   private schedule(): void {
     this.stop();
-    if (this.hasActiveRun && this.isVisible) {
-      this.timer = window.setTimeout(() => void this.refresh(), POLL_MS);
+    if (!this.isVisible || this.project === null) {
+      return;
+    }
+    this.timer = this.hasActiveRun
+      ? window.setTimeout(() => void this.refresh(), POLL_MS)
+      : window.setTimeout(() => void this.checkForNewRuns(), IDLE_POLL_MS);
+  }
+
+  /** Reload when the newest run is not the one shown (a run started from the CLI or by a schedule). */
+  private async checkForNewRuns(): Promise<void> {
+    this.timer = null;
+    const shown = this.runs.length ? this.runs[0] : null;
+    try {
+      const params = { project: this.project ?? '', limit: '1' };
+      const [newest] = (await requestAPI<{ runs: IRun[] }>('runs', { params })).runs;
+      if (newest && (newest.run_id !== shown?.run_id || newest.status !== shown?.status)) {
+        await this.refresh();
+        return;
+      }
+    } catch {
+      // The server is away for a moment: ask again at the next tick.
+    }
+    if (this.timer === null && !this.loading) {
+      this.schedule();
     }
   }
 

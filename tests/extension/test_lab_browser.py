@@ -368,3 +368,19 @@ def test_run_form_opens_in_view_and_a_running_run_is_cancelled(slow_pipeline, pa
     assert cancelled.locator(".jp-WorkbenchRun-cancel").count() == 0
     cancelled.scroll_into_view_if_needed()
     _shot(page, "11-run-cancelled")
+
+
+def test_a_run_started_elsewhere_shows_up_without_refresh(slow_pipeline, page, lab) -> None:
+    from workbench.pipelines import cancel_run, start_pipeline
+    from workbench.project import Project
+
+    project = Project.load(lab.root / PROJECT, check_data=False)
+    shown = page.eval_on_selector_all(".jp-WorkbenchRun", "runs => runs.map(r => r.dataset.runId)")
+    run_id = start_pipeline(project, slow_pipeline, trigger="cli")  # as `workbench run` in a terminal would
+    assert run_id not in shown
+    page.wait_for_selector(f".jp-WorkbenchRun[data-run-id='{run_id}']", timeout=60_000)
+    page.wait_for_selector(f".jp-WorkbenchRun[data-run-id='{run_id}'] li[data-status='running']", timeout=SLOW)
+    cancel_run(project, run_id, by="a terminal", wait=90)
+    done = page.locator(f".jp-WorkbenchRun[data-run-id='{run_id}'][data-status='cancelled']")
+    done.wait_for(timeout=60_000)
+    assert "Cancelled by a terminal" in done.inner_text()
