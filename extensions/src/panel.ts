@@ -3,14 +3,14 @@
  * phase is failed, stale or alerting, each phase's notebooks with their approval badge), the
  * chosen model, the recent pipeline runs with their cost, the Run pipeline form and the New
  * project form. It refreshes when shown, on demand, when a notebook is saved (its badge may
- * change), and every two seconds while a run is queued or running; a running run can be
- * cancelled from its row.
+ * change), every two seconds while a run is queued or running, and when a run started elsewhere
+ * shows up (an idle panel asks every ten seconds); a running run can be cancelled from its row
+ * (runs.ts draws the rows, text.ts the small pieces of text).
  */
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import {
-  IGate,
   INewProject,
   INotebookState,
   IPhaseStatus,
@@ -23,8 +23,9 @@ import {
 } from './api';
 import { NewProjectForm } from './newproject';
 import { RunForm, button } from './runform';
+import { runItem } from './runs';
+import { ACTIVE, badgeMeaning, gateList, note, section, withCode } from './text';
 
-const ACTIVE = new Set(['queued', 'running']);
 const POLL_MS = 2000;
 /** How often an idle panel asks whether a run started elsewhere (CLI, scheduler, an alert). */
 const IDLE_POLL_MS = 10000;
@@ -414,14 +415,6 @@ export class WorkbenchPanel extends Widget {
     await this.refresh();
   }
 
-  private cancelButton(run: IRun): HTMLElement {
-    const busy = this.cancelling.has(run.run_id) || Boolean(run.cancel_requested);
-    const cancel = button(busy ? 'Cancelling…' : 'Cancel', 'jp-WorkbenchRun-cancel', () => void this.cancel(run));
-    cancel.title = 'Stop this run: its kernel is stopped and its executed notebook kept as far as it ran.';
-    cancel.disabled = busy;
-    return cancel;
-  }
-
   private async cancel(run: IRun): Promise<void> {
     if (!(await this.actions.confirmCancel(run.run_id))) {
       return;
@@ -455,146 +448,13 @@ export class WorkbenchPanel extends Widget {
       this.runsList.append(note('No runs yet.'));
     }
     for (const record of this.runs) {
-      this.runsList.append(this.runItem(record));
+      this.runsList.append(
+        runItem(record, {
+          cancelling: this.cancelling.has(record.run_id),
+          cancel: () => void this.cancel(record),
+          openOutput: step => this.actions.openOutput(this.project ?? '', record.run_id, step)
+        })
+      );
     }
   }
-
-  private runItem(run: IRun): HTMLElement {
-    const item = document.createElement('div');
-    item.className = 'jp-WorkbenchRun';
-    item.dataset.status = run.status;
-    item.dataset.runId = run.run_id;
-    const title = document.createElement('div');
-    title.className = 'jp-WorkbenchRun-title';
-    const status = document.createElement('span');
-    status.className = 'jp-WorkbenchRun-status';
-    status.textContent = run.status;
-    const text = document.createElement('span');
-    text.className = 'jp-WorkbenchRun-name';
-    text.textContent = `${run.pipeline} · ${when(run.started ?? run.created)}`;
-    title.append(status, text);
-    title.title = `Run ${run.run_id}`;
-    if (ACTIVE.has(run.status)) {
-      title.append(this.cancelButton(run));
-    }
-    item.append(title, note(costLine(run), 'jp-WorkbenchRun-cost'));
-    if (run.status === 'cancelled' && run.cancelled_by) {
-      item.append(note(`Cancelled by ${run.cancelled_by}`, 'jp-WorkbenchRun-cancelled'));
-    }
-    const steps = document.createElement('ul');
-    steps.className = 'jp-WorkbenchRun-steps';
-    for (const step of run.steps) {
-      const row = document.createElement('li');
-      row.dataset.status = step.status;
-      row.append([`${step.name}: ${step.status}`, seconds(step.seconds)].filter(Boolean).join(' '));
-      if (step.output_html_path) {
-        const open = document.createElement('a');
-        open.className = 'jp-WorkbenchRun-output';
-        open.textContent = 'executed notebook';
-        open.title = `Show ${step.output_path ?? step.output_html_path}`;
-        open.onclick = () => this.actions.openOutput(this.project ?? '', run.run_id, step.name);
-        row.append(' ', open);
-      }
-      if (step.error) {
-        row.append(note(step.error, 'jp-WorkbenchRun-error'));
-      }
-      steps.append(row);
-    }
-    item.append(steps);
-    return item;
-  }
-}
-
-/** A run's cost as far as it is known: a running run has no CPU or memory figure yet. */
-export function costLine(run: IRun): string {
-  const parts: string[] = [];
-  if (run.seconds !== null && run.seconds !== undefined) {
-    parts.push(ACTIVE.has(run.status) ? `${seconds(run.seconds)} so far` : seconds(run.seconds));
-  }
-  if (run.cpu_seconds !== null && run.cpu_seconds !== undefined) {
-    parts.push(`CPU ${seconds(run.cpu_seconds)}`);
-  }
-  parts.push(memory(run.peak_memory_mb), run.trigger ? `started by ${run.trigger}` : '');
-  return parts.filter(Boolean).join(' · ');
-}
-
-/** What a notebook's approval badge means, for its tooltip. */
-export function badgeMeaning(nb: INotebookState): string {
-  if (nb.reason) {
-    return nb.reason;
-  }
-  const by = nb.approved_by ? ` by ${nb.approved_by} at ${nb.approved_at}${nb.comment ? `: ${nb.comment}` : ''}` : '';
-  switch (nb.state) {
-    case 'approved':
-      return `Approved${by}. Pipelines run it as it is now.`;
-    case 'changed':
-      return `Changed since it was approved${by}. Pipelines will not run it until it is approved again.`;
-    default:
-      return 'Never approved. Pipelines run only approved notebooks: review it, then Approve.';
-  }
-}
-
-/** Text whose `backticked` parts are shown as code (the server writes commands that way). */
-export function withCode(text: string, className: string): HTMLElement {
-  const element = document.createElement('div');
-  element.className = className;
-  text.split('`').forEach((part, index) => {
-    if (index % 2 === 1) {
-      const code = document.createElement('code');
-      code.textContent = part;
-      element.append(code);
-    } else if (part) {
-      element.append(part);
-    }
-  });
-  return element;
-}
-
-function section(className: string): HTMLElement {
-  const element = document.createElement('div');
-  element.className = className;
-  return element;
-}
-
-function note(text: string, className = 'jp-WorkbenchPanel-note'): HTMLElement {
-  const element = document.createElement('div');
-  element.className = className;
-  element.textContent = text;
-  return element;
-}
-
-/** The gates of a phase, folded when they all passed (a failed gate's reason is always shown). */
-function gateList(gates: IGate[]): HTMLElement {
-  const passed = gates.filter(gate => gate.passed).length;
-  const details = document.createElement('details');
-  details.className = 'jp-WorkbenchGates';
-  details.dataset.passed = String(passed === gates.length);
-  details.open = passed < gates.length;
-  const summary = document.createElement('summary');
-  summary.textContent = `${passed} of ${gates.length} gates passed`;
-  const list = document.createElement('ul');
-  for (const gate of gates) {
-    const row = document.createElement('li');
-    row.dataset.passed = String(gate.passed);
-    row.textContent = `${gate.passed ? '✓' : '✗'} ${gate.reason}`;
-    list.append(row);
-  }
-  details.append(summary, list);
-  return details;
-}
-
-function seconds(value: number | null): string {
-  if (value === null || value === undefined) {
-    return '';
-  }
-  return value < 60 ? `${value.toFixed(1)} s` : `${Math.floor(value / 60)} min ${Math.round(value % 60)} s`;
-}
-
-function when(iso: string | null): string {
-  const date = iso ? new Date(iso) : null;
-  return date && !Number.isNaN(date.getTime()) ? date.toLocaleString() : '';
-}
-
-function memory(value: number | null): string {
-  return value === null || value === undefined ? '' : `${Math.round(value)} MB peak`;
 }

@@ -9,7 +9,7 @@ import { ISignal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import { INotebookState, requestAPI } from './api';
-import { badgeMeaning } from './panel';
+import { badgeMeaning } from './text';
 
 export class NotebookStatus extends Widget {
   constructor(private panel: NotebookPanel) {
