@@ -172,12 +172,15 @@ def tradeoff_figure(report: FairnessReport) -> go.Figure:
     fig = go.Figure()
     for result in report.mitigation:
         fig.add_trace(go.Scatter(
-            x=[result.demographic_parity_difference], y=[result.accuracy], mode="markers+text",
-            text=[result.strategy], textposition="top center", name=result.strategy, marker={"size": 12},
+            x=[result.demographic_parity_difference], y=[result.accuracy], mode="markers", name=result.strategy,
+            marker={"size": 12}, hovertemplate=f"{_html.escape(result.strategy)}<br>DP difference %{{x:.3f}}<br>"
+                                               "accuracy %{y:.3f}<extra></extra>",
         ))
     fig.update_xaxes(title="demographic parity difference (lower is fairer)")
     fig.update_yaxes(title="accuracy")
-    return style(fig, title="Accuracy / disparity trade-off (ThresholdOptimizer)", height=360)
+    style(fig, title="Accuracy / disparity trade-off (ThresholdOptimizer)", height=380)
+    # Strategies are named in a legend beside the plot: labels on the markers were clipped at its edges.
+    return fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"})
 
 
 def verdicts(report: FairnessReport, disparity: str) -> list[Verdict]:
