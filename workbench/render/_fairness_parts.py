@@ -194,7 +194,8 @@ def verdicts(report: FairnessReport, disparity: str) -> list[Verdict]:
 
 
 def _light_text(report: FairnessReport, verdict: Verdict) -> str:
-    text = f"{verdict.disparity.replace('_', ' ')} [{verdict.feature}] = {verdict.estimate:.3f}"
+    estimate = f"{verdict.estimate:.3f}" if math.isfinite(verdict.estimate) else UNDEFINED
+    text = f"{verdict.disparity.replace('_', ' ')} [{verdict.feature}] = {estimate}"
     if verdict.worst_class:
         text += f", worst class {verdict.worst_class}"
     low, high = verdict.interval

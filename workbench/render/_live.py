@@ -58,7 +58,7 @@ def html_view(content: str) -> Any:
     """An ``HTML`` widget of report HTML (see :func:`html_content`), as wide as its container."""
     import ipywidgets as w
 
-    return w.HTML(html_content(content), layout=w.Layout(width="100%"))
+    return w.HTML(html_content(content))
 
 
 def _height(fig: go.Figure) -> int:

@@ -235,6 +235,6 @@ def widget(report: ExplanationReport) -> Any:
 
         class_picker.observe(show_class, names="value")
     tabs = w.Tab(children=[w.VBox([*overview, beeswarm]), w.VBox([row_picker, waterfall]), w.VBox([column_picker, dependence])])
-    for index, title in enumerate(("Importance", "Row (waterfall)", "Column (dependence)")):
+    for index, title in enumerate(("Importance", "One row", "Dependence")):
         tabs.set_title(index, title)
     return w.VBox([class_picker, tabs]) if report.classes else tabs

@@ -36,7 +36,8 @@ body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;col
 .wb-pass{background:#16a34a}.wb-fail{background:#dc2626}.wb-warn{background:#d97706}.wb-off{background:#9ca3af}
 .wb-kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size:.9em}
 .wb-kv dt{color:#6b7280;white-space:nowrap}.wb-kv dd{margin:0;min-width:0;overflow-wrap:anywhere}
-.wb-widget{font-size:13px;color:#1f2933}.wb-widget .wb-card{margin:8px 0}.wb-widget .wb-table{width:auto;min-width:60%}
+.widget-html-content:has(> .wb-widget){flex:1 1 auto;min-width:0;max-width:100%}
+.wb-widget{font-size:13px;color:#1f2933;width:100%;box-sizing:border-box;overflow-x:auto}.wb-widget .wb-card{margin:8px 0}.wb-widget .wb-table{width:auto;min-width:60%}
 .wb-widget .wb-table th,.wb-widget .wb-table td{white-space:nowrap}
 .wb-warning{color:#92400e;background:#fffbeb;border-left:3px solid #d97706;padding:4px 8px;margin:4px 0}
 """

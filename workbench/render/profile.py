@@ -134,6 +134,11 @@ def _column_details(column: ColumnProfile) -> dict[str, Any]:
     return items
 
 
+def _details_table(column: ColumnProfile) -> str:
+    # A two-column table, not a definition list: in a narrow flex column the list's labels ran into their values.
+    return html.table([{"statistic": k, "value": v} for k, v in _column_details(column).items()])
+
+
 def widget(report: ProfileReport) -> Any:
     """Overview, warnings and heatmap, and a column picker that redraws one column's chart."""
     import ipywidgets as w
@@ -141,7 +146,7 @@ def widget(report: ProfileReport) -> Any:
     picker = w.Dropdown(options=[c.name for c in report.columns], description="Column")
     first = report.columns[0] if report.columns else None
     chart = live(column_figure(first) if first is not None else go.Figure())
-    details = html_view(html.key_values(_column_details(first)) if first is not None else "")
+    details = html_view(_details_table(first) if first is not None else "")
     # The statistics sit in their own column beside the chart, wide enough for label and value.
     chart.layout.flex = "2 1 0%"
     details.layout = w.Layout(flex="1 1 0%", min_width="240px")
@@ -149,7 +154,7 @@ def widget(report: ProfileReport) -> Any:
     def show(name: str) -> None:
         column = report.column(name)
         redraw(chart, column_figure(column))
-        details.value = html_content(html.key_values(_column_details(column)))
+        details.value = html_content(_details_table(column))
 
     picker.observe(lambda change: show(change["new"]), names="value")
     heatmap = live(correlation_figure(report) if report.correlation_columns else missing_figure(report))
