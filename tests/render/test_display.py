@@ -13,7 +13,6 @@ from nbclient import NotebookClient
 
 import workbench as wb
 from workbench.render._live import PLOTLY_MIME
-from workbench.reports import load_report
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 WIDGET_STATE = "application/vnd.jupyter.widget-state+json"

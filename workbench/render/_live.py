@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     import plotly.graph_objects as go
 
-__all__ = ["PLOTLY_MIME", "html_content", "html_view", "live", "plotly_bundle", "redraw"]
+__all__ = ["PLOTLY_MIME", "figure_of", "html_content", "html_view", "live", "plotly_bundle", "redraw"]
 
 PLOTLY_MIME = "application/vnd.plotly.v1+json"
 _CONFIG = {"displaylogo": False, "responsive": True}
@@ -45,6 +45,16 @@ def redraw(target: Any, fig: go.Figure) -> None:
     """Show ``fig`` in the ``Output`` widget ``target`` instead of what it showed."""
     target.layout.min_height = f"{_height(fig)}px"
     target.outputs = ({"output_type": "display_data", "data": plotly_bundle(fig), "metadata": {}},)
+
+
+def figure_of(target: Any) -> go.Figure:
+    """The figure an ``Output`` chart shows now, rebuilt from its plotly bundle (for tests and tools)."""
+    import plotly.graph_objects as go
+
+    (output,) = target.outputs
+    spec = dict(output["data"][PLOTLY_MIME])
+    spec.pop("config", None)
+    return go.Figure(spec)
 
 
 def html_content(content: str) -> str:

@@ -148,8 +148,8 @@ def widget(report: ProfileReport) -> Any:
     chart = live(column_figure(first) if first is not None else go.Figure())
     details = html_view(_details_table(first) if first is not None else "")
     # The statistics sit in their own column beside the chart, wide enough for label and value.
-    chart.layout.flex = "2 1 0%"
-    details.layout = w.Layout(flex="1 1 0%", min_width="240px")
+    chart.layout = w.Layout(flex="3 1 0%", min_width="0", min_height=chart.layout.min_height)
+    details.layout = w.Layout(flex="1 1 0%", min_width="220px")
 
     def show(name: str) -> None:
         column = report.column(name)
