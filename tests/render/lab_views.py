@@ -95,8 +95,15 @@ def _check(page: Any, root: Any, walk: Walk, view: str) -> None:
     walk.findings.extend(f"{view}: {finding}" for finding in root.evaluate(CHECKS_JS))
 
 
+#: A picker of at most this many options that are not columns (metrics, curves) is switched through each.
+EVERY_OPTION = 10
+
+
 def _choices(options: list[str], kinds: dict[str, str]) -> list[int]:
-    """Option indexes to visit: the first, and the first of each column kind (numeric, categorical)."""
+    """Option indexes to visit: a column picker's first option and first column of each kind
+    (numeric, categorical); every option of a short picker of other things; else the first and last."""
+    if len(options) <= EVERY_OPTION and not any(kinds.get(text.lstrip("●○ ").strip()) for text in options):
+        return list(range(len(options)))
     chosen = [0]
     for kind in ("numeric", "categorical"):
         for index, text in enumerate(options):

@@ -56,6 +56,24 @@ def test_in_a_kernel_a_report_displays_as_its_light_widget(drift_report, tmp_pat
     assert len(json.dumps(state)) < 500_000
 
 
+def test_a_batch_run_displays_html_for_its_executed_notebook(drift_report, tmp_path) -> None:
+    """Kernels the pipeline runner starts (papermill) keep HTML outputs: nobody draws their widgets."""
+    from workbench.pipelines.execute import execute_notebook
+    from workbench.render.widgets import BATCH_NOTEBOOK_ENV
+    from workbench.tracking import NOTEBOOK_ENV
+
+    assert BATCH_NOTEBOOK_ENV == NOTEBOOK_ENV
+    project = wb.init_project(tmp_path / "proj", rows=300)
+    path = drift_report.save(project.root / "drift.json")
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(f"from workbench.reports import load_report\nload_report({str(path)!r})")]
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, project.root / "notebooks" / "show.ipynb")
+    out = execute_notebook(project, "notebooks/show.ipynb", output=tmp_path / "out.ipynb")
+    (output,) = nbformat.read(out, as_version=4).cells[-1].outputs
+    assert set(output.data) == {"text/plain", "text/html"}
+
+
 def test_switching_a_numeric_column_to_a_categorical_one_redraws_the_whole_chart(drift_report) -> None:
     pytest.importorskip("ipywidgets")
     tabs = drift_report.widget()

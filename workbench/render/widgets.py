@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import os
 from typing import TYPE_CHECKING, Any
 
 from workbench.exceptions import require
@@ -17,7 +18,11 @@ from workbench.exceptions import require
 if TYPE_CHECKING:
     from workbench.reports.base import Report
 
-__all__ = ["in_widget_kernel", "report_widget"]
+__all__ = ["BATCH_NOTEBOOK_ENV", "in_widget_kernel", "report_widget"]
+
+#: Set in the kernels the pipeline runner starts (``workbench.tracking.NOTEBOOK_ENV``; not imported
+#: from there because importing the tracking module costs seconds at display time).
+BATCH_NOTEBOOK_ENV = "WORKBENCH_NOTEBOOK"
 
 
 def report_widget(report: Report) -> Any:
@@ -39,9 +44,12 @@ def report_widget(report: Report) -> Any:
 def in_widget_kernel() -> bool:
     """Whether this process is a Jupyter kernel that can show widgets (ipywidgets and plotly importable).
 
-    A plain Python process or a terminal IPython has no frontend to draw a widget: there a
-    report displays as its HTML.
+    A plain Python process or a terminal IPython has no frontend to draw a widget, and a kernel
+    the pipeline runner started executes a notebook in batch (papermill): its executed notebook
+    and HTML export are read later, with no kernel behind them. There a report displays as HTML.
     """
+    if os.environ.get(BATCH_NOTEBOOK_ENV):
+        return False
     try:
         from IPython import get_ipython
     except ImportError:
