@@ -104,8 +104,16 @@ def group_figure(report: FairnessReport, feature: str, metric: str = "selection_
     if math.isfinite(overall):
         fig.add_hline(y=overall, line_dash="dot", annotation_text=f"overall {overall:.3g}")
     fig.update_xaxes(title=f"{feature} (rows)")
-    fig.update_yaxes(title=metric_label(report, metric))
+    fig.update_yaxes(title=_axis_label(report, metric))
     return style(fig, title=f"{metric_label(report, metric)} by {feature}", height=360)
+
+
+def _axis_label(report: FairnessReport, metric: str) -> str:
+    """A y-axis title short enough for the plot's height (the full one ran into the chart's title)."""
+    base, _, label = metric.partition("[")
+    if not label:
+        return metric_label(report, metric)
+    return f"{SHORT_NAMES.get(base, metric_label(report, base))}, class {label.rstrip(']')}"
 
 
 def class_figure(report: FairnessReport, feature: str, metric: str = "selection_rate") -> go.Figure:
