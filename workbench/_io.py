@@ -8,11 +8,12 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
-
-import pandas as pd
+from typing import IO, TYPE_CHECKING, Any
 
 from workbench.exceptions import DataError
+
+if TYPE_CHECKING:  # pandas loads when a table is read: the writes and appends here need none of it
+    import pandas as pd
 
 TABLE_SUFFIXES = (".csv", ".parquet", ".pq")
 
@@ -123,6 +124,8 @@ def read_table(path: Path | str, *, columns: list[str] | None = None) -> pd.Data
         )
     if not source.is_file():
         raise DataError(f"No such data file: {source}.", path=source, hint="Check the path.")
+    import pandas as pd
+
     if source.stat().st_size == 0:
         raise DataError(f"The data file {source} is empty (0 bytes).", path=source)
     try:
