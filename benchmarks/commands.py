@@ -51,10 +51,14 @@ def commands(project: Path) -> dict[str, list[str]]:
 
 
 def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall and CPU seconds (user + system, the process and its children) of one run of ``argv``."""
+    """Wall and CPU seconds (user + system, the process and its children) of one run of ``argv``.
+
+    Each runs in the temporary folder: ``python -m``/``-c`` put the working folder first on
+    sys.path, so a checkout there would be timed instead of the code on PYTHONPATH or installed.
+    """
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    done = subprocess.run(argv, env=env, capture_output=True, text=True)
+    done = subprocess.run(argv, env=env, capture_output=True, text=True, cwd=env["PYTHONPYCACHEPREFIX"])
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
@@ -64,7 +68,8 @@ def timed(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
 
 def import_offenders(argv: list[str], env: dict[str, str], top: int = 6) -> list[tuple[str, float]]:
     """The top-level packages whose modules took the most import time (self time summed), in seconds."""
-    done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True, text=True)
+    done = subprocess.run([argv[0], "-X", "importtime", *argv[1:]], env=env, capture_output=True, text=True,
+                          cwd=env["PYTHONPYCACHEPREFIX"])
     per_package: dict[str, float] = {}
     for line in done.stderr.splitlines():
         match = re.match(r"import time:\s+(\d+) \|\s+\d+ \|\s*(\S+)", line)
@@ -93,6 +98,7 @@ def main() -> None:
     folder = args.keep or Path(tempfile.mkdtemp(prefix="workbench-commands-bench-"))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONDONTWRITEBYTECODE", "MLFLOW_TRACKING_URI")}
     env["PYTHONPYCACHEPREFIX"] = str(folder / "pycache")
+    Path(env["PYTHONPYCACHEPREFIX"]).mkdir(parents=True, exist_ok=True)
     try:
         project = (args.project or build_demo(folder, env)).resolve()
         table = commands(project)

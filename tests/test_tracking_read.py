@@ -183,3 +183,11 @@ def test_instant_commands_import_no_heavy_library(store: SimpleNamespace, comman
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout.strip().splitlines()[-1])
     assert answer == {"code": 0, "heavy": []}
+
+
+def test_a_sqlite_uri_with_options_is_read_through_mlflow(tmp_path: Path) -> None:
+    plain = SqliteStoreReader(f"sqlite:///{tmp_path / 'mlflow.db'}")
+    assert plain.path == tmp_path / "mlflow.db"
+    assert plain.search_runs("0") == [] and plain.experiment_id("p") is None  # no file yet: no runs, none made
+    assert not (tmp_path / "mlflow.db").exists()
+    assert SqliteStoreReader(f"sqlite:///{tmp_path / 'mlflow.db'}?timeout=5").path is None

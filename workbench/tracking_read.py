@@ -179,7 +179,9 @@ class SqliteStoreReader:
 
     def __init__(self, uri: str) -> None:
         self.uri = uri
-        self.path = Path(url2pathname(unquote(uri[len("sqlite:///"):]))) if uri.startswith("sqlite:///") else None
+        # Only a plain file URI is read here; one with options (``?...``) is MLflow's to interpret.
+        plain = uri.startswith("sqlite:///") and "?" not in uri and "#" not in uri
+        self.path = Path(url2pathname(unquote(uri[len("sqlite:///"):]))) if plain else None
         self.mlflow = MlflowStoreReader(uri)
 
     def _query(self, sql: str, args: tuple[Any, ...] = ()) -> list[tuple[Any, ...]] | None:
