@@ -22,7 +22,12 @@ from workbench.phases import project_status
 from workbench.project import Project
 from workbench.reports import GateReport, check_min
 from workbench.tracking import TAG, RunInfo, Tracker
-from workbench.tracking_read import MlflowStoreReader, SqliteStoreReader, registry_reference, store_reader
+from workbench.tracking_read import (
+    MlflowStoreReader,
+    SqliteStoreReader,
+    registry_reference,
+    store_reader,
+)
 
 HEAVY = ("mlflow", "sklearn", "scipy", "plotly", "shap", "fairlearn", "papermill", "nbformat", "pandas",
          "sqlalchemy", "workbench.monitor.drift", "workbench.monitor.review")

@@ -83,17 +83,23 @@ def _read_plain(path: Path | str) -> dict[str, Any]:
 
 
 def _plain_v4(data: Any) -> bool:
-    """Is ``data`` an nbformat 4 notebook whose cells all have a type, metadata and a text source?"""
-    if not isinstance(data, dict) or data.get("nbformat") != 4:
+    """Is ``data`` an nbformat 4 notebook that nbformat would read without an error or a change?"""
+    if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("nbformat_minor"), int):
         return False
-    if not isinstance(data.get("metadata"), dict) or not isinstance(data.get("cells"), list):
+    cells = data.get("cells")
+    return isinstance(data.get("metadata"), dict) and isinstance(cells, list) and all(map(_plain_cell, cells))
+
+
+def _plain_cell(cell: Any) -> bool:
+    """A cell with a type, metadata, a text source, and outputs and attachments nbformat can rejoin."""
+    if not (isinstance(cell, dict) and isinstance(cell.get("cell_type"), str) and isinstance(cell.get("metadata"), dict)):
         return False
-    return all(
-        isinstance(cell, dict) and isinstance(cell.get("cell_type"), str) and isinstance(cell.get("metadata", {}), dict)
-        and (isinstance(cell.get("source"), str)
-             or (isinstance(cell.get("source"), list) and all(isinstance(line, str) for line in cell["source"])))
-        for cell in data["cells"]
-    )
+    source = cell.get("source")
+    if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(line, str) for line in source))):
+        return False
+    outputs, attachments = cell.get("outputs", []), cell.get("attachments", {})
+    return (isinstance(outputs, list) and all(isinstance(o, dict) and isinstance(o.get("data", {}), dict) for o in outputs)
+            and isinstance(attachments, dict) and all(isinstance(a, dict) for a in attachments.values()))
 
 
 def _content(notebook: Any) -> Any:
