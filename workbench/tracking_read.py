@@ -58,22 +58,31 @@ class StoreReader(Protocol):
 
     uri: str
 
-    def experiment_id(self, name: str) -> str | None: ...
+    def experiment_id(self, name: str) -> str | None:
+        """The id of the experiment called ``name`` (None: there is none; a read never creates it)."""
 
     def search_runs(self, experiment_id: str, *, tags: Mapping[str, str] | None = ..., status: str | None = ...,
-                    order_by_tag: str | None = ..., max_results: int = ...) -> list[RunInfo]: ...
+                    order_by_tag: str | None = ..., max_results: int = ...) -> list[RunInfo]:
+        """The experiment's active runs with every tag in ``tags`` (and ``status``), newest first,
+        or ordered by the tag ``order_by_tag`` (highest first) when given."""
 
-    def get_run(self, run_id: str) -> RunInfo | None: ...
+    def get_run(self, run_id: str) -> RunInfo | None:
+        """The run ``run_id`` (None: not in this store)."""
 
-    def read_artifact(self, run_id: str, path: str) -> str | None: ...
+    def read_artifact(self, run_id: str, path: str) -> str | None:
+        """The text of the run's artifact at ``path`` (None: it logged none there)."""
 
-    def model_versions(self, name: str, *, run_id: str) -> list[ModelVersionInfo]: ...
+    def model_versions(self, name: str, *, run_id: str) -> list[ModelVersionInfo]:
+        """The versions of registered model ``name`` made from run ``run_id``."""
 
-    def model_version(self, name: str, version: str) -> ModelVersionInfo | None: ...
+    def model_version(self, name: str, version: str) -> ModelVersionInfo | None:
+        """Version ``version`` of registered model ``name`` (None: no such version)."""
 
-    def version_by_alias(self, name: str, alias: str) -> ModelVersionInfo | None: ...
+    def version_by_alias(self, name: str, alias: str) -> ModelVersionInfo | None:
+        """The version of ``name`` that ``alias`` points at (None: no such alias)."""
 
-    def aliases(self, name: str) -> dict[str, str]: ...
+    def aliases(self, name: str) -> dict[str, str]:
+        """Every alias of registered model ``name`` with the version it points at."""
 
 
 def registry_reference(uri: str) -> tuple[str, str | None, str | None] | None:
