@@ -130,6 +130,11 @@ class RunInfo:
 class Tracker:
     """MLflow tracking and registry for one project.
 
+    Reads (:meth:`runs`, :meth:`load_gates`, the chosen model) go through :attr:`reader`, the
+    cheapest correct reader of the store; MLflow itself is imported when a write or the
+    :attr:`client` needs it. ``read_only`` leaves MLflow's process-wide URI alone (status, the
+    panel): otherwise the tracker points MLflow's fluent API at the project's store.
+
     Examples
     --------
     >>> tracker = Tracker(project)  # doctest: +SKIP
