@@ -126,6 +126,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "reproduce_tolerance": Key(_NUM, 1e-4, min=0, doc="Largest absolute metric difference `workbench reproduce` accepts."),
         "strict_versions": Key(bool, False, doc="Serving a bundle refuses library versions other than its pins (else warns)."),
     },
+    "deploy": {
+        "prediction_log": Key(str, "", doc="The prediction log: empty (.workbench/predictions.db), a SQLite path, or "
+                              "postgresql://USER:PASSWORD@HOST:PORT/DB; WORKBENCH_PREDICTION_LOG wins over it."),
+    },
 }
 
 GATES: dict[str, dict[str, Key]] = {

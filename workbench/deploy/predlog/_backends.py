@@ -1,0 +1,122 @@
+"""What differs between the databases a prediction log lives in, looked up by dialect name.
+
+Everything else (tables, inserts, reads, migrations) is one SQLAlchemy Core implementation.
+Each :class:`Backend` says how to open an engine, how a write transaction starts, and how a
+reader finds a *stable boundary*: a position in the log's commit order below which every row
+is committed and visible, and above which every later row will land. Incremental readers
+(:mod:`workbench.monitor.logreader`) read the rows between the last boundary and the new one,
+so no row is read twice or missed, whatever the concurrency of the writers.
+
+* SQLite: writers are serialised (``BEGIN IMMEDIATE``) and ``rowid`` grows with every insert,
+  so ``max(rowid)`` is a stable boundary in itself.
+* PostgreSQL: writers run concurrently, and a ``seq`` value drawn by a transaction that commits
+  later can be smaller than one already visible. Writers hold a shared advisory lock for their
+  transaction; the reader takes the same lock exclusively for the instant it reads ``max(seq)``,
+  which waits out the transactions in flight (milliseconds) and so makes that maximum stable.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import zlib
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import event, text
+from sqlalchemy.engine import URL, Connection, Engine
+
+__all__ = ["BACKENDS", "Backend", "backend_for"]
+
+# Advisory lock keys (64-bit): one for writers versus boundary readers, one for migrations.
+_WRITE_LOCK = zlib.crc32(b"workbench prediction log: writes")
+_MIGRATE_LOCK = zlib.crc32(b"workbench prediction log: migrations")
+
+
+@dataclasses.dataclass(frozen=True)
+class Backend:
+    """One database family: engine options and the hooks the log calls."""
+
+    name: str
+    engine_options: Callable[[URL], dict[str, Any]]
+    on_engine: Callable[[Engine], None]
+    start_write: Callable[[Connection], None]
+    start_migration: Callable[[Connection], None]
+    boundary: Callable[[Connection, str], int]
+    order_column: str  # the column that grows in commit order (with :attr:`boundary`)
+    add_order_column: Callable[[Any], None]  # the migration that adds it, given Alembic's ``op``
+
+
+# -- SQLite ---------------------------------------------------------------------------------
+def _sqlite_options(url: URL) -> dict[str, Any]:
+    return {"connect_args": {"timeout": 30.0, "check_same_thread": False}}
+
+
+def _sqlite_engine(engine: Engine) -> None:
+    """WAL journaling, ``synchronous=NORMAL``, and transactions that SQLAlchemy's driver leaves to us.
+
+    In WAL mode NORMAL syncs at checkpoints rather than on every commit: a committed batch
+    survives a crash of the process (kill -9 included) and the log is never corrupt, but the
+    last commits before a power loss or an operating-system crash may be lost. A write
+    transaction starts ``BEGIN IMMEDIATE`` (it takes the write lock first, so a read-then-write
+    such as the feedback's duplicate check never fails half-way); a read one plain ``BEGIN``.
+    """
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None  # pysqlite's own implicit BEGINs off
+        dbapi_connection.execute("PRAGMA journal_mode=WAL")
+        dbapi_connection.execute("PRAGMA synchronous=NORMAL")
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        writes = conn.get_execution_options().get("workbench_write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if writes else "BEGIN")
+
+
+def _sqlite_boundary(conn: Connection, table: str) -> int:
+    return int(conn.execute(text(f"SELECT coalesce(max(rowid), 0) FROM {table}")).scalar_one())
+
+
+def _nothing(*_: Any) -> None:
+    """SQLite needs no lock here: ``BEGIN IMMEDIATE`` already serialises the writers."""
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+def _postgres_options(url: URL) -> dict[str, Any]:
+    # pre_ping replaces a pooled connection that died with its server, so the service recovers
+    # by itself when the database returns; connect_timeout bounds a request's wait for a host
+    # that does not answer at all.
+    return {"pool_pre_ping": True, "pool_size": 4, "max_overflow": 4, "pool_timeout": 10,
+            "connect_args": {"connect_timeout": 5}}
+
+
+def _postgres_start_write(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock_shared(:key)"), {"key": _WRITE_LOCK})
+
+
+def _postgres_start_migration(conn: Connection) -> None:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATE_LOCK})
+
+
+def _postgres_boundary(conn: Connection, table: str) -> int:
+    conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _WRITE_LOCK})
+    return int(conn.execute(text(f"SELECT coalesce(max(seq), 0) FROM {table}")).scalar_one())
+
+
+def _postgres_add_seq(op: Any) -> None:
+    for table in ("requests", "predictions"):
+        op.execute(f"ALTER TABLE {table} ADD COLUMN seq BIGINT GENERATED BY DEFAULT AS IDENTITY")
+        op.execute(f"CREATE INDEX {table}_seq ON {table} (seq)")
+
+
+BACKENDS: dict[str, Backend] = {
+    "sqlite": Backend("sqlite", _sqlite_options, _sqlite_engine, _nothing, _nothing, _sqlite_boundary,
+                      "rowid", _nothing),
+    "postgresql": Backend("postgresql", _postgres_options, lambda engine: None, _postgres_start_write,
+                          _postgres_start_migration, _postgres_boundary, "seq", _postgres_add_seq),
+}
+
+
+def backend_for(url: URL) -> Backend:
+    """The :class:`Backend` of ``url``'s dialect (the URL was checked by :func:`~._url.log_url_of`)."""
+    return BACKENDS[url.get_backend_name()]
