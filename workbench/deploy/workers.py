@@ -29,11 +29,11 @@ import threading
 import time
 from typing import Any
 
+from workbench.deploy.predlog import REPLICA_ENV
 from workbench.exceptions import ServingError, WorkbenchError
 
-__all__ = ["MAX_WORKERS", "REPLICA_ENV", "ServeOptions", "build_app", "serve", "worker_replica"]
+__all__ = ["MAX_WORKERS", "ServeOptions", "build_app", "check_workers", "serve", "worker_replica"]
 
-REPLICA_ENV = "WORKBENCH_REPLICA"
 MAX_WORKERS = 64
 STARTUP_FAILURE = 3  # the exit code of a worker that could not start (uvicorn's own)
 # One thread per library pool: N workers on N cores, none of them starting a pool per core.
