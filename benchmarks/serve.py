@@ -6,6 +6,13 @@ data's 20 features) on 127.0.0.1 and get the same load: single-row ``/invocation
 field and writes every request to the prediction log; MLflow's does neither.
 
     python benchmarks/serve.py [--seconds 15] [--concurrency 1 8 32]
+
+``--workers 2`` compares ``workbench serve --workers 2`` with one worker instead (no MLflow):
+the same load at each concurrency (default 32 only), throughput ratio and the machine's load
+average. The load driver is one more process on the same cores, so on a 2-core machine two
+workers share the CPU with it: the ratio is a floor of what two dedicated cores give.
+
+    python benchmarks/serve.py --workers 2 [--seconds 15] [--concurrency 32]
 """
 
 from __future__ import annotations
@@ -94,11 +101,58 @@ def load(port: int, payload: dict, concurrency: int, seconds: float) -> dict[str
     }
 
 
+def _wait_listening(proc: subprocess.Popen, port: int, count: int) -> None:
+    """Wait until ``count`` processes of the server listen on ``port``."""
+    import psutil
+
+    deadline = time.time() + 300
+    while time.time() < deadline:
+        family = [psutil.Process(proc.pid), *psutil.Process(proc.pid).children()]
+        listening = [p for p in family if any(c.status == psutil.CONN_LISTEN and c.laddr.port == port
+                                              for c in p.net_connections("tcp"))]
+        if len(listening) >= count:
+            return
+        time.sleep(0.2)
+    raise RuntimeError(f"{count} workers did not listen on port {port} within 300 s")
+
+
+def compare_workers(workers: int, concurrency: list[int], seconds: float) -> None:
+    """``workbench serve --workers N`` against one worker: rps, p50 and p99 at each concurrency."""
+    with tempfile.TemporaryDirectory() as tmp:
+        root, uri, _, record = build_model(Path(tmp))
+        payload = {"dataframe_records": [record]}
+        results: dict[int, dict[int, dict[str, float]]] = {}
+        for count in (1, workers):
+            port = _free_port()
+            cmd = [sys.executable, "-m", "workbench", "serve", uri, "--port", str(port), "-P", str(root),
+                   "--workers", str(count)]
+            proc = start(cmd, port, dict(os.environ))
+            try:
+                _wait_listening(proc, port, count)  # /health answers with the first worker
+                load(port, payload, 8, 3)  # warm-up
+                results[count] = {c: load(port, payload, c, seconds) for c in concurrency}
+            finally:
+                stop(proc)
+            print(f"load average after {count} worker(s): {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    print(f"{os.cpu_count()} cores; the load driver runs on them too")
+    print(f"{'concurrency':>11} | {'1 worker rps':>12} {'p50 ms':>7} {'p99 ms':>7} | {f'{workers} workers rps':>14} "
+          f"{'p50 ms':>7} {'p99 ms':>7} | {'ratio':>5}")
+    for c in concurrency:
+        one, many = results[1][c], results[workers][c]
+        print(f"{c:>11} | {one['rps']:>12.0f} {one['p50']:>7.1f} {one['p99']:>7.1f} | {many['rps']:>14.0f} "
+              f"{many['p50']:>7.1f} {many['p99']:>7.1f} | {many['rps'] / one['rps']:>4.2f}×")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--concurrency", type=int, nargs="+")
+    parser.add_argument("--workers", type=int, metavar="N", help="compare --workers N with one worker (no MLflow)")
     args = parser.parse_args()
+    if args.workers is not None:
+        compare_workers(args.workers, args.concurrency or [32], args.seconds)
+        return
+    args.concurrency = args.concurrency or [1, 8, 32]
     with tempfile.TemporaryDirectory() as tmp:
         root, uri, local, record = build_model(Path(tmp))
         payload = {"dataframe_records": [record]}
