@@ -14,12 +14,13 @@ as the parent got it, else the host name) and the worker's process id, e.g. ``cr
 
 The parent supervises: SIGINT or SIGTERM stops every worker (each finishes the requests it
 holds, as uvicorn does on SIGTERM); a worker that dies is replaced (one that fails again as it
-starts, say while the database is down, is retried every few seconds); a worker that cannot
+starts, say while the database is down, is retried every 10 s); a worker that cannot
 start at launch stops the service with its error. A worker whose parent is gone stops by itself.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -39,8 +40,8 @@ STARTUP_FAILURE = 3  # the exit code of a worker that could not start (uvicorn's
 # One thread per library pool: N workers on N cores, none of them starting a pool per core.
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 _START_TIMEOUT = 300.0  # seconds a worker may take to load its model (a slow disk, a busy machine)
-_STOP_TIMEOUT = 30.0
-_RETRY_AFTER = 10.0  # seconds before a worker that failed as it started is started again  # seconds the workers get to finish their requests before they are killed
+_STOP_TIMEOUT = 30.0  # seconds the workers get to finish their requests before they are killed
+_RETRY_AFTER = 10.0  # seconds before a worker that failed as it started is started again
 
 
 @dataclasses.dataclass(frozen=True)
@@ -100,12 +101,12 @@ def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1) -> N
     One worker runs in this process. Several: each is a process of its own; when one cannot
     start (a bad model, project or log), the service stops with that worker's error.
     """
-    import uvicorn
-
-    from workbench.deploy._edge import header_deadline_protocol
-
     check_workers(workers)
     if workers == 1:
+        import uvicorn
+
+        from workbench.deploy._edge import header_deadline_protocol
+
         uvicorn.run(build_app(options), host=host, port=port, log_level="warning",
                     http=header_deadline_protocol(options.header_timeout))
         return
@@ -220,7 +221,8 @@ class _Supervisor:
     def _stop_all(self) -> None:
         for worker in self.workers:
             if worker.exitcode is None and worker.process.pid is not None:
-                os.kill(worker.process.pid, signal.SIGTERM)
+                with contextlib.suppress(ProcessLookupError):  # it ended (a SIGINT to the whole group)
+                    os.kill(worker.process.pid, signal.SIGTERM)
         deadline = time.monotonic() + _STOP_TIMEOUT
         for worker in self.workers:
             worker.process.join(max(0.0, deadline - time.monotonic()))
