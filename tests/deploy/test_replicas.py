@@ -4,8 +4,9 @@ SQLite: `workbench serve --workers 2` (two processes on one port, one WAL file);
 killed with SIGKILL while the load runs. PostgreSQL (a real server, tests/pg.py): two separate
 `workbench serve` processes on two ports write one database; one of them is killed. Afterwards
 every request the driver saw answered is in the log exactly once with all its rows, the
-survivor kept answering, and Monitor counts exactly the requests the driver saw answered, plus
-the few the killed process had committed but not yet sent (all its own, stamped before the kill).
+survivor kept answering, Monitor counts exactly the requests the driver saw answered, plus
+the few the killed process had committed but not yet sent (all its own, stamped before the kill),
+and SIGTERM to a server's own pid stops it and every worker it started.
 """
 
 from __future__ import annotations
@@ -110,6 +111,20 @@ def _drive_all(ports: list[int], bodies: list, results: list) -> None:
                       reconnect=True))
 
 
+def _alive(pid: int) -> bool:
+    return psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+
+
+def _stop_with_sigterm(cluster: Cluster) -> None:
+    """SIGTERM to each running server's own pid: it must stop its workers itself, and exit 0."""
+    running = [server for server in cluster.servers if server.poll() is None]
+    processes = [pid for server in running for pid in (server.pid, *_workers(server))]
+    for server in running:
+        os.kill(server.pid, signal.SIGTERM)
+    assert [server.wait(60) for server in running] == [0] * len(running)
+    assert not any(_alive(pid) for pid in processes)
+
+
 def _answers(results: list) -> int:
     return sum(1 for status, _, _ in results if status == 200)
 
@@ -127,6 +142,7 @@ def test_processes_share_one_log_and_survive_a_kill_9(cluster, project, trained)
     killed_at, kill_time = len(results), pd.Timestamp.now(tz="UTC")
     load.join(600)
     assert not load.is_alive()
+    _stop_with_sigterm(cluster)
 
     assert len(results) == REQUESTS
     statuses = pd.Series([status for status, _, _ in results]).value_counts()
@@ -157,18 +173,6 @@ def test_processes_share_one_log_and_survive_a_kill_9(cluster, project, trained)
     assert sum(by_replica.values()) == report.n_requests
     assert by_replica[survivor] == int((requests.loc[answered, "replica"] == survivor).sum())  # all answered
     assert by_replica[victim] == int((requests.loc[answered, "replica"] == victim).sum()) + len(unsent)
-
-
-def test_sigterm_to_the_parent_stops_every_worker(project, trained):
-    port = free_port()
-    server = start_server(project.root, trained.model_uri, port, project.root / "token",
-                          options=["--workers", "2"], wait=START_WAIT)
-    workers = _listening_workers(server, port, 2)
-    os.kill(server.pid, signal.SIGTERM)  # the parent only: it must stop its workers itself
-    assert server.wait(60) == 0
-    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-                   for pid in workers)
-    stop_server(server)
 
 
 def test_a_worker_that_cannot_start_stops_the_service_with_its_error(project, capsys):
