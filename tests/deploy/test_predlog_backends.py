@@ -167,7 +167,7 @@ def test_two_opens_of_a_new_log_migrate_it_once(postgres_url):
     def opener() -> None:
         try:
             log = PredictionLog(__import__("sqlalchemy").engine.make_url(postgres_url))
-            log._upgrade()  # past the per-process memo: each thread migrates as a new process would
+            log.migrate()  # each thread opens it as a new process would
             log.close()
         except BaseException as err:  # reported below
             errors.append(err)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -30,8 +29,7 @@ __all__ = ["REPLICA_ENV", "PredictionLog", "open_log", "replica_name"]
 REPLICA_ENV = "WORKBENCH_REPLICA"
 _MIGRATIONS = Path(__file__).parent / "migrations"
 _UNAVAILABLE = (OperationalError, InterfaceError)  # the database went away, or refuses us
-_migrated: set[str] = set()  # URLs this process has brought to the head revision
-_migrating = threading.Lock()
+_head: list[str] = []  # the newest revision, read from the migration scripts once per process
 
 
 def replica_name() -> str:
@@ -99,23 +97,18 @@ class PredictionLog:
     def _unavailable(self, err: Exception) -> PredictionLogError:
         reason = _reason(err, self.url)
         return PredictionLogError(
-            f"the prediction log at {self.shown} is unavailable ({reason}); nothing was answered or logged",
-            url=self.shown, hint="retry shortly: the service recovers by itself when the database is back")
+            f"the prediction log at {self.shown} is unavailable ({reason}); nothing was answered or logged.",
+            url=self.shown, hint="Retry shortly: the service recovers by itself when the database is back.")
 
     def migrate(self) -> None:
         """Bring the log to the newest schema (Alembic, version table ``workbench_log_version``)."""
-        key = str(self.url)
-        with _migrating:
-            if key in _migrated:
-                return
-            try:
-                self._upgrade()
-            except DBAPIError as err:
-                raise PredictionLogError(
-                    f"cannot open the prediction log at {self.shown}: {_reason(err, self.url)}", url=self.shown,
-                    hint=f"check [deploy] prediction_log (or {ENV}): host, port, user, password and "
-                         "database, and that the database server is running") from err
-            _migrated.add(key)
+        try:
+            self._upgrade()
+        except DBAPIError as err:
+            raise PredictionLogError(
+                f"cannot open the prediction log at {self.shown}: {_reason(err, self.url)}.", url=self.shown,
+                hint=f"Check [deploy] prediction_log (or {ENV}): host, port, user, password and "
+                     "database, and that the database server is running.") from err
 
     def _upgrade(self) -> None:
         from alembic import command
@@ -125,7 +118,10 @@ class PredictionLog:
 
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
+        if not _head:
+            _head.append(str(ScriptDirectory.from_config(config).get_current_head()))
+        head = _head[0]
+        # Checked on every open (one small query): a log dropped and made again is migrated again.
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
         if current == head:
