@@ -6,6 +6,12 @@ data's 20 features) on 127.0.0.1 and get the same load: single-row ``/invocation
 field and writes every request to the prediction log; MLflow's does neither.
 
     python benchmarks/serve.py [--seconds 15] [--concurrency 1 8 32]
+
+With ``--log`` it compares prediction logs instead: the same ``workbench serve`` with its log on
+SQLite (the default file) and on PostgreSQL (``--log postgresql://...``, or ``--log both`` to start
+a temporary server from Debian's binaries, fsync on, as tests/pg.py does), in the same run.
+
+    python benchmarks/serve.py --log both [--seconds 15] [--concurrency 8 32]
 """
 
 from __future__ import annotations
@@ -94,11 +100,67 @@ def load(port: int, payload: dict, concurrency: int, seconds: float) -> dict[str
     }
 
 
+def compare_logs(args: argparse.Namespace) -> None:
+    """``workbench serve`` with the SQLite log against the same with a PostgreSQL log."""
+    server = None
+    if args.log == "both":
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from pg import start_server  # the test suite's throwaway server, durable (fsync on) here
+
+        started = start_server(durable=True)
+        if isinstance(started, str):
+            raise SystemExit(started)
+        server, url = started, started.create_database("bench")
+    else:
+        url = args.log
+    try:
+        results = _serve_logs(url, args)
+    finally:
+        if server is not None:
+            server.cleanup()
+    from workbench.deploy.predlog import masked
+
+    print(f"PostgreSQL log: {masked(url)}; load average before/after: {args.load_before} / "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores shared with the load driver)")
+    print(f"{'concurrency':>11} | {'sqlite rps':>10} {'p50 ms':>7} {'p99 ms':>7} | {'postgres rps':>12} {'p50 ms':>7} "
+          f"{'p99 ms':>7} | {'pg/sqlite':>9}")
+    for c in args.concurrency:
+        lite, pg = results["sqlite"][c], results["postgresql"][c]
+        print(f"{c:>11} | {lite['rps']:>10.0f} {lite['p50']:>7.1f} {lite['p99']:>7.1f} | {pg['rps']:>12.0f} "
+              f"{pg['p50']:>7.1f} {pg['p99']:>7.1f} | {pg['rps'] / lite['rps']:>8.0%}")
+        if lite["failures"] or pg["failures"]:
+            print(f"{'':>11}   failures: sqlite {lite['failures']}, postgresql {pg['failures']}")
+
+
+def _serve_logs(url: str, args: argparse.Namespace) -> dict[str, dict[int, dict[str, float]]]:
+    results: dict[str, dict[int, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root, uri, _, record = build_model(Path(tmp))
+        payload = {"dataframe_records": [record]}
+        base = {k: v for k, v in os.environ.items() if k != "WORKBENCH_PREDICTION_LOG"}
+        for name, env in (("sqlite", base), ("postgresql", {**base, "WORKBENCH_PREDICTION_LOG": url})):
+            port = _free_port()
+            proc = start([sys.executable, "-m", "workbench", "serve", uri, "--port", str(port), "-P", str(root)],
+                         port, env)
+            try:
+                load(port, payload, 1, 2)  # warm-up
+                results[name] = {c: load(port, payload, c, args.seconds) for c in args.concurrency}
+            finally:
+                stop(proc)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32])
+    parser.add_argument("--log", metavar="URL", help="compare the SQLite log with this PostgreSQL log "
+                                                     "('both': start a temporary PostgreSQL server)")
     args = parser.parse_args()
+    if args.log:
+        args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        compare_logs(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root, uri, local, record = build_model(Path(tmp))
         payload = {"dataframe_records": [record]}

@@ -27,7 +27,7 @@ from workbench.exceptions import PredictionLogError
 __all__ = ["REPLICA_ENV", "PredictionLog", "open_log", "replica_name"]
 
 REPLICA_ENV = "WORKBENCH_REPLICA"
-_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATIONS = Path(__file__).parent / "_migrations"
 _UNAVAILABLE = (OperationalError, InterfaceError)  # the database went away, or refuses us
 _head: list[str] = []  # the newest revision, read from the migration scripts once per process
 
