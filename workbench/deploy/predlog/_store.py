@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import URL, Connection
@@ -28,6 +28,7 @@ __all__ = ["REPLICA_ENV", "PredictionLog", "open_log", "replica_name"]
 
 REPLICA_ENV = "WORKBENCH_REPLICA"
 _MIGRATIONS = Path(__file__).parent / "_migrations"
+T = TypeVar("T")
 _UNAVAILABLE = (OperationalError, InterfaceError)  # the database went away, or refuses us
 _head: list[str] = []  # the newest revision, read from the migration scripts once per process
 
@@ -57,19 +58,25 @@ class PredictionLog:
             self._replica = (os.getpid(), replica_name())
         return self._replica[1]
 
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction (committed on leaving; rolled back, and re-raised, on any error).
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(conn)`` in one write transaction: committed when it returns, rolled back if it raises.
 
-        A lost or refused connection is a :class:`PredictionLogError` ("unavailable"); any other
-        database error (a broken constraint: a bug, not an outage) propagates as it is.
+        A pooled connection that died with its server (the database restarted) fails the first
+        statement; the transaction is then run once more on a fresh connection, so the service
+        recovers by itself. A lost or refused connection is a :class:`PredictionLogError`
+        ("unavailable"); any other database error (a broken constraint: a bug, not an outage)
+        propagates as it is.
         """
-        try:
-            with self._writer.begin() as conn:
-                self.backend.start_write(conn)
-                yield conn
-        except _UNAVAILABLE as err:
-            raise self._unavailable(err) from err
+        for attempt in (1, 2):
+            try:
+                with self._writer.begin() as conn:
+                    self.backend.start_write(conn)
+                    return work(conn)
+            except _UNAVAILABLE as err:
+                if attempt == 1 and err.connection_invalidated:
+                    continue
+                raise self._unavailable(err) from err
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -87,7 +94,7 @@ class PredictionLog:
 
     def boundary(self) -> dict[str, int]:
         """The stable commit-order boundary of ``requests`` and ``predictions`` (see :mod:`._backends`)."""
-        with self.write() as conn:  # PostgreSQL's boundary lock is taken in a transaction
+        with self.read() as conn:
             return {table: self.backend.boundary(conn, table) for table in ("requests", "predictions")}
 
     def close(self) -> None:
