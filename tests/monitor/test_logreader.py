@@ -88,6 +88,8 @@ def test_monitor_reviews_every_replica_of_one_log(project, log_url, monkeypatch)
     assert "from 2 replicas" in report.summary()
     again = type(report).from_dict(report.to_dict())
     assert again.replicas == report.replicas and again.log == report.log
+    page = report.to_html()
+    assert "<td>pod-a</td>" in page and "<td>pod-b</td>" in page and "p99 ms" in page
 
 
 def test_reading_is_incremental_and_equals_a_full_read(project, log_url, monkeypatch):
