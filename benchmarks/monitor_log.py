@@ -120,10 +120,10 @@ def main() -> None:
     print(f"{args.days} days x {args.rows_per_day:,} rows; load average before/after: {before} / "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores)")
     print(f"{'log':>10} | {'rows':>9} | {'full parse s':>12} | {'1st review s':>12} | {'next-day review s':>17} | "
-          f"{'of which reading s':>18}")
+          f"{'read, cache current s':>21}")
     for name, r in results.items():
         print(f"{name:>10} | {r['predictions']:>9,} | {r['full_read']:>12.2f} | {r['first']:>12.2f} | "
-              f"{r['again']:>17.2f} | {r['cached_read']:>18.2f}")
+              f"{r['again']:>17.2f} | {r['cached_read']:>21.2f}")
 
 
 if __name__ == "__main__":
