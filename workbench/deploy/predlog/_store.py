@@ -80,7 +80,7 @@ class PredictionLog:
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """One read transaction (a consistent snapshot of the log)."""
+        """One read transaction; a lost or refused connection is a :class:`PredictionLogError`."""
         try:
             with self.engine.begin() as conn:
                 yield conn
