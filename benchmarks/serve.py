@@ -13,6 +13,12 @@ average. The load driver is one more process on the same cores, so on a 2-core m
 workers share the CPU with it: the ratio is a floor of what two dedicated cores give.
 
     python benchmarks/serve.py --workers 2 [--seconds 15] [--concurrency 32]
+
+With ``--log`` it compares prediction logs instead: the same ``workbench serve`` with its log on
+SQLite (the default file) and on PostgreSQL (``--log postgresql://...``, or ``--log both`` to start
+a temporary server from Debian's binaries, fsync on, as tests/pg.py does), in the same run.
+
+    python benchmarks/serve.py --log both [--seconds 15] [--concurrency 8 32]
 """
 
 from __future__ import annotations
@@ -143,16 +149,77 @@ def compare_workers(workers: int, concurrency: list[int], seconds: float) -> Non
               f"{many['p50']:>7.1f} {many['p99']:>7.1f} | {many['rps'] / one['rps']:>4.2f}×")
 
 
+def compare_logs(args: argparse.Namespace) -> None:
+    """``workbench serve`` with the SQLite log against the same with a PostgreSQL log."""
+    server = None
+    if args.log == "both":
+        sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+        from pg import start_server  # the test suite's throwaway server, durable (fsync on) here
+
+        started = start_server(durable=True)
+        if isinstance(started, str):
+            raise SystemExit(started)
+        server, url = started, started.create_database("bench")
+    else:
+        url = args.log
+    # PostgreSQL's default flushes the WAL to disk at every commit; SQLite's WAL mode with
+    # synchronous=NORMAL does not. synchronous_commit=off (per connection, in the URL) is the
+    # closer match: a crash of the service loses nothing, one of the database server may lose
+    # its last ~0.6 s of commits.
+    logs = {"sqlite": None, "postgresql": url, "pg, sync off": f"{url}{'&' if '?' in url else '?'}"
+            "options=-csynchronous_commit%3Doff"}
+    try:
+        results = _serve_logs(logs, args)
+    finally:
+        if server is not None:
+            server.cleanup()
+    from workbench.deploy.predlog import masked
+
+    print(f"PostgreSQL log: {masked(url)}; load average before/after: {args.load_before} / "
+          f"{' '.join(f'{x:.2f}' for x in os.getloadavg())} (2 cores shared with the load driver and the database)")
+    print(f"{'log':>14} | {'concurrency':>11} | {'rps':>6} {'p50 ms':>7} {'p99 ms':>7} | {'of sqlite':>9}")
+    for name in logs:
+        for c in args.concurrency:
+            found, lite = results[name][c], results["sqlite"][c]
+            print(f"{name:>14} | {c:>11} | {found['rps']:>6.0f} {found['p50']:>7.1f} {found['p99']:>7.1f} | "
+                  f"{found['rps'] / lite['rps']:>9.0%}" + (f"  ({found['failures']} failed)" if found["failures"] else ""))
+
+
+def _serve_logs(logs: dict[str, str | None], args: argparse.Namespace) -> dict[str, dict[int, dict[str, float]]]:
+    results: dict[str, dict[int, dict[str, float]]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        root, uri, _, record = build_model(Path(tmp))
+        payload = {"dataframe_records": [record]}
+        base = {k: v for k, v in os.environ.items() if k != "WORKBENCH_PREDICTION_LOG"}
+        for name, url in logs.items():
+            env = base if url is None else {**base, "WORKBENCH_PREDICTION_LOG": url}
+            port = _free_port()
+            proc = start([sys.executable, "-m", "workbench", "serve", uri, "--port", str(port), "-P", str(root)],
+                         port, env)
+            try:
+                load(port, payload, 1, 2)  # warm-up
+                results[name] = {c: load(port, payload, c, args.seconds) for c in args.concurrency}
+            finally:
+                stop(proc)
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, nargs="+")
     parser.add_argument("--workers", type=int, metavar="N", help="compare --workers N with one worker (no MLflow)")
+    parser.add_argument("--log", metavar="URL", help="compare the SQLite log with this PostgreSQL log "
+                                                     "('both': start a temporary PostgreSQL server)")
     args = parser.parse_args()
     if args.workers is not None:
         compare_workers(args.workers, args.concurrency or [32], args.seconds)
         return
     args.concurrency = args.concurrency or [1, 8, 32]
+    if args.log:
+        args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
+        compare_logs(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         root, uri, local, record = build_model(Path(tmp))
         payload = {"dataframe_records": [record]}

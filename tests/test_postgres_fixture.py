@@ -29,3 +29,16 @@ def test_server_runs_as_an_unprivileged_user(postgres_server) -> None:
 def test_each_test_gets_its_own_database(postgres_server) -> None:
     first, second = postgres_server.create_database(), postgres_server.create_database()
     assert first.rsplit("/", 1)[1] != second.rsplit("/", 1)[1]
+
+
+def test_missing_binaries_skip_here_and_fail_in_ci(monkeypatch) -> None:
+    import pg
+    from conftest import _postgres_or_skip
+
+    monkeypatch.setattr(pg, "postgres_bindir", lambda: None)
+    monkeypatch.delenv(pg.REQUIRE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="PostgreSQL's binaries are not installed"):
+        _postgres_or_skip()
+    monkeypatch.setenv(pg.REQUIRE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="WORKBENCH_REQUIRE_POSTGRES is set: CI must test against"):
+        _postgres_or_skip()

@@ -26,7 +26,7 @@ from workbench.deploy import (
 from workbench.deploy.predlog import log_path
 from workbench.exceptions import DataError, DuplicateLabelError, LabelError
 
-HEAD = "0002"  # the newest revision of workbench/deploy/predlog/migrations
+HEAD = "0002"  # the newest revision of workbench/deploy/predlog/_migrations
 
 
 def _result(n: int, seed: int = 0) -> SimpleNamespace:

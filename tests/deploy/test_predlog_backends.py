@@ -167,7 +167,7 @@ def test_two_opens_of_a_new_log_migrate_it_once(postgres_url):
     def opener() -> None:
         try:
             log = PredictionLog(__import__("sqlalchemy").engine.make_url(postgres_url))
-            log._upgrade()  # past the per-process memo: each thread migrates as a new process would
+            log.migrate()  # each thread opens it as a new process would
             log.close()
         except BaseException as err:  # reported below
             errors.append(err)
@@ -212,3 +212,20 @@ def test_an_unreachable_or_refusing_database_is_named_with_the_password_masked(p
     with pytest.raises(PredictionLogError, match="password authentication failed") as caught:
         open_log(wrong)
     assert "s3cret" not in str(caught.value) and postgres_server.password not in str(caught.value)
+
+
+def test_the_config_names_the_log_and_the_environment_wins(project, postgres_url, tmp_path, monkeypatch):
+    from workbench.deploy.predlog import configured_log, log_batch
+
+    monkeypatch.delenv("WORKBENCH_PREDICTION_LOG", raising=False)
+    config = project.config.path
+    config.write_text(config.read_text() + f'\n[deploy]\nprediction_log = "{postgres_url}"\n')
+    project = type(project).load(project.root)
+    assert configured_log(project) == postgres_url
+    frame, result = _scored(2)
+    rid = log_batch(project, frame, result, model_name="credit", model_version="1")
+    assert read_requests(postgres_url)["request_id"].tolist() == [rid]
+    assert not (project.state_dir / "predictions.db").exists()
+    monkeypatch.setenv("WORKBENCH_PREDICTION_LOG", "logs/local.db")  # a path: relative to the project
+    rid = log_batch(project, frame, result, model_name="credit", model_version="1")
+    assert read_requests(project.root / "logs" / "local.db")["request_id"].tolist() == [rid]

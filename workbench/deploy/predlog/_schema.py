@@ -1,9 +1,9 @@
 """The prediction log's tables as SQLAlchemy Core objects, shared by every backend.
 
 The columns are those of the SQLite log of the versions before (so a log they wrote is read as
-it is); ``replica`` (which process wrote the row) and the PostgreSQL-only ``seq`` were added by
-the migration ``0002``. Migrations live in ``migrations/versions`` and are applied by Alembic
-(:mod:`workbench.deploy.predlog._migrate`); tables are never created from this module.
+it is); ``replica`` (which process wrote the row) and the PostgreSQL-only ``txid`` were added by
+the migration ``0002``. Migrations live in ``_migrations/versions`` and are applied by Alembic
+(:mod:`workbench.deploy.predlog._store`); tables are never created from this module.
 """
 
 from __future__ import annotations

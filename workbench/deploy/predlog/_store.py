@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import os
 import socket
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import URL, Connection
@@ -28,10 +27,10 @@ from workbench.exceptions import PredictionLogError
 __all__ = ["REPLICA_ENV", "PredictionLog", "open_log", "replica_name"]
 
 REPLICA_ENV = "WORKBENCH_REPLICA"
-_MIGRATIONS = Path(__file__).parent / "migrations"
+_MIGRATIONS = Path(__file__).parent / "_migrations"
+T = TypeVar("T")
 _UNAVAILABLE = (OperationalError, InterfaceError)  # the database went away, or refuses us
-_migrated: set[str] = set()  # URLs this process has brought to the head revision
-_migrating = threading.Lock()
+_head: list[str] = []  # the newest revision, read from the migration scripts once per process
 
 
 def replica_name() -> str:
@@ -59,23 +58,29 @@ class PredictionLog:
             self._replica = (os.getpid(), replica_name())
         return self._replica[1]
 
-    @contextmanager
-    def write(self) -> Iterator[Connection]:
-        """One write transaction (committed on leaving; rolled back, and re-raised, on any error).
+    def write(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work(conn)`` in one write transaction: committed when it returns, rolled back if it raises.
 
-        A lost or refused connection is a :class:`PredictionLogError` ("unavailable"); any other
-        database error (a broken constraint: a bug, not an outage) propagates as it is.
+        A pooled connection that died with its server (the database restarted) fails the first
+        statement; the transaction is then run once more on a fresh connection, so the service
+        recovers by itself. A lost or refused connection is a :class:`PredictionLogError`
+        ("unavailable"); any other database error (a broken constraint: a bug, not an outage)
+        propagates as it is.
         """
-        try:
-            with self._writer.begin() as conn:
-                self.backend.start_write(conn)
-                yield conn
-        except _UNAVAILABLE as err:
-            raise self._unavailable(err) from err
+        for attempt in (1, 2):
+            try:
+                with self._writer.begin() as conn:
+                    self.backend.start_write(conn)
+                    return work(conn)
+            except _UNAVAILABLE as err:
+                if attempt == 1 and err.connection_invalidated:
+                    continue
+                raise self._unavailable(err) from err
+        raise AssertionError("unreachable")  # the loop returns or raises
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
-        """One read transaction (a consistent snapshot of the log)."""
+        """One read transaction; a lost or refused connection is a :class:`PredictionLogError`."""
         try:
             with self.engine.begin() as conn:
                 yield conn
@@ -89,7 +94,7 @@ class PredictionLog:
 
     def boundary(self) -> dict[str, int]:
         """The stable commit-order boundary of ``requests`` and ``predictions`` (see :mod:`._backends`)."""
-        with self.write() as conn:  # PostgreSQL's boundary lock is taken in a transaction
+        with self.read() as conn:
             return {table: self.backend.boundary(conn, table) for table in ("requests", "predictions")}
 
     def close(self) -> None:
@@ -99,23 +104,18 @@ class PredictionLog:
     def _unavailable(self, err: Exception) -> PredictionLogError:
         reason = _reason(err, self.url)
         return PredictionLogError(
-            f"the prediction log at {self.shown} is unavailable ({reason}); nothing was answered or logged",
-            url=self.shown, hint="retry shortly: the service recovers by itself when the database is back")
+            f"the prediction log at {self.shown} is unavailable ({reason}); nothing was answered or logged.",
+            url=self.shown, hint="Retry shortly: the service recovers by itself when the database is back.")
 
     def migrate(self) -> None:
         """Bring the log to the newest schema (Alembic, version table ``workbench_log_version``)."""
-        key = str(self.url)
-        with _migrating:
-            if key in _migrated:
-                return
-            try:
-                self._upgrade()
-            except DBAPIError as err:
-                raise PredictionLogError(
-                    f"cannot open the prediction log at {self.shown}: {_reason(err, self.url)}", url=self.shown,
-                    hint=f"check [deploy] prediction_log (or {ENV}): host, port, user, password and "
-                         "database, and that the database server is running") from err
-            _migrated.add(key)
+        try:
+            self._upgrade()
+        except DBAPIError as err:
+            raise PredictionLogError(
+                f"cannot open the prediction log at {self.shown}: {_reason(err, self.url)}.", url=self.shown,
+                hint=f"Check [deploy] prediction_log (or {ENV}): host, port, user, password and "
+                     "database, and that the database server is running.") from err
 
     def _upgrade(self) -> None:
         from alembic import command
@@ -125,7 +125,10 @@ class PredictionLog:
 
         config = Config()
         config.set_main_option("script_location", str(_MIGRATIONS))
-        head = ScriptDirectory.from_config(config).get_current_head()
+        if not _head:
+            _head.append(str(ScriptDirectory.from_config(config).get_current_head()))
+        head = _head[0]
+        # Checked on every open (one small query): a log dropped and made again is migrated again.
         with self.engine.connect() as conn:
             current = MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}).get_current_revision()
         if current == head:

@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 from sqlalchemy import insert
+from sqlalchemy.engine import Connection
 
 from workbench.deploy.predlog._rows import answer_kind, classes_text, log_rows, now, utc_text
 from workbench.deploy.predlog._schema import REQUEST_COLUMNS, ROW_COLUMNS, predictions, requests
@@ -50,16 +51,20 @@ def write_requests(log: PredictionLog, request_rows: Sequence[tuple], rows: Sequ
     width = len(REQUEST_COLUMNS)
     request_records = [dict(zip(REQUEST_COLUMNS, tuple(r) + (None,) * (width - len(r)), strict=True),
                             replica=replica) for r in request_rows]
-    with log.write() as conn:
+    row_records = _row_records(rows, replica) if rows else []
+
+    def insert_all(conn: Connection) -> None:
         conn.execute(insert(requests), request_records)
-        if rows:
-            conn.execute(insert(predictions), _row_records(rows, replica))
+        if row_records:
+            conn.execute(insert(predictions), row_records)
+
+    log.write(insert_all)
 
 
 def write_shadow(log: PredictionLog, rows: Sequence[tuple]) -> None:
     """Add a shadow model's prediction rows to an already logged request (one transaction)."""
-    with log.write() as conn:
-        conn.execute(insert(predictions), _row_records(rows, log.replica))
+    records = _row_records(rows, log.replica)
+    log.write(lambda conn: conn.execute(insert(predictions), records))
 
 
 def _row_records(rows: Sequence[tuple], replica: str) -> list[dict[str, Any]]:
@@ -140,14 +145,16 @@ def write_feedback(project: Any, request_id: str, labels: Sequence[Any] | Mappin
     """
     from workbench.deploy.labels import labelled_request, read_labels, row_pairs, store_labels
 
+    def label(conn: Connection) -> int:  # the duplicate check and the write see the same log
+        n_rows, kind = labelled_request(conn, request_id)
+        pairs = read_labels(row_pairs(labels, n_rows, request_id), kind, request_id=request_id)
+        stamp = now()
+        records = [(request_id, row, json.dumps(label), stamp) for row, label in pairs]
+        store_labels(conn, request_id, records, replace=replace)
+        return len(records)
+
     log = open_log(project)
     try:
-        with log.write() as conn:  # the duplicate check and the write see the same log
-            n_rows, kind = labelled_request(conn, request_id)
-            pairs = read_labels(row_pairs(labels, n_rows, request_id), kind, request_id=request_id)
-            stamp = now()
-            records = [(request_id, row, json.dumps(label), stamp) for row, label in pairs]
-            store_labels(conn, request_id, records, replace=replace)
+        return log.write(label)
     finally:
         log.close()
-    return len(records)

@@ -1,7 +1,7 @@
-"""Many writers: which replica wrote each row, the log's identity, and (PostgreSQL) a commit-order column.
+"""Many writers: which replica wrote each row, the log's identity, and (PostgreSQL) the writing transaction.
 
 ``replica`` is the writing process (``WORKBENCH_REPLICA``, else host name and pid); rows of
-earlier versions keep NULL there. PostgreSQL gets ``seq`` (SQLite's ``rowid`` plays that part):
+earlier versions keep NULL there. PostgreSQL gets ``txid``, the writing transaction's id (SQLite's ``rowid`` plays that part):
 see :mod:`workbench.deploy.predlog._backends`. ``workbench_log_info`` holds the log's id.
 
 Revision ID: 0002

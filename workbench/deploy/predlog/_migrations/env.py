@@ -1,4 +1,4 @@
-"""Alembic's entry point: migrate the connection :mod:`workbench.deploy.predlog._migrate` hands over.
+"""Alembic's entry point: migrate the connection :mod:`workbench.deploy.predlog._store` hands over.
 
 The caller has begun the transaction (and taken the backend's migration lock), so Alembic's
 own ``begin_transaction`` joins it: two processes opening a new log at once migrate it once.

@@ -1,1 +1,0 @@
-"""Alembic migrations of the prediction log (applied by :mod:`workbench.deploy.predlog._migrate`)."""
