@@ -212,7 +212,7 @@ def widget(report: MonitorReport) -> Any:
                              html_view(html.table(performance_rows(report)))]))
         titles.append("Performance")
     if report.service:
-        views.append(w.VBox([live(service_figure(report)), *(w.HTML(t) for t in _replica_table(report))]))
+        views.append(w.VBox([live(service_figure(report)), *(html_view(t) for t in _replica_table(report))]))
         titles.append("Service")
     views.append(html_view(html.table(alert_rows(report.history[::-1]))))
     titles.append("Alert history")
