@@ -17,6 +17,9 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to bind (default 127.0.0.1); others need --token-file or --insecure")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="processes serving the port (default 1; one per core), each with one OpenMP thread; "
+                            "they share the prediction log and each records its replica id in it")
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback --host without a token (another layer guards the port)")
@@ -83,30 +86,31 @@ def _registry_project(args: argparse.Namespace, project: Any = None) -> Any:
 def _serve(args: argparse.Namespace) -> int:
     import os
 
-    import uvicorn
-
-    from workbench.deploy import create_app
     from workbench.deploy._auth import check_exposure, read_token_file
     from workbench.deploy._edge import (
         DEFAULT_HEADER_TIMEOUT,
         AllowedHosts,
+        check_header_timeout,
         default_allowed_hosts,
-        header_deadline_protocol,
     )
+    from workbench.deploy.workers import ServeOptions, check_workers, serve
     from workbench.package.verify import EXPECT_ENV
 
     token = read_token_file(args.token_file) if args.token_file else None
     check_exposure(args.host, token=token, insecure=args.insecure)
+    check_workers(args.workers)
     hosts = [name for given in args.allowed_hosts for name in given.split(",")] if args.allowed_hosts \
         else list(default_allowed_hosts(args.host))
     AllowedHosts(hosts)  # a bad name is refused before the model loads
-    protocol = header_deadline_protocol(args.header_timeout if args.header_timeout is not None
-                                        else DEFAULT_HEADER_TIMEOUT)
+    header_timeout = args.header_timeout if args.header_timeout is not None else DEFAULT_HEADER_TIMEOUT
+    check_header_timeout(header_timeout)
     project = open_project(args, check_data=False)
-    uvicorn.run(create_app(
-        project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token,
-        allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
-    ), host=args.host, port=args.port, log_level="warning", http=protocol)
+    options = ServeOptions(
+        project_root=str(project.root), model_uri=args.model, challenger_uri=args.challenger, mode=args.mode,
+        fraction=args.fraction, token_file=str(args.token_file) if args.token_file else None,
+        allowed_hosts=tuple(hosts), expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
+        header_timeout=header_timeout)
+    serve(options, host=args.host, port=args.port, workers=args.workers)
     return 0
 
 

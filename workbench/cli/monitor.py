@@ -34,6 +34,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     monitor.add_argument("--html", type=Path, metavar="OUT", help="write the HTML report here")
     monitor.add_argument("--json", action="store_true", help="print the report as JSON")
     monitor.add_argument("--dry-run", action="store_true", help="evaluate the rules without recording alerts")
+    monitor.add_argument("--log", metavar="URL", help="review this prediction log (a SQLite path or postgresql:// URL; "
+                                                      "default: [deploy] prediction_log or WORKBENCH_PREDICTION_LOG)")
     monitor.set_defaults(handler=_monitor)
 
     alerts = commands.add_parser("alerts", help="list the recorded alerts")
@@ -64,13 +66,18 @@ def _monitor(args: argparse.Namespace) -> int:
 
     project = open_project(args)
     report = monitor(project, since=args.since, until=args.until, window=args.window, labels=args.labels,
-                     record=not args.dry_run)
+                     record=not args.dry_run, log=args.log)
     if args.html is not None:
         print(f"wrote {report.save(args.html)}")
     if args.json:
         print_json(report.to_dict())
     else:
         print(report.summary())
+        if len(report.replicas) > 1:
+            print(f"  log: {report.log}")
+            for replica in report.replicas:
+                print(f"  replica {replica.replica}: {replica.requests} requests, p99 {replica.p99_latency_ms:.1f} ms, "
+                      f"{replica.failures} failures, {replica.rejects} rejects")
         for note in report.notes:
             print(f"  note: {note}")
         for alert in report.alerts:
