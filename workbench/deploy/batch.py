@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import tempfile
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -61,17 +64,20 @@ def _chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
         ) from err
 
 
-def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """Prepare the chunk with the robust pipeline; returns (frame, reason per row, empty when valid)."""
+def _check(robust: Any, chunk: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Prepare the chunk with the robust pipeline: (model-ready frame, refused rows, their reasons).
+
+    Every refused row gets its reasons, however many there are (the pipeline's ``problems``
+    lists the first 1,000 of a batch, for answers to a client).
+    """
     screened = robust.screen(chunk)
-    reasons = pd.Series("", index=chunk.index, dtype=object)
-    if screened.problem_count:
-        found = pd.DataFrame(screened.problems)
-        text = found["field"].fillna("record").astype(str) + ": " + found["error"].astype(str)
-        joined = text.groupby(found["row"]).agg("; ".join)
-        reasons.iloc[joined.index.to_numpy()] = joined.to_numpy()
     frame = screened.frame.set_axis(chunk.index)
-    return frame, reasons
+    if not screened.problem_count:
+        return frame, screened.bad, np.empty(0, dtype=object)
+    found = pd.DataFrame(screened.notes.problems(limit=screened.problem_count))
+    text = found["field"].fillna("record").astype(str) + ": " + found["error"].astype(str)
+    joined = text.groupby(found["row"], sort=True).agg("; ".join)  # rows in order, a row's problems in check order
+    return frame, screened.bad, joined.to_numpy(dtype=object)
 
 
 # What each schema kind can hold once the robust pipeline accepted it: an integer column accepts
@@ -164,6 +170,9 @@ class _Writer:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
+        if self.table_writer is not None:  # closed here, not by the garbage collector on a closed file
+            with contextlib.suppress(Exception):
+                self.table_writer.close()
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
 
@@ -241,27 +250,48 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
 
 def _score_chunks(project: Any, robust: Any, chunks: Iterator[pd.DataFrame], writer: _Writer, rejects: _Writer, *,
                   bar: Any, version: str | None, header: pd.DataFrame) -> dict[str, int]:
-    """Validate, score and write every chunk; logs the scored rows when ``version`` is given."""
+    """Validate, score and write every chunk; logs the scored rows when ``version`` is given.
+
+    Writing the output and the prediction log of a chunk runs on a second thread while the next
+    chunk is read, checked and scored (the log's JSON and SQLite take as long as the model): at
+    most one chunk waits to be written, so memory stays at two chunks, and a writing error stops
+    the run at the next chunk.
+    """
     counts = dict.fromkeys(("rows", "scored", "rejected", "chunks"), 0)
-    for chunk in chunks:
-        header = chunk.iloc[:0]
-        frame, reasons = _check(robust, chunk)
-        ok = reasons == ""
-        if (~ok).any():
-            rejects.write(chunk[~ok].assign(reason=reasons[~ok]))
-        good = frame[ok]
-        if len(good):
-            preds, proba = robust.predict_frame(good)
-            out_rows = chunk[ok].assign(prediction=preds)
-            writer.write(out_rows if proba is None else out_rows.assign(probability=proba[:, -1]))
-            if version is not None:
-                result = type("R", (), {"predictions": preds, "probabilities": proba})
-                log_batch(project, good, result, model_name=project.config.model_name, model_version=version)
-        counts["rows"] += len(chunk)
-        counts["scored"] += int(ok.sum())
-        counts["rejected"] += int((~ok).sum())
-        counts["chunks"] += 1
-        bar.update(len(chunk))
+    deliver = partial(_deliver, project, robust, writer, version=version)
+    with ThreadPoolExecutor(1, thread_name_prefix="workbench-score") as background:
+        pending: Future[None] | None = None
+        for chunk in chunks:
+            header = chunk.iloc[:0]
+            frame, bad, reasons = _check(robust, chunk)
+            n_bad = int(bad.sum())
+            if n_bad:
+                rejects.write(chunk[bad].assign(reason=reasons))
+                chunk, frame = chunk[~bad], frame[~bad]
+            scored = robust.predict_frame(frame) if len(frame) else None
+            if pending is not None:
+                pending.result()
+            pending = background.submit(deliver, chunk, frame, scored) if scored is not None else None
+            counts["rows"] += len(chunk) + n_bad
+            counts["scored"] += len(chunk)
+            counts["rejected"] += n_bad
+            counts["chunks"] += 1
+            bar.update(len(chunk) + n_bad)
+        if pending is not None:
+            pending.result()
     if not writer.written:
         writer.write(_empty_output(header, robust))
     return counts
+
+
+def _deliver(project: Any, robust: Any, writer: _Writer, rows: pd.DataFrame, frame: pd.DataFrame,
+             scored: tuple[np.ndarray, np.ndarray | None], *, version: str | None) -> None:
+    """Append a scored chunk to the output (its input columns, prediction, probability) and to the log."""
+    predictions, probabilities = scored
+    extra = {"prediction": predictions}
+    if probabilities is not None:
+        extra["probability"] = probabilities[:, -1]
+    writer.write(rows.assign(**extra))
+    if version is not None:
+        result = type("R", (), {"predictions": predictions, "probabilities": probabilities})
+        log_batch(project, frame, result, model_name=project.config.model_name, model_version=version)
