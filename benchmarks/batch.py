@@ -8,8 +8,8 @@ rows chunk by chunk, and runs the command a user runs, in its own process:
 
 It prints, for each size, the seconds, rows per second and the command's peak RSS (sampled
 with psutil; constant memory means the 10M figure stays at the 1M one), and beside them the
-model's own ``predict`` rate on 1,000,000 of the same rows already in memory (the reference:
-no reading, validation, writing or logging). It checks the output's row count. Every scored row
+model's own ``predict`` rate on 1,000,000 of the same rows already in memory (the reference,
+with the default OpenMP threads and with one: no reading, validation, writing or logging). It checks the output's row count. Every scored row
 is also written to the project's prediction log (as ``workbench score`` does), so the log's
 size is printed too. Everything is written under a temporary folder deleted at the end.
 
@@ -102,16 +102,23 @@ def score(root: Path, uri: str, source: Path, output: Path, chunk_size: int) -> 
     return seconds, peak[0]
 
 
-def predict_rate(uri: str, source: Path) -> float:
-    """The model's own ``predict`` on 1,000,000 rows of the input in memory: rows per second."""
+def predict_rates(uri: str, source: Path) -> dict[str, float]:
+    """The model's own ``predict`` on 1,000,000 rows of the input in memory, in rows per second,
+    with the default OpenMP threads and with one (``workbench score`` predicts on one: the other
+    core writes)."""
     import mlflow.sklearn
+    from threadpoolctl import threadpool_limits
 
     model = mlflow.sklearn.load_model(uri)
     frame = pd.read_parquet(source)
     model.predict(frame.head(1000))  # warm-up
-    started = time.perf_counter()
-    model.predict(frame)
-    return len(frame) / (time.perf_counter() - started)
+    rates = {}
+    for label, threads in (("default threads", None), ("one thread", 1)):
+        with threadpool_limits(threads):
+            started = time.perf_counter()
+            model.predict(frame)
+            rates[label] = len(frame) / (time.perf_counter() - started)
+    return rates
 
 
 def load() -> str:
@@ -135,15 +142,17 @@ def main() -> None:
             inputs[rows] = folder / f"input_{rows}.parquet"
             write_input(inputs[rows], rows, features)
             print(f"input {rows:,} rows: {inputs[rows].stat().st_size / 2**20:.0f} MiB Parquet", flush=True)
-        reference = predict_rate(uri, inputs[sizes[0]])
-        print(f"model.predict in memory ({sizes[0]:,} rows, reference): {reference:,.0f} rows/s; {load()}", flush=True)
+        rates = predict_rates(uri, inputs[sizes[0]])
+        reference = max(rates.values())
+        print(f"model.predict in memory ({sizes[0]:,} rows, reference): "
+              + ", ".join(f"{rate:,.0f} rows/s ({label})" for label, rate in rates.items()) + f"; {load()}", flush=True)
         for rows in sizes:
             output = folder / f"output_{rows}.parquet"
             seconds, peak = score(root, uri, inputs[rows], output, args.chunk_size)
             written = pq.ParquetFile(output).metadata.num_rows
             log = root / ".workbench" / "predictions.db"
             print(f"workbench score {rows:>12,} rows: {seconds:7.1f} s, {rows / seconds:>9,.0f} rows/s "
-                  f"({rows / seconds / reference:.2f}× the model's predict), peak RSS {peak / 2**20:5.0f} MiB, "
+                  f"({rows / seconds / reference:.2f}× the model's best predict), peak RSS {peak / 2**20:5.0f} MiB, "
                   f"{written:,} rows written, prediction log {log.stat().st_size / 2**30:.1f} GiB; {load()}",
                   flush=True)
             output.unlink()
