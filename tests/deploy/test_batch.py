@@ -51,6 +51,11 @@ def test_cli_score(trained, tmp_path, capsys):
                  "-P", str(root)]) == 0
     assert '"chunks": 3' in capsys.readouterr().out
     assert len(pd.read_csv(tmp_path / "out.csv")) == 30
+    project = Project.load(root)
+    assert len(read_prediction_log(project, variant="batch")) == 30
+    assert main(["score", trained.model_uri, str(src), str(tmp_path / "again.csv"), "--no-log", "-P", str(root)]) == 0
+    assert len(read_prediction_log(project, variant="batch")) == 30  # nothing more logged
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again.csv"), pd.read_csv(tmp_path / "out.csv"))
 
 
 def test_outputs_are_replaced_whole_with_header_and_logged_by_registry_version(trained, tmp_path):

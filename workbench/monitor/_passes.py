@@ -93,12 +93,12 @@ def _first(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Any]:
 
 def summarize(reference: Source, current: Source, kinds: Mapping[str, str], *, bins: int = DEFAULT_BINS) -> Summaries:
     """Pass one over both datasets, the shared grids, then pass two (histograms)."""
-    ref_first = reference.summarize(partial(_first, kinds=dict(kinds)))
-    cur_first = current.summarize(partial(_first, kinds=dict(kinds)))
+    ref_first = reference.summarize(partial(_first, kinds=dict(kinds)), columns=list(kinds))
+    cur_first = current.summarize(partial(_first, kinds=dict(kinds)), columns=list(kinds))
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     grids = {name: make_grid(ref_first[name].merge(cur_first[name]), bins=bins) for name in numeric}
-    ref_hist = reference.summarize(partial(second_pass, grids=grids)) if grids else {}
-    cur_hist = current.summarize(partial(second_pass, grids=grids)) if grids else {}
+    ref_hist = reference.summarize(partial(second_pass, grids=grids), columns=list(grids)) if grids else {}
+    cur_hist = current.summarize(partial(second_pass, grids=grids), columns=list(grids)) if grids else {}
     return Summaries(ref_first, cur_first, grids, ref_hist, cur_hist)
 
 
@@ -137,9 +137,10 @@ def windows(current: Source, kinds: Mapping[str, str], summaries: Summaries, tim
     """Per window of ``time_column``: the current data's summaries on the shared grids."""
     assert time_column is not None
     check_window(window)
-    origin = origin_of(current.summarize(partial(_earliest, time_column=time_column))["start"].time)
+    origin = origin_of(current.summarize(partial(_earliest, time_column=time_column), columns=[time_column])["start"].time)
     merged: dict[Any, Any] = current.summarize(partial(_by_window, kinds=dict(kinds), grids=summaries.grids,
-                                       time_column=time_column, window=window, origin=origin))
+                                       time_column=time_column, window=window, origin=origin),
+                                       columns=[time_column, *kinds])
     out: dict[tuple[str, str], dict[Any, Any]] = {}
     for (key, name), summary in merged.items():
         out.setdefault(key, {})[name] = summary.n if name == "rows" else summary
