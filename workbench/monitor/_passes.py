@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from functools import partial
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError
@@ -15,6 +16,7 @@ from workbench.monitor.summaries import (
     DEFAULT_BINS,
     Grid,
     Histogram,
+    Moments,
     column_kinds,
     first_pass,
     make_grid,
@@ -25,6 +27,7 @@ from workbench.monitor.windows import check_window, origin_of, window_starts
 __all__ = ["Summaries", "choose_columns", "summarize", "windows"]
 
 ROWS = "__rows__"
+HIST = "__histogram__"  # pass one's histograms on a guessed grid, keyed (HIST, column)
 
 
 @dataclasses.dataclass
@@ -87,18 +90,49 @@ def choose_columns(
     return kinds
 
 
-def _first(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Any]:
-    return {**first_pass(frame, kinds), ROWS: Count(len(frame))}
+def _first(frame: pd.DataFrame, kinds: Mapping[str, str], guesses: Mapping[str, Grid]) -> dict[Any, Any]:
+    hist = {(HIST, name): summary for name, summary in second_pass(frame, guesses).items()}
+    return {**first_pass(frame, kinds), ROWS: Count(len(frame)), **hist}
+
+
+def guess_grids(reference: Source, current: Source, numeric: list[str], *, bins: int) -> dict[str, Grid]:
+    """The grid each numeric column will get if its values are not whole numbers in a float type and
+    not heavy-tailed, guessed from the Parquet statistics of both datasets (no guess without them)."""
+    ref_bounds, cur_bounds = reference.bounds(numeric), current.bounds(numeric)
+    guesses = {}
+    for name in numeric:
+        if name in ref_bounds and name in cur_bounds:
+            low, high = min(ref_bounds[name][0], cur_bounds[name][0]), max(ref_bounds[name][1], cur_bounds[name][1])
+            if np.isfinite(low) and np.isfinite(high):
+                integral = ref_bounds[name][2] and cur_bounds[name][2]
+                guesses[name] = make_grid(Moments(n=1, minimum=low, maximum=high, integral=integral), bins=bins)
+    return guesses
 
 
 def summarize(reference: Source, current: Source, kinds: Mapping[str, str], *, bins: int = DEFAULT_BINS) -> Summaries:
-    """Pass one over both datasets, the shared grids, then pass two (histograms)."""
-    ref_first = reference.summarize(partial(_first, kinds=dict(kinds)), columns=list(kinds))
-    cur_first = current.summarize(partial(_first, kinds=dict(kinds)), columns=list(kinds))
+    """Pass one over both datasets, the shared grids, then pass two (histograms).
+
+    A grid depends on the moments of both datasets, hence the second pass. When the Parquet
+    statistics give each column's range, pass one also counts every numeric column on the grid
+    those bounds imply; a column whose grid turns out to be that one (the same bins, so the same
+    counts) needs no second pass. Only the others are read again.
+    """
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    guesses = guess_grids(reference, current, numeric, bins=bins)
+    first = partial(_first, kinds=dict(kinds), guesses=guesses)
+    ref_first = reference.summarize(first, columns=list(kinds))
+    cur_first = current.summarize(first, columns=list(kinds))
     grids = {name: make_grid(ref_first[name].merge(cur_first[name]), bins=bins) for name in numeric}
-    ref_hist = reference.summarize(partial(second_pass, grids=grids), columns=list(grids)) if grids else {}
-    cur_hist = current.summarize(partial(second_pass, grids=grids), columns=list(grids)) if grids else {}
+    ref_hist: dict[str, Histogram] = {}
+    cur_hist: dict[str, Histogram] = {}
+    for name, guess in guesses.items():
+        ref_guessed, cur_guessed = ref_first.pop((HIST, name)), cur_first.pop((HIST, name))
+        if guess == grids[name]:
+            ref_hist[name], cur_hist[name] = ref_guessed, cur_guessed
+    rest = {name: grid for name, grid in grids.items() if name not in ref_hist}
+    if rest:
+        ref_hist.update(reference.summarize(partial(second_pass, grids=rest), columns=list(rest)))
+        cur_hist.update(current.summarize(partial(second_pass, grids=rest), columns=list(rest)))
     return Summaries(ref_first, cur_first, grids, ref_hist, cur_hist)
 
 

@@ -54,6 +54,22 @@ class Source:
             return []
         return parquet_parts(self.path) if self.path.is_dir() else [self.path]
 
+    def bounds(self, columns: Sequence[str]) -> dict[str, tuple[float, float, bool]]:
+        """Per column, (smallest, largest value, whether its type is integer) from the Parquet statistics.
+
+        Read from the files' footers, no rows; a column without statistics in some row group is
+        left out, and so is every column of a frame or CSV file.
+        """
+        found: dict[str, tuple[float, float, bool]] = {}
+        for number, path in enumerate(self.parquet_files):
+            part = _file_bounds(path, set(columns))
+            if number:
+                found = {name: (min(low, part[name][0]), max(high, part[name][1]), integer and part[name][2])
+                         for name, (low, high, integer) in found.items() if name in part}
+            else:
+                found = part
+        return found
+
     def head(self) -> pd.DataFrame:
         """A few rows, to learn the columns and their types."""
         if self.frame is not None:
@@ -108,6 +124,38 @@ def _in_order(futures: list[Any]) -> Iterator[dict[str, Any]]:
         future, futures[index] = futures[index], None
         yield future.result()
         future.release()
+
+
+def _file_bounds(path: Path, wanted: set[str]) -> dict[str, tuple[float, float, bool]]:
+    """(min, max, integer type) of the ``wanted`` columns of one Parquet file, from its row groups' statistics."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    parquet = pq.ParquetFile(path)
+    metadata, schema = parquet.metadata, parquet.schema_arrow
+    found = {}
+    for index in range(metadata.num_columns):
+        name = metadata.schema.column(index).path
+        if name not in wanted or name not in schema.names:
+            continue
+        lows, highs = [], []
+        for group in range(metadata.num_row_groups):
+            chunk = metadata.row_group(group).column(index)
+            stats = chunk.statistics
+            if stats is not None and stats.has_null_count and stats.null_count == chunk.num_values:
+                continue  # no value in this row group
+            if stats is None or not stats.has_min_max:
+                break
+            lows.append(stats.min)
+            highs.append(stats.max)
+        else:
+            try:
+                low, high = float(min(lows)), float(max(highs))
+            except (TypeError, ValueError):
+                continue
+            if lows and low <= high:  # NaN compares false: no usable bounds
+                found[name] = (low, high, pa.types.is_integer(schema.field(name).type))
+    return found
 
 
 def parquet_parts(folder: Path) -> list[Path]:
