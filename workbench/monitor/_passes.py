@@ -14,6 +14,7 @@ from workbench.exceptions import DataError
 from workbench.monitor.sources import Source
 from workbench.monitor.summaries import (
     DEFAULT_BINS,
+    HISTOGRAM,
     Grid,
     Histogram,
     Moments,
@@ -27,7 +28,6 @@ from workbench.monitor.windows import check_window, origin_of, window_starts
 __all__ = ["Summaries", "choose_columns", "summarize", "windows"]
 
 ROWS = "__rows__"
-HIST = "__histogram__"  # pass one's histograms on a guessed grid, keyed (HIST, column)
 
 
 @dataclasses.dataclass
@@ -91,8 +91,7 @@ def choose_columns(
 
 
 def _first(frame: pd.DataFrame, kinds: Mapping[str, str], guesses: Mapping[str, Grid]) -> dict[Any, Any]:
-    hist = {(HIST, name): summary for name, summary in second_pass(frame, guesses).items()}
-    return {**first_pass(frame, kinds), ROWS: Count(len(frame)), **hist}
+    return {**first_pass(frame, kinds, guesses), ROWS: Count(len(frame))}
 
 
 def guess_grids(reference: Source, current: Source, numeric: list[str], *, bins: int) -> dict[str, Grid]:
@@ -126,7 +125,7 @@ def summarize(reference: Source, current: Source, kinds: Mapping[str, str], *, b
     ref_hist: dict[str, Histogram] = {}
     cur_hist: dict[str, Histogram] = {}
     for name, guess in guesses.items():
-        ref_guessed, cur_guessed = ref_first.pop((HIST, name)), cur_first.pop((HIST, name))
+        ref_guessed, cur_guessed = ref_first.pop((HISTOGRAM, name)), cur_first.pop((HISTOGRAM, name))
         if guess == grids[name]:
             ref_hist[name], cur_hist[name] = ref_guessed, cur_guessed
     rest = {name: grid for name, grid in grids.items() if name not in ref_hist}
