@@ -11,9 +11,10 @@ with psutil; constant memory means the 10M figure stays at the 1M one), and besi
 model's own ``predict`` rate on 1,000,000 of the same rows already in memory (the reference,
 with the default OpenMP threads and with one: no reading, validation, writing or logging). It checks the output's row count. Every scored row
 is also written to the project's prediction log (as ``workbench score`` does), so the log's
-size is printed too. Everything is written under a temporary folder deleted at the end.
+size is printed too; the same runs with ``--no-log`` show what the log costs. Everything is
+written under a temporary folder deleted at the end.
 
-    python benchmarks/batch.py [--rows 10000000] [--chunk-size 50000]
+    python benchmarks/batch.py [--rows 10000000] [--chunk-size 50000] [--log both|on|off]
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ import threading
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 ONE_MILLION = 1_000_000
@@ -83,18 +83,18 @@ def peak_rss(process: subprocess.Popen) -> int:
     return peak
 
 
-def score(root: Path, uri: str, source: Path, output: Path, chunk_size: int) -> tuple[float, int]:
-    """Run ``workbench score`` in a fresh process; (seconds, peak RSS)."""
+def score(root: Path, uri: str, source: Path, output: Path, chunk_size: int, log: bool) -> tuple[float, int]:
+    """Run ``workbench score`` in a fresh process (with ``--no-log`` unless ``log``); (seconds, peak RSS)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                                         os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-m", "workbench", "score", uri, str(source), str(output), "--chunk-size",
-               str(chunk_size), "--no-progress", "-P", str(root)]
+               str(chunk_size), "--no-progress", "-P", str(root), *([] if log else ["--no-log"])]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak: list[int] = []
     sampler = threading.Thread(target=lambda: peak.append(peak_rss(process)))
     sampler.start()
-    out, err = process.communicate()
+    _, err = process.communicate()
     sampler.join()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
@@ -129,6 +129,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--chunk-size", type=int, default=50_000)
+    parser.add_argument("--log", choices=("both", "on", "off"), default="both",
+                        help="runs with the prediction log (the default of workbench score), with --no-log, or both")
     args = parser.parse_args()
     import pyarrow.parquet as pq
 
@@ -146,17 +148,18 @@ def main() -> None:
         reference = max(rates.values())
         print(f"model.predict in memory ({sizes[0]:,} rows, reference): "
               + ", ".join(f"{rate:,.0f} rows/s ({label})" for label, rate in rates.items()) + f"; {load()}", flush=True)
-        for rows in sizes:
-            output = folder / f"output_{rows}.parquet"
-            seconds, peak = score(root, uri, inputs[rows], output, args.chunk_size)
-            written = pq.ParquetFile(output).metadata.num_rows
-            log = root / ".workbench" / "predictions.db"
-            print(f"workbench score {rows:>12,} rows: {seconds:7.1f} s, {rows / seconds:>9,.0f} rows/s "
-                  f"({rows / seconds / reference:.2f}× the model's best predict), peak RSS {peak / 2**20:5.0f} MiB, "
-                  f"{written:,} rows written, prediction log {log.stat().st_size / 2**30:.1f} GiB; {load()}",
-                  flush=True)
-            output.unlink()
-        np.testing.assert_equal(written, args.rows)
+        for logged in {"both": (True, False), "on": (True,), "off": (False,)}[args.log]:
+            for rows in sizes:
+                output = folder / f"output_{rows}.parquet"
+                seconds, peak = score(root, uri, inputs[rows], output, args.chunk_size, logged)
+                written = pq.ParquetFile(output).metadata.num_rows
+                assert written == rows, (written, rows)
+                log = root / ".workbench" / "predictions.db"
+                size = f"prediction log {log.stat().st_size / 2**30:.1f} GiB" if logged else "--no-log"
+                print(f"workbench score {rows:>12,} rows: {seconds:7.1f} s, {rows / seconds:>9,.0f} rows/s "
+                      f"({rows / seconds / reference:.2f}× the model's best predict), peak RSS {peak / 2**20:5.0f} MiB, "
+                      f"{written:,} rows written, {size}; {load()}", flush=True)
+                output.unlink()
 
 
 if __name__ == "__main__":

@@ -36,8 +36,16 @@ import pandas as pd
 
 from workbench.explore._columns import Encoded, encode, one_hot, standardised
 
-__all__ = ["association", "association_matrix", "associations", "association_values", "correlation_ratio", "cramers_v",
-           "pearson", "target_associations"]
+__all__ = [
+    "association",
+    "association_matrix",
+    "association_values",
+    "associations",
+    "correlation_ratio",
+    "cramers_v",
+    "pearson",
+    "target_associations",
+]
 
 NUMERIC_KINDS = ("numeric", "integer", "boolean")
 CONDITION = 1e-6

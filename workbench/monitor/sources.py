@@ -28,7 +28,7 @@ __all__ = ["DEFAULT_CHUNK_ROWS", "Source", "open_source"]
 DEFAULT_CHUNK_ROWS = 250_000
 PIECE_BATCHES = 4  # a Dask task reads row groups of up to this many batches of ``chunk_rows``
 
-Summary = Callable[[pd.DataFrame], dict[str, Any]]
+Summary = Callable[[pd.DataFrame], dict[Any, Any]]
 
 
 @dataclasses.dataclass
@@ -76,7 +76,7 @@ class Source:
             return self.frame.head(1000)
         return next(self._chunks(1000))
 
-    def summarize(self, function: Summary, columns: Sequence[str] | None = None) -> dict[str, Any]:
+    def summarize(self, function: Summary, columns: Sequence[str] | None = None) -> dict[Any, Any]:
         """``function`` over every partition, merged; Parquet reads only ``columns`` (default: all)."""
         if self.client is not None:
             return self._summarize_dask(function, columns)
@@ -102,7 +102,7 @@ class Source:
             return dd.from_pandas(self.frame, npartitions=partitions)
         return dd.read_csv(str(self.path), blocksize=64_000_000)
 
-    def _summarize_dask(self, function: Summary, columns: Sequence[str] | None) -> dict[str, Any]:
+    def _summarize_dask(self, function: Summary, columns: Sequence[str] | None) -> dict[Any, Any]:
         if self.parquet_files:
             pieces = parquet_pieces(self.parquet_files, PIECE_BATCHES * self.chunk_rows)
             futures = self.client.map(summarize_piece, pieces, function=function, columns=_listed(columns),
@@ -118,7 +118,7 @@ def _listed(columns: Sequence[str] | None) -> list[str] | None:
     return None if columns is None else list(dict.fromkeys(columns))
 
 
-def _in_order(futures: list[Any]) -> Iterator[dict[str, Any]]:
+def _in_order(futures: list[Any]) -> Iterator[dict[Any, Any]]:
     """Each future's result in list order, each released once read (the client holds one at a time)."""
     for index in range(len(futures)):
         future, futures[index] = futures[index], None
@@ -185,7 +185,7 @@ def parquet_pieces(files: Sequence[Path], rows: int) -> list[tuple[str, tuple[in
 
 
 def summarize_piece(piece: tuple[str, tuple[int, ...]], *, function: Summary, columns: list[str] | None,
-                    rows: int) -> dict[str, Any]:
+                    rows: int) -> dict[Any, Any]:
     """``function`` over one piece of a Parquet file, read with pyarrow in batches of ``rows``, merged."""
     import pyarrow.parquet as pq
 

@@ -285,9 +285,9 @@ def second_pass(frame: pd.DataFrame, grids: Mapping[str, Grid]) -> dict[str, His
     return out
 
 
-def merge(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def merge(parts: Iterable[Mapping[Any, Any]]) -> dict[Any, Any]:
     """Merge per-partition summaries column by column."""
-    merged: dict[str, Any] = {}
+    merged: dict[Any, Any] = {}
     for part in parts:
         for name, summary in part.items():
             merged[name] = merged[name].merge(summary) if name in merged else summary
