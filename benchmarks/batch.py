@@ -7,7 +7,8 @@ rows chunk by chunk, and runs the command a user runs, in its own process:
     workbench score <model> input.parquet output.parquet -P <project>
 
 It prints, for each size, the seconds, rows per second and the command's peak RSS (sampled
-with psutil; constant memory means the 10M figure stays at the 1M one), and beside them the
+with psutil), with the peak in each tenth of the run (constant memory: the tenths stay level
+as the rows go by, and the 10M peak near the 1M one), and beside them the
 model's own ``predict`` rate on 1,000,000 of the same rows already in memory (the reference,
 with the default OpenMP threads and with one: no reading, validation, writing or logging). It checks the output's row count. Every scored row
 is also written to the project's prediction log (as ``workbench score`` does), so the log's
@@ -68,38 +69,44 @@ def write_input(path: Path, rows: int, features: list[str]) -> None:
             writer.close()
 
 
-def peak_rss(process: subprocess.Popen) -> int:
-    """Sample the RSS of ``process`` and its children every 20 ms until it exits; the peak in bytes."""
+def rss_samples(process: subprocess.Popen) -> list[int]:
+    """The RSS of ``process`` and its children every 20 ms until it exits, in bytes."""
     import psutil
 
-    peak, watched = 0, psutil.Process(process.pid)
+    samples, watched = [], psutil.Process(process.pid)
     while process.poll() is None:
         try:
             family = [watched, *watched.children(recursive=True)]
-            peak = max(peak, sum(p.memory_info().rss for p in family))
+            samples.append(sum(p.memory_info().rss for p in family))
         except psutil.Error:
             pass
         time.sleep(0.02)
-    return peak
+    return samples
 
 
-def score(root: Path, uri: str, source: Path, output: Path, chunk_size: int, log: bool) -> tuple[float, int]:
-    """Run ``workbench score`` in a fresh process (with ``--no-log`` unless ``log``); (seconds, peak RSS)."""
+def score(root: Path, uri: str, source: Path, output: Path, chunk_size: int, log: bool) -> tuple[float, list[int]]:
+    """Run ``workbench score`` in a fresh process (with ``--no-log`` unless ``log``); (seconds, RSS samples)."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(Path(__file__).resolve().parents[1]),
                                                         os.environ.get("PYTHONPATH", "")])}
     command = [sys.executable, "-m", "workbench", "score", uri, str(source), str(output), "--chunk-size",
                str(chunk_size), "--no-progress", "-P", str(root), *([] if log else ["--no-log"])]
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak: list[int] = []
-    sampler = threading.Thread(target=lambda: peak.append(peak_rss(process)))
+    samples: list[list[int]] = []
+    sampler = threading.Thread(target=lambda: samples.append(rss_samples(process)))
     sampler.start()
     _, err = process.communicate()
     sampler.join()
     seconds = time.perf_counter() - started
     if process.returncode != 0:
         raise SystemExit(f"workbench score failed:\n{err[-3000:]}")
-    return seconds, peak[0]
+    return seconds, samples[0]
+
+
+def tenths(samples: list[int]) -> str:
+    """The peak RSS in each tenth of the run, in MiB: flat when memory does not grow with the rows read."""
+    size = max(1, len(samples) // 10)
+    return " ".join(f"{max(samples[i:i + size]) / 2**20:.0f}" for i in range(0, size * 10, size) if samples[i:i + size])
 
 
 def predict_rates(uri: str, source: Path) -> dict[str, float]:
@@ -151,7 +158,8 @@ def main() -> None:
         for logged in {"both": (True, False), "on": (True,), "off": (False,)}[args.log]:
             for rows in sizes:
                 output = folder / f"output_{rows}.parquet"
-                seconds, peak = score(root, uri, inputs[rows], output, args.chunk_size, logged)
+                seconds, samples = score(root, uri, inputs[rows], output, args.chunk_size, logged)
+                peak = max(samples)
                 written = pq.ParquetFile(output).metadata.num_rows
                 assert written == rows, (written, rows)
                 log = root / ".workbench" / "predictions.db"
@@ -159,6 +167,7 @@ def main() -> None:
                 print(f"workbench score {rows:>12,} rows: {seconds:7.1f} s, {rows / seconds:>9,.0f} rows/s "
                       f"({rows / seconds / reference:.2f}× the model's best predict), peak RSS {peak / 2**20:5.0f} MiB, "
                       f"{written:,} rows written, {size}; {load()}", flush=True)
+                print(f"  peak RSS per tenth of the run (MiB): {tenths(samples)}", flush=True)
                 output.unlink()
 
 

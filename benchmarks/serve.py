@@ -146,7 +146,7 @@ def main() -> None:
         ports = {name: _free_port() for name in SERVERS}
         results = {name: measure(cmd, ports[name], envs[name], payload, args.concurrency, args.seconds)
                    for name, cmd in commands(root, uri, local, ports).items()}
-    print(f"{'concurrency':>11} | {'server':<32} | {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} | {'ours ÷':>6} | load")
+    print(f"{'concurrency':>11} | {'server':<38} | {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} | {'ours ÷':>6} | load")
     labels = {"workbench": "workbench serve (ours)", "mlflow": "mlflow models serve (default)",
               "mlflow-1-thread": "mlflow models serve OMP_NUM_THREADS=1"}
     for c in args.concurrency:
@@ -154,7 +154,7 @@ def main() -> None:
         for name in SERVERS:
             row = results[name][c]
             ratio = "" if name == "workbench" else f"{ours['rps'] / row['rps']:.1f}×"
-            print(f"{c:>11} | {labels[name]:<32} | {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} | "
+            print(f"{c:>11} | {labels[name]:<38} | {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} | "
                   f"{ratio:>6} | {row['load']:.1f}")
             if row["failures"]:
                 print(f"{'':>11}   {row['failures']} failed requests")
