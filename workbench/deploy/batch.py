@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from workbench._io import TABLE_SUFFIXES
+from workbench._io import TABLE_SUFFIXES, parquet_batches
 from workbench.deploy.predlog import log_batch
 from workbench.deploy.serving import _version
 from workbench.exceptions import DataError, InputError
@@ -52,11 +52,9 @@ def _chunks(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
                 rows += len(chunk)
                 yield chunk
         else:
-            import pyarrow.parquet as pq
-
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=chunk_size):
-                rows += batch.num_rows
-                yield batch.to_pandas()
+            for table in parquet_batches(path, rows=chunk_size):
+                rows += table.num_rows
+                yield table.to_pandas()
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, pyarrow.ArrowException) as err:
         raise InputError(
             f"{path.name} could not be read after {rows:,} rows: {str(err).splitlines()[0][:300]}",

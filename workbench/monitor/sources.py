@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from workbench._io import TABLE_SUFFIXES, read_table
+from workbench._io import TABLE_SUFFIXES, parquet_batches, read_table
 from workbench.exceptions import DataError, require
 from workbench.monitor.summaries import merge
 
@@ -89,11 +89,9 @@ class Source:
         if self.path.suffix.lower() == ".csv":
             yield from pd.read_csv(self.path, chunksize=rows)
             return
-        import pyarrow.parquet as pq
-
         for path in self.parquet_files:
-            for batch in pq.ParquetFile(path).iter_batches(batch_size=rows, columns=_listed(columns)):
-                yield batch.to_pandas()
+            for table in parquet_batches(path, rows=rows, columns=_listed(columns)):
+                yield table.to_pandas()
 
     def _dask_frame(self) -> Any:
         dd = require("dask.dataframe", feature="Drift on a Dask cluster", extra="dask", package="dask")
@@ -187,11 +185,9 @@ def parquet_pieces(files: Sequence[Path], rows: int) -> list[tuple[str, tuple[in
 def summarize_piece(piece: tuple[str, tuple[int, ...]], *, function: Summary, columns: list[str] | None,
                     rows: int) -> dict[Any, Any]:
     """``function`` over one piece of a Parquet file, read with pyarrow in batches of ``rows``, merged."""
-    import pyarrow.parquet as pq
-
     path, groups = piece
-    batches = pq.ParquetFile(path).iter_batches(batch_size=rows, row_groups=list(groups), columns=columns)
-    return merge(function(batch.to_pandas()) for batch in batches)
+    return merge(function(table.to_pandas()) for table in parquet_batches(path, rows=rows, columns=columns,
+                                                                           row_groups=groups))
 
 
 def open_source(data: Any, *, name: str, chunk_rows: int = DEFAULT_CHUNK_ROWS, client: Any = None) -> Source:
