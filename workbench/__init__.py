@@ -4,7 +4,7 @@
 *reports* (plain data that render as a widget, as static HTML and as JSON):
 
 * Explore — :func:`profile`, :func:`infer_schema`, :func:`validate`, :func:`fingerprint`
-* Evaluate — :func:`evaluate_model`, :func:`assess_fairness`, :func:`explain`, gates
+* Evaluate — :func:`evaluate_model`, :func:`assess_fairness`, :func:`explain`, :func:`explain_row`, gates
 * Develop — :func:`wrap_model` (robust inference), :func:`check_robustness`
 * Package — :func:`package_model`, :func:`load_bundle`, :func:`reproduce`
 * Deploy — :func:`create_app` (REST service), :func:`score_batch`, :func:`promote`, :func:`rollback`
@@ -44,6 +44,7 @@ _EXPORTS: dict[str, str] = {
     "evaluate_model": "workbench.evaluate",
     "assess_fairness": "workbench.evaluate",
     "explain": "workbench.evaluate",
+    "explain_row": "workbench.evaluate",
     "evaluation_gates": "workbench.evaluate",
     # develop and package
     "wrap_model": "workbench.develop",

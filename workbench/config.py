@@ -7,47 +7,68 @@ not declared is an error, so a typo never silently does nothing.
 
 from __future__ import annotations
 
-import builtins
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
+from urllib.parse import urlsplit
 
+from workbench._config_keys import Key, check_content
 from workbench.exceptions import ConfigError
 from workbench.tasks import TASK_ALIASES, TASKS
 
-__all__ = ["GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "load_config"]
+__all__ = [
+    "CARD_PLACEHOLDER", "GATES", "SECTIONS", "DataConfig", "Key", "ProjectConfig", "http_url_problem", "load_config",
+]
 
 CONFIG_NAME = "workbench.toml"
-_REQUIRED = object()
-
-
-@dataclass(frozen=True)
-class Key:
-    """One declared key: its type, default and allowed values."""
-
-    type: builtins.type | tuple[builtins.type, ...]
-    default: Any = _REQUIRED
-    choices: tuple[Any, ...] | None = None
-    item_type: builtins.type | None = None
-    doc: str = ""
-
-    @property
-    def required(self) -> bool:
-        return self.default is _REQUIRED
-
+# `workbench init --data` starts [package] intended_use and limitations with this; the Package
+# gate require_card_text fails while either still does.
+CARD_PLACEHOLDER = "TODO:"
 
 _NUM = (int, float)
+_QUANTITY = r"(?:[0-9]+(?:\.[0-9]+)?|\.[0-9]+)(?:m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?"
+_QUANTITY_DOC = "a Kubernetes quantity such as 250m, 1, 512Mi or 1Gi"
+
+
+def http_url_problem(url: str) -> str | None:
+    """Why ``url`` is not an absolute ``http://`` or ``https://`` URL with a host; None when it is.
+
+    Other schemes are refused because urllib would honour them (``file:///etc/passwd`` reads a
+    local file), and credentials in the URL because they would not be sent.
+    """
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "it holds whitespace or control characters"
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        return f"its scheme is {parts.scheme + ':' if parts.scheme else 'missing'}; only http: and https: are allowed"
+    if not parts.hostname:
+        return "it names no host"
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 and parts.netloc.rsplit("]", 1)[-1].count(":"):
+        return "its port is not a number from 1 to 65535"
+    if parts.username is not None or parts.password is not None:
+        return "it holds credentials (user:password@), which are never sent; put a token in the path or query"
+    return None
+
+
+def _webhook_url(value: str) -> str | None:
+    problem = http_url_problem(value) if value else None
+    return f"alerts are POSTed to an http(s) URL, and {problem}" if problem else None
+
 
 SECTIONS: dict[str, dict[str, Key]] = {
     "project": {
         "name": Key(str, doc="Project name; also the MLflow experiment name."),
-        "description": Key(str, ""),
+        "description": Key(str, "", multiline=True),
     },
     "data": {
-        "path": Key(str, doc="Training dataset, CSV or Parquet, relative to the project."),
+        "path": Key(str, doc="Training dataset, CSV or Parquet, relative to the project.", inside_project=True),
         "target": Key(str, doc="The column to predict."),
         "task": Key(str, "binary", choices=("binary", "multiclass", "regression", "classification"),
                     doc="binary, multiclass or regression ('classification' is read as binary)."),
@@ -55,9 +76,10 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "sensitive": Key(list, [], item_type=str, doc="Protected attributes for fairness review."),
         "time_column": Key(str, None),
         "id_columns": Key(list, [], item_type=str),
-        "production": Key(str, None, doc="Production traffic (CSV/Parquet) for deploy/monitor."),
-        "test_size": Key(float, 0.25),
-        "seed": Key(int, 0),
+        "production": Key(str, None, doc="Production traffic (CSV/Parquet) for deploy/monitor.", inside_project=True),
+        "test_size": Key(float, 0.25, min=0, max=1, exclusive_min=True, exclusive_max=True,
+                         doc="Share of rows held out for evaluation."),
+        "seed": Key(int, 0, min=0, max=2**32 - 1, doc="Random seed (numpy accepts 0 to 2**32 - 1)."),
     },
     "model": {
         "name": Key(str, None, doc="Registered model name; defaults to the project name."),
@@ -69,11 +91,13 @@ SECTIONS: dict[str, dict[str, Key]] = {
     "monitor": {
         "window": Key(str, "auto", doc="Window span of `workbench monitor` ('1h', '1D', '7D' ...; 'auto')."),
         "calibrate": Key(bool, False, doc="Bootstrap-calibrate drift thresholds to each window's size."),
-        "drift_share": Key(_NUM, 0.5, doc="Share of drifted columns at which the dataset drifts."),
-        "n_bootstrap": Key(int, 200, doc="Resamples of the performance intervals."),
-        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (empty: no webhook)."),
-        "webhook_timeout": Key(_NUM, 5.0, doc="Seconds to wait for the webhook."),
-        "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each."),
+        "drift_share": Key(_NUM, 0.5, doc="Share of drifted columns at which the dataset drifts.", min=0, max=1),
+        "n_bootstrap": Key(int, 200, min=0, max=100_000, doc="Resamples of the performance intervals."),
+        "webhook_url": Key(str, "", doc="Alerts are POSTed here as JSON (an http(s) URL; empty: no webhook).",
+                           check=_webhook_url),
+        "webhook_timeout": Key(_NUM, 5.0, min=0, max=300, exclusive_min=True, doc="Seconds to wait for the webhook."),
+        "alert_log": Key(str, ".workbench/alerts.log", doc="Alerts are appended here, one line each.",
+                         inside_project=True),
     },
     "develop": {
         "unseen": Key(str, "missing", choices=("missing", "keep", "reject"),
@@ -81,52 +105,68 @@ SECTIONS: dict[str, dict[str, Key]] = {
         "out_of_range": Key(str, "clip", choices=("clip", "warn", "reject"),
                             doc="Numbers outside the training range: clipped, passed with a warning, or refused."),
         "non_finite": Key(str, "missing", choices=("missing", "reject"), doc="Infinities: missing, or the row refused."),
-        "max_rows": Key(int, 10_000, doc="The largest batch the packaged model accepts."),
+        "max_rows": Key(int, 10_000, min=1, max=10_000_000, doc="The largest batch the packaged model accepts."),
     },
     "package": {
-        "intended_use": Key(str, "", doc="The model card's intended use; defaults to the project description."),
-        "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card."),
-        "image": Key(str, "", doc="Container image name; defaults to <model name>:v<version>."),
-        "port": Key(int, 8000, doc="Port the container's service listens on."),
-        "replicas": Key(int, 1, doc="Pods of the Deployment; the prediction log is per pod (one replica keeps it on a volume claim)."),
-        "cpu_request": Key(str, "250m"),
-        "memory_request": Key(str, "512Mi"),
-        "cpu_limit": Key(str, "1"),
-        "memory_limit": Key(str, "1Gi"),
-        "reproduce_tolerance": Key(_NUM, 1e-4, doc="Largest absolute metric difference `workbench reproduce` accepts."),
+        "intended_use": Key(str, "", doc="The model card's intended use; defaults to the project description.",
+                            multiline=True),
+        "limitations": Key(list, [], item_type=str, doc="Known limitations, listed first on the model card.",
+                           multiline=True),
+        "image": Key(str, "", doc="Container image name; defaults to <model name>:v<version>.",
+                     pattern=r"(?:[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254})?",
+                     pattern_doc="an image reference such as registry.example.com/credit:v3 (one word: letters, "
+                                 "digits and . _ / : @ -; it is written into the Dockerfile and the manifests)"),
+        "port": Key(int, 8000, min=1, max=65535, doc="Port the container's service listens on."),
+        "replicas": Key(int, 1, min=1, max=1000,
+                        doc="Pods of the Deployment; the prediction log is per pod (one replica keeps it on a volume claim)."),
+        "cpu_request": Key(str, "250m", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
+        "memory_request": Key(str, "512Mi", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
+        "cpu_limit": Key(str, "1", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
+        "memory_limit": Key(str, "1Gi", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
+        "reproduce_tolerance": Key(_NUM, 1e-4, min=0, doc="Largest absolute metric difference `workbench reproduce` accepts."),
         "strict_versions": Key(bool, False, doc="Serving a bundle refuses library versions other than its pins (else warns)."),
     },
 }
 
 GATES: dict[str, dict[str, Key]] = {
     "explore": {
-        "max_missing_share": Key(_NUM, 0.5),
+        "max_missing_share": Key(_NUM, 0.5, min=0, max=1),
         "fail_on_leakage": Key(bool, True),
     },
     "evaluate": {
-        "min_roc_auc": Key(_NUM, 0.7),
-        "min_margin_over_baseline": Key(_NUM, 0.05),
-        "max_demographic_parity_difference": Key(_NUM, 0.2),
-        "max_equalized_odds_difference": Key(_NUM, 0.25),
-        "min_group_size": Key(int, 30),
+        "min_roc_auc": Key(_NUM, 0.7, min=0, max=1),
+        "min_margin_over_baseline": Key(_NUM, 0.05, min=-1, max=1),
+        "max_demographic_parity_difference": Key(_NUM, 0.2, min=0, max=1),
+        "max_equalized_odds_difference": Key(_NUM, 0.25, min=0, max=1),
+        "min_group_size": Key(int, 30, min=1),
         "fairness_evidence": Key(
             str, "estimate", choices=("estimate", "interval"),
             doc="Judge disparities by their point estimate, or fail only when the whole interval is above the limit.",
         ),
-        "min_r2": Key(_NUM, 0.0),
-        "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold."),
+        "min_r2": Key(_NUM, 0.0, max=1, doc="R² is at most 1 (a perfect fit) and unbounded below."),
+        # Regression fairness: gaps between groups, in standard deviations of the target (on the
+        # evaluated rows), so the defaults mean the same for a target in dollars or in days.
+        "max_mean_prediction_difference": Key(
+            _NUM, 0.25, min=0,
+            doc="Regression: largest gap in mean prediction between groups, in target standard deviations.",
+        ),
+        "max_mae_difference": Key(
+            _NUM, 0.25, min=0, doc="Regression: largest gap in MAE between groups, in target standard deviations.",
+        ),
+        "max_top_driver_share": Key(_NUM, 0.8, doc="Largest share of mean |SHAP| one column may hold.", min=0, max=1),
     },
     "develop": {},
     "package": {
         "require_evaluate_gates": Key(bool, True, doc="The model's training run passed its own gates."),
         "require_card_reports": Key(bool, True, doc="The model card has the metrics, fairness and explanation reviews."),
+        "require_card_text": Key(bool, False, doc="[package] intended_use and limitations are written (no 'TODO:' placeholder)."),
         "require_approval": Key(bool, False, doc="The training notebook is approved and unchanged since training."),
         "require_same_data": Key(bool, False, doc="The dataset still matches the fingerprint recorded at training."),
-        "max_bundle_mb": Key(_NUM, 500),
+        "max_bundle_mb": Key(_NUM, 500, min=0, exclusive_min=True),
     },
     "deploy": {},
     "monitor": {
-        "max_drift_share": Key(_NUM, 0.5),
+        "max_drift_share": Key(_NUM, 0.5, min=0, max=1),
     },
 }
 
@@ -321,6 +361,17 @@ def _value(values: dict[str, Any], key: str, spec: Key, dotted: str, path: Path)
                     value=value,
                     expected=f"a list of {_type_name(spec.item_type)}",
                 )
+    check_content(value, spec, dotted, path)
+    problem = spec.check(value) if spec.check is not None else None
+    if problem:
+        raise ConfigError(
+            f"{path}: '{dotted}' = {value!r} is not allowed: {problem}.",
+            path=path,
+            key=dotted,
+            value=value,
+            expected=spec.doc or None,
+            hint=f"Fix `{key} = ...` under [{dotted.rsplit('.', 1)[0]}]. {spec.doc}".strip(),
+        )
     return value
 
 

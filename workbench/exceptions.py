@@ -14,9 +14,11 @@ __all__ = [
     "ApprovalError",
     "ConfigError",
     "DataError",
+    "DuplicateLabelError",
     "EnvironmentMismatchError",
     "EnvironmentMismatchWarning",
     "InputError",
+    "LabelError",
     "ModelError",
     "NotebookExecutionError",
     "OptionalDependencyError",
@@ -27,6 +29,7 @@ __all__ = [
     "ServingError",
     "TamperedBundleError",
     "TrackingError",
+    "UnanchoredBundleError",
     "WorkbenchError",
     "WorkbenchWarning",
 ]
@@ -114,6 +117,38 @@ class SchemaValidationError(DataError):
         self, message: str, *, failures: list[dict[str, Any]] | None = None, hint: str | None = None
     ) -> None:
         self.failures = failures or []
+        super().__init__(message, hint=hint)
+
+
+class LabelError(DataError):
+    """Feedback labels that are not answers the model could have given; ``problems`` names each.
+
+    Each problem is ``{"row": int | None, "label": str, "error": str}`` (``label`` is a short
+    rendering of what was sent). ``count`` is how many labels were refused in all (``problems``
+    keeps the first few). ``too_many`` is True when the body holds more labels than allowed
+    (the service answers 413 for it, 422 otherwise).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: list[dict[str, Any]] | None = None,
+        count: int = 0,
+        too_many: bool = False,
+        hint: str | None = None,
+    ) -> None:
+        self.problems = problems or []
+        self.count = count or len(self.problems)
+        self.too_many = too_many
+        super().__init__(message, hint=hint)
+
+
+class DuplicateLabelError(DataError):
+    """Feedback for rows that already have a label (the service answers 409); ``rows`` lists them."""
+
+    def __init__(self, message: str, *, rows: list[int] | None = None, hint: str | None = None) -> None:
+        self.rows = rows or []
         super().__init__(message, hint=hint)
 
 
@@ -205,6 +240,11 @@ class TamperedBundleError(ModelError):
     def __init__(self, message: str, *, files: list[str], hint: str | None = None) -> None:
         self.files = files
         super().__init__(message, hint=hint)
+
+
+class UnanchoredBundleError(TamperedBundleError):
+    """Nothing outside a bundle vouches for its manifest (no expected sha256, no registry record), so
+    its model is not loaded: the bundle's own manifest could have been rewritten with its files."""
 
 
 class EnvironmentMismatchError(ModelError):

@@ -1,8 +1,21 @@
 """Phase notebooks: reading them, their phase tag, their parameters, and their content hash.
 
 The content hash covers what a notebook *does*: the source of its code cells, which cell holds
-the parameters, and the kernel. Outputs, execution counts, cell ids and other volatile metadata
-are ignored, so re-running a notebook keeps its hash while editing its code changes it.
+the parameters, the kernel, and the cell tags and notebook metadata that change what runs:
+
+* ``skip-execution`` (nbclient skips the cell: a gate that never runs), ``raises-exception``
+  (nbclient carries on after the cell fails: the cells after a failed gate run) and
+  ``papermill-error-cell-tag`` (papermill deletes such cells before running) on a code cell;
+* the notebook's language (``language_info.name``, else ``kernelspec.language``) when it is not
+  Python: papermill picks the syntax it writes the parameters in from it.
+
+Everything else is left out because nothing reads it before or while cells run: outputs,
+execution counts, cell ids, other tags, ``jupyter.source_hidden`` and ``collapsed`` (display
+only), ``execution`` timings, and ``papermill`` metadata (papermill resets the notebook's and every
+cell's ``papermill`` metadata when a run starts). A notebook with none of the tags above and a
+Python language hashes as it did before they were included, so its approval stays valid; one
+approved while carrying such a tag shows ``changed`` and needs approving again. Re-running a
+notebook keeps its hash while editing its code, or tagging a cell to be skipped, changes it.
 
 Cells tagged ``injected-parameters`` (papermill's, left in a notebook that was saved after a run)
 are left out of the hash, so they are never executed either: every execution path runs
@@ -28,6 +41,8 @@ __all__ = [
 
 PARAMETERS_TAG = "parameters"
 INJECTED_TAG = "injected-parameters"
+# Tags that change whether a code cell runs or whether its failure stops the run (see above).
+EXECUTION_TAGS = frozenset({"skip-execution", "raises-exception", "papermill-error-cell-tag"})
 
 
 def read_notebook(path: Path | str) -> nbformat.NotebookNode:
@@ -74,14 +89,18 @@ def without_injected_cells(notebook: nbformat.NotebookNode) -> nbformat.Notebook
 
 
 def content_hash(notebook: nbformat.NotebookNode | Path | str) -> str:
-    """``sha256:<hex>`` of the notebook's code, parameters cell and kernel name.
+    """``sha256:<hex>`` of the notebook's code, parameters cell, kernel name and what changes execution.
 
-    Cells tagged ``injected-parameters`` are left out: they are stripped before every execution
-    (:func:`without_injected_cells`).
+    Execution-affecting cell tags (:data:`EXECUTION_TAGS`) and a non-Python language are included
+    (see the module docstring for the list and why). Cells tagged ``injected-parameters`` are
+    left out: they are stripped before every execution (:func:`without_injected_cells`).
     """
     nb = notebook if isinstance(notebook, nbformat.NotebookNode) else read_notebook(notebook)
     kernel = nb.metadata.get("kernelspec", {}).get("name", "")
     digest = hashlib.sha256(f"kernel:{kernel}\n".encode())
+    language = _language(nb)
+    if language != "python":  # Python notebooks keep the hash they had before the language counted
+        digest.update(f"language:{len(language)}:{language}\n".encode())
     for cell in nb.cells:
         if cell.cell_type != "code" or INJECTED_TAG in _tags(cell):
             continue
@@ -89,7 +108,16 @@ def content_hash(notebook: nbformat.NotebookNode | Path | str) -> str:
         marker = "P" if PARAMETERS_TAG in _tags(cell) else "C"
         digest.update(f"{marker}:{len(source)}:".encode())
         digest.update(source.encode())
+        tags = ",".join(sorted(EXECUTION_TAGS.intersection(_tags(cell))))
+        if tags:  # a cell without them hashes as it did before they counted
+            digest.update(f"T:{len(tags)}:{tags}".encode())
     return f"sha256:{digest.hexdigest()}"
+
+
+def _language(nb: nbformat.NotebookNode) -> str:
+    """The language papermill writes parameters in: ``language_info.name``, else ``kernelspec.language``."""
+    language = nb.metadata.get("language_info", {}).get("name") or nb.metadata.get("kernelspec", {}).get("language")
+    return str(language or "python").lower()
 
 
 def parameter_defaults(notebook: nbformat.NotebookNode | Path | str) -> dict[str, Any]:

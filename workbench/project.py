@@ -73,10 +73,25 @@ class Project:
         return self.root / "notebooks"
 
     def notebooks(self) -> list[Path]:
-        """The project's notebooks, in name order (phase notebooks are numbered)."""
+        """The project's notebooks, in name order (phase notebooks are numbered).
+
+        A ``notebooks/`` folder or notebook that is a symbolic link leading out of the project is
+        a :class:`DataError` (paths are confined to the project folder), never read.
+        """
         if not self.notebooks_dir.is_dir():
             return []
-        return sorted(p for p in self.notebooks_dir.glob("*.ipynb") if not p.name.startswith("."))
+        found = sorted(p for p in self.notebooks_dir.glob("*.ipynb") if not p.name.startswith("."))
+        for path in [self.notebooks_dir, *found]:
+            resolved = path.resolve()
+            if resolved != self.root and self.root not in resolved.parents:
+                shown = "notebooks/" if path == self.notebooks_dir else f"notebooks/{path.name}"
+                raise DataError(
+                    f"{shown} leads outside the project folder (a symbolic link), so the project's notebooks "
+                    "are not read.", path=shown,
+                    hint="Replace the link with the folder or file itself: approvals and runs only use "
+                         "notebooks inside the project.",
+                )
+        return found
 
     def resolve(self, path: Path | str, *, must_exist: bool = False) -> Path:
         """Resolve ``path`` against the project root, refusing paths that leave the project."""

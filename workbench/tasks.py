@@ -32,6 +32,7 @@ __all__ = [
     "check_target",
     "infer_task",
     "task_named",
+    "task_of_values",
 ]
 
 # More classes than this is not a classification target a review can show class by class.
@@ -126,6 +127,17 @@ def infer_task(y: pd.Series | np.ndarray | Any, *, name: str = "the target") -> 
     The target is checked with :func:`check_target` for the task found.
     """
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
+    task = task_of_values(series, name=name)
+    check_target(series, task, name=name)
+    return task
+
+
+def task_of_values(y: pd.Series | np.ndarray | Any, *, name: str = "the target") -> TaskType:
+    """The task :func:`infer_task` reads from ``y``'s values, without checking ``y`` can be trained on.
+
+    The reviews use it on a test set or on predictions, where a class may be rare or absent.
+    """
+    series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
     values = series.dropna()
     if values.empty:
         raise DataError(f"{name} has no values.", hint="Name a target column that holds the labels.")
@@ -139,9 +151,7 @@ def infer_task(y: pd.Series | np.ndarray | Any, *, name: str = "the target") -> 
     else:
         distinct = values.nunique()
         kind = "binary" if distinct <= 2 else "multiclass"
-    task = TASKS[kind]
-    check_target(series, task, name=name)
-    return task
+    return TASKS[kind]
 
 
 def check_target(y: pd.Series | np.ndarray | Any, task: TaskType | str, *, name: str = "the target") -> None:

@@ -12,7 +12,7 @@ import dataclasses
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
     from workbench.explore.schema import Schema
     from workbench.project import Project
+    from workbench.selection import ChosenModel
 
 __all__ = ["RunInfo", "TrackedRun", "Tracker", "model_schema", "tracking_uri", "user_tracking_uri"]
 
@@ -97,6 +98,7 @@ class RunInfo:
     gates: str | None
     metrics: Mapping[str, float]
     tags: Mapping[str, str]
+    params: Mapping[str, str] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def from_mlflow(cls, run: Any) -> RunInfo:
@@ -112,6 +114,7 @@ class RunInfo:
             gates=tags.get(TAG + "gates"),
             metrics=dict(run.data.metrics),
             tags=tags,
+            params=dict(run.data.params),
         )
 
 
@@ -245,7 +248,17 @@ class Tracker:
         return report if isinstance(report, GateReport) else None
 
     def model_uri(self, phase: str = "evaluate") -> str:
-        """``runs:/<id>/model`` of the newest successful run of ``phase`` that logged a model."""
+        """The URI of the model ``phase`` hands on.
+
+        For ``evaluate``, the *chosen* model (:mod:`workbench.selection`): the run last chosen by
+        ``run.log_model(..., select=True)`` or ``workbench select``, never merely the newest run,
+        so a side experiment changes nothing downstream. For another phase, its newest
+        successful run that logged a model.
+        """
+        if phase == "evaluate":
+            from workbench.selection import chosen_uri
+
+            return chosen_uri(self)
         for run in self.runs(phase=phase, max_results=20):
             if run.status == "FINISHED" and run.tags.get(TAG + "model") == "model":
                 return f"runs:/{run.run_id}/model"
@@ -253,6 +266,12 @@ class Tracker:
             f"No finished '{phase}' run has logged a model yet.",
             hint="Run the evaluate notebook (notebooks/02_evaluate.ipynb) first.",
         )
+
+    def chosen_model(self) -> ChosenModel | None:
+        """The Evaluate model that moves on to Develop and Package (None: none chosen yet)."""
+        from workbench.selection import chosen_model
+
+        return chosen_model(self)
 
 
 class TrackedRun:
@@ -264,8 +283,16 @@ class TrackedRun:
         self._client = tracker.client
 
     def log_params(self, params: Mapping[str, Any]) -> None:
-        for key, value in params.items():
-            self._client.log_param(self.run_id, key, str(value)[:6000])
+        """Log ``params``; secrets never reach the store (:func:`workbench.redaction.redact_params`).
+
+        The value of a key that names a secret (``password``, ``token``, ``api_key`` ...) is stored
+        as ``[redacted]``, a URL's password is blanked, and the values of the running pipeline's
+        secrets become ``[secret NAME]``.
+        """
+        from workbench.redaction import redact_params
+
+        for key, value in redact_params(params).items():
+            self._client.log_param(self.run_id, key, value[:6000])
 
     def log_metrics(self, metrics: Mapping[str, float], *, step: int | None = None) -> None:
         for key, value in metrics.items():
@@ -294,27 +321,46 @@ class TrackedRun:
         self.log_metrics({"gates_passed": float(gates.passed)})
         return gates
 
-    def log_model(self, model: Any, *, input_example: Any, schema: Schema | None = None) -> str:
-        """Log a scikit-learn model as ``model`` with exact pins of the training environment.
+    def log_model(self, model: Any, *, input_example: Any, schema: Schema | None = None, select: bool = True,
+                  code_paths: Sequence[Path | str] = ()) -> str:
+        """Log a scikit-learn model as ``model`` with exact pins of what it needs to run.
 
         ``schema`` (the input schema, usually ``infer_schema(X_train)``) is stored in the
         model's MLmodel metadata, so every consumer of the model URI can validate input
-        against it (:func:`model_schema`).
+        against it (:func:`model_schema`). The model's requirements pin the runtime packages
+        and every library found inside the fitted model or imported by its code: ``code_paths``,
+        or by default the project's ``model.py`` when it has one, logged with the model as code
+        so the classes it defines load in other processes (LightGBM, XGBoost ... are pinned).
+        ``select`` chooses this model as the one Develop and Package take
+        (:mod:`workbench.selection`); ``select=False`` logs a side experiment.
+
+        Examples
+        --------
+        >>> run.log_model(model, input_example=X.head(5), schema=infer_schema(X), select=False)  # doctest: +SKIP
+        'runs:/0a1b.../model'
         """
         import mlflow.sklearn
 
         from workbench.environment import pinned_requirements
+        from workbench.evaluate.model_code import model_code_path
+        from workbench.selection import selection_tags
 
         metadata = {SCHEMA_METADATA_KEY: schema.to_dict()} if schema is not None else None
+        project_code = model_code_path(self.tracker.project)
+        code = [str(path) for path in code_paths] or ([str(project_code)] if project_code is not None else [])
         info = mlflow.sklearn.log_model(
             model,
             name="model",
             input_example=input_example,
-            pip_requirements=pinned_requirements(),
+            pip_requirements=pinned_requirements(model=model, code_paths=code),
             skops_trusted_types=own_model_types(model),
             metadata=metadata,
+            code_paths=code or None,
         )
         self.set_tag(TAG + "model", "model")
+        chooser = self._client.get_run(self.run_id).data.tags.get(TAG + "notebook") or "run.log_model"
+        for key, value in selection_tags(select=select, by=chooser).items():
+            self.set_tag(key, value)
         return str(info.model_uri)
 
 

@@ -23,12 +23,51 @@ export interface IPhaseStatus {
   state: string;
   finished_at: string | null;
   gates: IGate[];
+  /** Why the phase is failed, stale, alerting (or, Evaluate, without a chosen model). */
+  reason: string | null;
+  /** The model its run used or logged. */
+  model_uri: string | null;
+}
+
+/** The Evaluate model that moves on to Develop and Package (workbench/selection.py). */
+export interface IChosenModel {
+  run_id: string;
+  uri: string;
+  chosen_at: string | null;
+  chosen_by: string;
+  versions: string[];
+  aliases: string[];
+  description: string;
 }
 
 export interface IProjectStatus {
   project: string;
   project_path: string;
   phases: IPhaseStatus[];
+  next_step: string;
+  chosen_model: IChosenModel | null;
+}
+
+export interface IColumn {
+  name: string;
+  dtype: string;
+}
+
+/** What the New project form sends (`POST projects`); paths relative to the server root. */
+export interface INewProjectRequest {
+  data: string;
+  target: string;
+  task: 'auto' | 'binary' | 'multiclass' | 'regression';
+  sensitive: string[];
+  directory: string;
+}
+
+export interface INewProject {
+  project_path: string;
+  name: string;
+  target: string;
+  task: string;
+  sensitive: string[];
   next_step: string;
 }
 

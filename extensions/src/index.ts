@@ -24,6 +24,7 @@ export namespace CommandIDs {
   export const openPanel = 'workbench:open-panel';
   export const approve = 'workbench:approve-notebook';
   export const runPipeline = 'workbench:run-pipeline';
+  export const newProject = 'workbench:new-project';
   export const tagParameters = 'workbench:tag-parameters';
 }
 
@@ -139,6 +140,13 @@ const plugin: JupyterFrontEndPlugin<void> = {
       execute: () => {
         app.shell.activateById(panel.id);
         return panel.showRunForm();
+      }
+    });
+    app.commands.addCommand(CommandIDs.newProject, {
+      label: 'Workbench: New Project from Data…',
+      execute: () => {
+        app.shell.activateById(panel.id);
+        panel.showNewProjectForm();
       }
     });
     app.commands.addCommand(CommandIDs.tagParameters, {

@@ -1,14 +1,16 @@
 /**
- * The Workbench side panel: the six phases as a stepper (state colours, gate reasons, each
- * phase's notebooks with their approval badge), the recent pipeline runs with their cost, and
- * the Run pipeline form. It refreshes when shown, on demand, and every two seconds while a run
- * is queued or running.
+ * The Workbench side panel: the six phases as a stepper (state colours, gate reasons, why a
+ * phase is failed, stale or alerting, each phase's notebooks with their approval badge), the
+ * chosen model, the recent pipeline runs with their cost, the Run pipeline form and the New
+ * project form. It refreshes when shown, on demand, and every two seconds while a run is queued
+ * or running.
  */
 import { Signal } from '@lumino/signaling';
 import { Widget } from '@lumino/widgets';
 
 import {
   IGate,
+  INewProject,
   INotebookState,
   IPhaseStatus,
   IPipeline,
@@ -18,6 +20,7 @@ import {
   errorText,
   requestAPI
 } from './api';
+import { NewProjectForm } from './newproject';
 import { RunForm, button } from './runform';
 
 const ACTIVE = new Set(['queued', 'running']);
@@ -45,7 +48,7 @@ export class WorkbenchPanel extends Widget {
   private pipelines: IPipeline[] = [];
   private runsProblem = '';
   private problem = '';
-  private form: RunForm | null = null;
+  private form: RunForm | NewProjectForm | null = null;
   private timer: number | null = null;
   private loading: Promise<void> | null = null;
   private reloadPending = false;
@@ -53,6 +56,7 @@ export class WorkbenchPanel extends Widget {
   private stepper = section('jp-WorkbenchPanel-phases');
   private runsHeader = section('jp-WorkbenchPanel-runsHeader');
   private formSlot = section('jp-WorkbenchPanel-form');
+  private createSlot = section('jp-WorkbenchPanel-create');
   private runsList = section('jp-WorkbenchPanel-runs');
 
   constructor(private actions: IPanelActions) {
@@ -60,7 +64,7 @@ export class WorkbenchPanel extends Widget {
     this.id = 'workbench-panel';
     this.addClass('jp-WorkbenchPanel');
     this.title.caption = 'Workbench';
-    this.node.append(this.header, this.stepper, this.runsHeader, this.formSlot, this.runsList);
+    this.node.append(this.header, this.createSlot, this.stepper, this.runsHeader, this.formSlot, this.runsList);
   }
 
   get hasActiveRun(): boolean {
@@ -92,6 +96,7 @@ export class WorkbenchPanel extends Widget {
   /** Show the Run pipeline form. */
   async showRunForm(): Promise<void> {
     await this.refresh();
+    this.closeForm();
     if (!this.pipelines.length) {
       this.formSlot.replaceChildren(note(this.runsProblem || 'This project has no pipeline defined (pipeline.yaml).'));
       return;
@@ -102,6 +107,25 @@ export class WorkbenchPanel extends Widget {
       () => this.closeForm()
     );
     this.formSlot.replaceChildren(this.form.node);
+  }
+
+  /** Show the New project form (a project from the user's data, as `workbench init --data`). */
+  showNewProjectForm(): void {
+    const form = new NewProjectForm(
+      created => this.projectCreated(created),
+      () => this.closeForm()
+    );
+    this.closeForm();
+    this.form = form;
+    this.createSlot.replaceChildren(form.node);
+    form.node.scrollIntoView({ block: 'nearest' });
+  }
+
+  private async projectCreated(created: INewProject): Promise<void> {
+    this.project = created.project_path;
+    this.closeForm();
+    this.changed.emit();
+    await this.refresh();
   }
 
   protected onAfterShow(): void {
@@ -183,6 +207,7 @@ export class WorkbenchPanel extends Widget {
   private closeForm(): void {
     this.form = null;
     this.formSlot.replaceChildren();
+    this.createSlot.replaceChildren();
   }
 
   private render(): void {
@@ -196,7 +221,10 @@ export class WorkbenchPanel extends Widget {
     }
     if (this.project === null) {
       this.stepper.append(
-        note('No Workbench project in this folder. Create one with `workbench init DIR` or `workbench demo`.')
+        note(
+          'No Workbench project in this folder. Create one from your data with New project ' +
+            '(or workbench init DIR --data FILE --target COLUMN), or try workbench demo.'
+        )
       );
       return;
     }
@@ -210,9 +238,10 @@ export class WorkbenchPanel extends Widget {
     const title = document.createElement('h2');
     title.textContent = 'Workbench';
     const refresh = button('Refresh', 'jp-WorkbenchPanel-refresh', () => void this.refresh());
+    const create = button('New project', 'jp-WorkbenchPanel-newProject', () => this.showNewProjectForm());
     const row = document.createElement('div');
     row.className = 'jp-WorkbenchPanel-titleRow';
-    row.append(title, refresh);
+    row.append(title, create, refresh);
     this.header.replaceChildren(row);
     if (this.projects.length > 1) {
       const select = document.createElement('select');
@@ -231,7 +260,11 @@ export class WorkbenchPanel extends Widget {
       this.header.append(note(`Project ${this.status.project}`, 'jp-WorkbenchPanel-projectName'));
     }
     if (this.status) {
-      this.header.append(note(`Next: ${this.status.next_step}`, 'jp-WorkbenchPanel-next'));
+      const chosen = this.status.chosen_model;
+      const text = chosen ? chosen.description : 'none yet (notebook 02 with select_model = True, or workbench select)';
+      const line = note(`Chosen model: ${text}`, 'jp-WorkbenchPanel-chosen');
+      line.title = chosen ? chosen.uri : '';
+      this.header.append(line, note(`Next: ${this.status.next_step}`, 'jp-WorkbenchPanel-next'));
     }
   }
 
@@ -270,6 +303,9 @@ export class WorkbenchPanel extends Widget {
     state.textContent = phase.state;
     title.append(name, state);
     body.append(title, note(phase.purpose, 'jp-WorkbenchPhase-purpose'));
+    if (phase.reason) {
+      body.append(note(phase.reason, 'jp-WorkbenchPhase-reason'));
+    }
     if (phase.gates.length) {
       body.append(gateList(phase.gates));
     }

@@ -119,7 +119,8 @@ def test_a_chunked_body_gets_413_as_soon_as_it_passes_the_cap(local):
             assert asyncio.run(_post(app, path, [chunk] * (over + 10))) == (413, over), path
         with TestClient(app) as client:  # a chunked body under the cap is still served
             body = json.dumps(_records(trained, 2)).encode()
-            assert client.post("/v1/predict", content=iter([body[:50], body[50:]])).status_code == 200
+            assert client.post("/v1/predict", content=iter([body[:50], body[50:]]),
+                               headers={"content-type": "application/json"}).status_code == 200
     finally:
         app.state.batcher.close()
 

@@ -24,7 +24,7 @@ from workbench.deploy import (
     write_feedback,
 )
 from workbench.deploy.predlog import log_path
-from workbench.exceptions import DataError
+from workbench.exceptions import DataError, DuplicateLabelError, LabelError
 
 
 def _result(n: int, seed: int = 0) -> SimpleNamespace:
@@ -73,15 +73,21 @@ def test_filters_by_time_and_variant(project):
 
 
 def test_feedback_by_request_id(project):
-    rid = log_batch(project, _frame(3), _result(3), model_name="m", model_version="1")
+    rid = log_batch(project, _frame(3), _result(3), model_name="m", model_version="1", classes=[0, 1])
     assert write_feedback(project, rid, [1, 0, 1]) == 3
-    assert write_feedback(project, rid, {1: 1}) == 1  # a corrected label replaces the old one
+    with pytest.raises(DuplicateLabelError, match=f"row\\(s\\) 1 of request {rid} already have a label") as err:
+        write_feedback(project, rid, {1: 0})  # a second label for a row is refused ...
+    assert err.value.rows == [1] and "replace=true" in err.value.hint
+    assert write_feedback(project, rid, {1: 1}, replace=True) == 1  # ... unless it says it corrects one
     fb = read_feedback(project).sort_values("row")
     assert fb["label"].tolist() == [1, 1, 1] and set(fb["request_id"]) == {rid}
+    assert fb["replaced"].tolist() == [0, 1, 0]
     with pytest.raises(DataError, match="unknown request id"):
         write_feedback(project, "nope", [1])
-    with pytest.raises(DataError, match="out of range"):
+    with pytest.raises(LabelError, match="rows 7 out of range"):
         write_feedback(project, rid, {7: 1})
+    with pytest.raises(LabelError, match=f"4 labels for request {rid}, which has 3 row"):
+        write_feedback(project, rid, [1, 0, 1, 0])
 
 
 def test_log_is_parsed_in_one_call_per_column_into_the_same_frame(tmp_path, monkeypatch):
@@ -93,7 +99,7 @@ def test_log_is_parsed_in_one_call_per_column_into_the_same_frame(tmp_path, monk
                           "purpose": [None if i % 5 == 0 else "car" for i in range(n)]})
     result = SimpleNamespace(predictions=np.arange(n) % 2, probabilities=None)
     rid = log_batch(project, frame, result, model_name="m", model_version="1", timestamp="2026-01-01")
-    write_feedback(project, rid, {0: 1, 1: None, 2: "bad"})
+    write_feedback(project, rid, {0: 1, 1: 0.0, 2: "1"})  # read as the logged predictions' kind: integers
     with sqlite3.connect(log_path(project)) as conn:
         rows = conn.execute("SELECT prediction, inputs FROM predictions ORDER BY row").fetchall()
     expected = pd.DataFrame([json.loads(inputs) for _, inputs in rows])
@@ -105,7 +111,7 @@ def test_log_is_parsed_in_one_call_per_column_into_the_same_frame(tmp_path, monk
     pd.testing.assert_frame_equal(log[list(expected.columns)], expected)
     assert log["mixed"].iloc[1] == 10**30 and isinstance(log["mixed"].iloc[1], int)
     assert list(log["prediction"]) == [json.loads(p) for p, _ in rows]
-    assert list(feedback["label"]) == [1, None, "bad"]
+    assert list(feedback["label"]) == [1, 0, 1]
 
 
 def test_mismatched_lengths_are_refused(project):
@@ -147,3 +153,113 @@ def test_killed_writer_leaves_no_partial_rows(project):
     assert len(requests) >= 5
     assert len(log) == 200 * len(requests)  # every committed request is complete, nothing else
     assert (log.groupby("request_id").size() == 200).all()
+
+
+@pytest.fixture(scope="module")
+def wine_model():
+    """A real multiclass model on scikit-learn's wine data (classes 0, 1, 2), wrapped."""
+    from sklearn.datasets import load_wine
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from workbench.develop import wrap_model
+    from workbench.explore.schema import infer_schema
+
+    X, y = load_wine(return_X_y=True, as_frame=True)
+    model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500)).fit(X, y)
+    return wrap_model(model, infer_schema(X)), X
+
+
+def test_a_multiclass_log_keeps_every_class_probability(project, wine_model):
+    robust, X = wine_model
+    rows = X.iloc[::20].reset_index(drop=True)
+    result = robust.predict(rows)
+    rid = log_batch(project, rows, result, model_name="wine", model_version="1")
+    log = read_prediction_log(project)
+    assert list(log.columns[:9]) == ["request_id", "row", "timestamp", "model_name", "model_version", "variant",
+                                     "prediction", "probability", "probabilities"]
+    expected = robust.model.predict_proba(rows)
+    assert list(log["prediction"]) == robust.model.predict(rows).tolist()
+    assert all(isinstance(p, int) for p in log["prediction"])
+    np.testing.assert_allclose(log["probability"], expected.max(axis=1), rtol=1e-12)  # the predicted class's
+    stored = np.array([[row[key] for key in ("0", "1", "2")] for row in log["probabilities"]])
+    np.testing.assert_allclose(stored, expected, rtol=1e-12)
+    with sqlite3.connect(log_path(project)) as conn:
+        assert conn.execute("SELECT task, classes FROM requests WHERE request_id = ?", (rid,)).fetchone() == \
+            ("multiclass", "[0, 1, 2]")
+    assert write_feedback(project, rid, [2.0, True, "0"] + [1] * (len(rows) - 3)) == len(rows)
+    assert read_feedback(project)["label"].tolist()[:3] == [2, 1, 0]
+    other = log_batch(project, rows, result, model_name="wine", model_version="1")
+    with pytest.raises(LabelError, match=r"7 is not a class of the model \(its classes: 0, 1, 2\)"):
+        write_feedback(project, other, {"0": 7})
+
+
+def test_multiclass_probabilities_without_classes_log_the_highest(project, wine_model):
+    """A result that does not carry its classes (a bare predict/predict_proba pair) still logs."""
+    robust, X = wine_model
+    rows = X.head(5)
+    bare = SimpleNamespace(predictions=robust.model.predict(rows), probabilities=robust.model.predict_proba(rows))
+    rid = log_batch(project, rows, bare, model_name="wine", model_version="1")
+    log = read_prediction_log(project)
+    np.testing.assert_allclose(log["probability"], bare.probabilities.max(axis=1), rtol=1e-12)
+    assert log["probabilities"].isna().all()  # which column is which class is not known
+    assert write_feedback(project, rid, ["0", 1.0, 2, 0, 0]) == 5  # read as the predictions' kind: integers
+    assert read_feedback(project)["label"].tolist() == [0, 1, 2, 0, 0]
+
+
+def test_a_regression_log_has_numbers_and_no_probabilities(project):
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+
+    from workbench.develop import wrap_model
+    from workbench.explore.schema import infer_schema
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    robust = wrap_model(Ridge().fit(X, y), infer_schema(X))
+    rows = X.head(4)
+    rid = log_batch(project, rows, robust.predict(rows), model_name="d", model_version="1")
+    log = read_prediction_log(project)
+    np.testing.assert_allclose(log["prediction"].to_numpy(dtype=float), robust.model.predict(rows), rtol=1e-12)
+    assert log["probability"].isna().all() and log["probabilities"].isna().all()
+    assert write_feedback(project, rid, [151, "75.5", 1e2, 0]) == 4
+    assert read_feedback(project)["label"].tolist() == [151.0, 75.5, 100.0, 0.0]
+    with pytest.raises(LabelError, match="row 0: true is not a number"):
+        write_feedback(project, rid, [True], replace=True)
+
+
+_V1_LOG = """
+CREATE TABLE requests (request_id TEXT PRIMARY KEY, timestamp TEXT NOT NULL, status_code INTEGER NOT NULL,
+    latency_ms REAL, n_rows INTEGER NOT NULL, variant TEXT NOT NULL, model_name TEXT, model_version TEXT, error TEXT);
+CREATE TABLE predictions (request_id TEXT NOT NULL, row INTEGER NOT NULL, timestamp TEXT NOT NULL, model_name TEXT,
+    model_version TEXT, variant TEXT NOT NULL, prediction TEXT, probability REAL, inputs TEXT NOT NULL,
+    PRIMARY KEY (request_id, variant, row));
+CREATE TABLE feedback (request_id TEXT NOT NULL, row INTEGER NOT NULL, label TEXT, timestamp TEXT NOT NULL,
+    PRIMARY KEY (request_id, row));
+INSERT INTO requests VALUES ('old', '2026-01-01T00:00:00+00:00', 200, 3.0, 2, 'champion', 'm', '1', NULL);
+INSERT INTO predictions VALUES ('old', 0, '2026-01-01T00:00:00+00:00', 'm', '1', 'champion', '1', 0.9, '{"x": 1.5}');
+INSERT INTO predictions VALUES ('old', 1, '2026-01-01T00:00:00+00:00', 'm', '1', 'champion', '0', 0.2, '{"x": 0.5}');
+INSERT INTO feedback VALUES ('old', 0, '1', '2026-01-02T00:00:00+00:00');
+"""
+
+
+def test_a_log_of_the_first_version_opens_and_takes_typed_labels(project):
+    path = log_path(project)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with sqlite3.connect(path) as conn:
+        conn.executescript(_V1_LOG)
+    log = read_prediction_log(project)  # migrated on opening: new columns, old rows untouched
+    assert log[["prediction", "probability", "x"]].values.tolist() == [[1, 0.9, 1.5], [0, 0.2, 0.5]]
+    assert log["probabilities"].isna().all()
+    assert read_feedback(project)[["row", "label", "replaced"]].values.tolist() == [[0, 1, 0]]
+    # The old log does not record the model's classes: labels take the logged predictions' kind (integers).
+    assert write_feedback(project, "old", {"1": "0.0"}) == 1
+    assert read_feedback(project).sort_values("row")["label"].tolist() == [1, 0]
+    with pytest.raises(LabelError, match=r"row 1: text 'no' is not a number"):
+        write_feedback(project, "old", {"1": "no"}, replace=True)
+    with sqlite3.connect(path) as conn:
+        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(requests)")]
+    assert columns[-2:] == ["task", "classes"]
+    rid = log_batch(project, _frame(2), _result(2), model_name="m", model_version="2", classes=[0, 1])
+    assert set(read_prediction_log(project)["request_id"]) == {"old", rid}

@@ -86,3 +86,79 @@ def test_a_batch_with_a_record_lacking_a_column_must_be_refused_by_row():
     found = {f.attack: f for f in check_robustness(Filling(), examples=10).findings}
     assert found["batch_missing_key"].outcome == "accepted"
     assert check_robustness(robust, examples=10).passed
+
+
+def _sklearn_model(task: str):
+    """A real model of ``task`` on scikit-learn's data (wine: multiclass, diabetes: regression), wrapped."""
+    from sklearn.datasets import load_diabetes, load_wine
+    from sklearn.ensemble import HistGradientBoostingRegressor
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import StandardScaler
+
+    if task == "multiclass":
+        X, y = load_wine(return_X_y=True, as_frame=True)
+        model = make_pipeline(SimpleImputer(), StandardScaler(), LogisticRegression(max_iter=500)).fit(X, y)
+    else:
+        X, y = load_diabetes(return_X_y=True, as_frame=True)
+        model = HistGradientBoostingRegressor(max_iter=20).fit(X, y)
+    return wrap_model(model, infer_schema(X), max_rows=200), X
+
+
+@pytest.mark.parametrize("task", ["multiclass", "regression"])
+def test_multiclass_and_regression_pipelines_survive_every_attack(task):
+    robust, X = _sklearn_model(task)
+    assert robust.task == task
+    report = check_robustness(robust, examples=8, base=X)
+    assert report.task == task and report.passed, [(f.attack, f.outcome, f.detail) for f in report.findings]
+    assert {"non_finite", "out_of_range", "text_in_number", "shuffled_columns"} <= {a.name for a in report.attacks}
+    assert f"({task})" in report.summary()
+
+
+class _Answers:
+    """A pipeline whose answers are rewritten by ``change`` (the judge must see through it)."""
+
+    def __init__(self, robust, change):
+        self.robust, self.change = robust, change
+        self.schema, self.max_rows, self.classes, self.policy = robust.schema, robust.max_rows, robust.classes, robust.policy
+        self.task = robust.task
+
+    def predict(self, data):
+        import dataclasses
+
+        result = self.robust.predict(data)
+        return dataclasses.replace(result, **self.change(result))
+
+
+def test_the_judge_knows_what_each_task_must_answer():
+    import numpy as np
+
+    multiclass, _ = _sklearn_model("multiclass")
+    regression, _ = _sklearn_model("regression")
+    broken = {  # what a broken pipeline answers -> what the judge says
+        "two of three classes": (multiclass, lambda r: {"probabilities": r.probabilities[:, :2]},
+                                 "not one per class (3) for each row"),
+        "not summing to one": (multiclass, lambda r: {"probabilities": r.probabilities * 0.5},
+                               "do not sum to one over the 3 classes"),
+        "an unknown class": (multiclass, lambda r: {"predictions": np.full(len(r), 7)},
+                             "predictions that are not classes of the model"),
+        "a regressor with probabilities": (regression, lambda r: {"probabilities": np.ones((len(r), 1))},
+                                           "class probabilities from a regressor"),
+        "infinite numbers": (regression, lambda r: {"predictions": np.full(len(r), np.inf)},
+                             "predictions that are not finite numbers"),
+    }
+    for name, (robust, change, detail) in broken.items():
+        report = check_robustness(_Answers(robust, change), examples=3)
+        found = {f.detail for f in report.findings if f.outcome == "nonsense"}
+        assert any(detail in d for d in found), (name, found)
+
+
+def test_develop_knows_no_column_of_the_demo_data():
+    """The attacks draw rows from the schema of any model: nothing in workbench/develop names a demo column."""
+    from workbench.datasets import make_credit_risk
+
+    columns = set(make_credit_risk(50, seed=0).columns) - {"default"}  # the target, and an ordinary word
+    folder = Path(workbench.__file__).resolve().parent / "develop"
+    for source in folder.glob("*.py"):
+        text = source.read_text(encoding="utf-8")
+        named = sorted(c for c in columns if f'"{c}"' in text or f"'{c}'" in text or f"{c}:" in text)
+        assert not named, f"{source.name} names demo column(s) {named}"

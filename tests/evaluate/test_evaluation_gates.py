@@ -154,3 +154,55 @@ def test_plain_figures_and_nothing_to_gate(project) -> None:
     assert gates.passed and [r.name for r in gates.results] == ["min_roc_auc", "min_margin_over_baseline"]
     with pytest.raises(DataError, match="evaluation_gates has nothing to gate"):
         evaluation_gates(project)
+
+
+@pytest.fixture(scope="module")
+def wine_project(tmp_path_factory):
+    """A multiclass project without sensitive columns, its split and a fitted logistic model."""
+    from sklearn.linear_model import LogisticRegression
+
+    from workbench.evaluate import split_data
+
+    from .conftest import make_project, wine_frame
+
+    project = make_project(tmp_path_factory.mktemp("gates") / "wine", wine_frame(), target="cultivar", task="multiclass")
+    split = split_data(project, project.load_data())
+    columns = ["alcohol", "malic_acid", "ash", "magnesium"]  # weak columns: a model far from perfect
+    model = LogisticRegression(max_iter=5000).fit(split.X_train[columns], split.y_train)
+    metrics = evaluate_model(
+        model, split.X_test[columns], split.y_test, X_train=split.X_train[columns], y_train=split.y_train, n_bootstrap=20,
+    )
+    return project, metrics
+
+
+def test_multiclass_gates_on_the_one_vs_rest_auc_and_fairness_does_not_apply(wine_project) -> None:
+    project, metrics = wine_project
+    gates = evaluation_gates(project, metrics=metrics)
+    by_name = {r.name: r for r in gates.results}
+    assert list(by_name) == ["min_roc_auc", "min_margin_over_baseline", "fairness"]
+    auc = metrics.metrics["roc_auc"]
+    assert by_name["min_roc_auc"].value == auc and by_name["min_roc_auc"].reason == f"ROC AUC (one-vs-rest, macro) {auc:.4g} >= 0.7"
+    assert by_name["min_margin_over_baseline"].value == pytest.approx(auc - 0.5)
+    assert by_name["min_margin_over_baseline"].reason.startswith("ROC AUC (one-vs-rest, macro) margin over the baseline")
+    assert gates.passed and by_name["fairness"].passed
+    assert by_name["fairness"].reason == (
+        "fairness: not applicable — the project names no sensitive column ([data] sensitive)"
+    )
+    worse = dataclasses.replace(metrics, metrics={**metrics.metrics, "roc_auc": 0.62})
+    failed = evaluation_gates(project, metrics=worse)
+    assert [r.reason for r in failed.failures] == ["ROC AUC (one-vs-rest, macro) 0.62 < 0.7"]
+
+
+def test_regression_gates_read_min_r2_and_the_r2_margin(wine_project) -> None:
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import LinearRegression
+
+    project, _ = wine_project
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    model = LinearRegression().fit(X.iloc[:300], y.iloc[:300])
+    metrics = evaluate_model(model, X.iloc[300:], y.iloc[300:], X_train=X.iloc[:300], y_train=y.iloc[:300], n_bootstrap=0)
+    results = evaluation_gates(project, metrics=metrics).results
+    assert [r.name for r in results][:2] == ["min_r2", "min_margin_over_baseline"]
+    assert results[0].threshold == 0.0 and results[0].reason == f"R² {metrics.metrics['r2']:.4g} >= 0"
+    assert results[1].value == pytest.approx(metrics.metrics["r2"] - metrics.comparison("baseline").metrics["r2"])
+    assert results[1].reason.startswith("R² margin over the baseline")

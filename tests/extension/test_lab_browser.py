@@ -80,6 +80,7 @@ def lab(trained, tmp_path_factory: pytest.TempPathFactory) -> Iterator:
     _fairness_notebook(project / "notebooks" / "fairness_view.ipynb")
     with running_lab(scratch / "root", scratch, free_port()) as server:
         server.root = scratch / "root"
+        server.run_id = trained.run_id
         yield server
 
 
@@ -142,7 +143,7 @@ def _notebook_row(path: str) -> str:
     return f".jp-WorkbenchNotebook[data-path='{path}']"
 
 
-def test_panel_approves_runs_and_opens_the_executed_notebook(page) -> None:
+def test_panel_approves_runs_and_opens_the_executed_notebook(page, lab) -> None:
     titles = page.locator(".jp-WorkbenchPhase-name").all_inner_texts()
     assert titles == PHASES
     states = page.eval_on_selector_all(".jp-WorkbenchPhase", "items => items.map(i => i.dataset.state)")
@@ -155,6 +156,8 @@ def test_panel_approves_runs_and_opens_the_executed_notebook(page) -> None:
     assert gates.locator("li").all_inner_texts() == ["✓ rows 3000 >= 1000", "✗ missing share 0.12 > 0.05"]
     assert page.locator(".jp-WorkbenchPhase[data-phase='evaluate'] .jp-WorkbenchGates").count() == 0
     assert "Explore gates failed (missing share 0.12 > 0.05)" in page.locator(".jp-WorkbenchPanel-next").inner_text()
+    chosen = page.locator(".jp-WorkbenchPanel-chosen").inner_text()
+    assert chosen.startswith(f"Chosen model: run {lab.run_id} (runs:/{lab.run_id}/model), chosen by run.log_model")
     row = _notebook_row(CHECK)
     assert page.locator(f"{row} .jp-WorkbenchBadge").inner_text() == "none"
     _shot(page, "1-panel")
@@ -220,12 +223,12 @@ def test_palette_commands_tag_the_parameters_cell(page, lab) -> None:
     _palette(page)
     page.fill(".lm-CommandPalette-input", "Workbench:")
     page.wait_for_function(
-        "() => document.querySelectorAll('.lm-CommandPalette-item').length === 4"
+        "() => document.querySelectorAll('.lm-CommandPalette-item').length === 5"
     )
     labels = page.locator(".lm-CommandPalette-item .lm-CommandPalette-itemLabel").all_inner_texts()
     assert sorted(labels) == [
-        "Workbench: Approve Current Notebook", "Workbench: Open Panel", "Workbench: Run Pipeline…",
-        "Workbench: Tag Selected Cell as Parameters",
+        "Workbench: Approve Current Notebook", "Workbench: New Project from Data…", "Workbench: Open Panel",
+        "Workbench: Run Pipeline…", "Workbench: Tag Selected Cell as Parameters",
     ]
     page.keyboard.press("Escape")
     page.click(f"{_notebook_row(FAIRNESS)} .jp-WorkbenchNotebook-link")

@@ -25,7 +25,7 @@ from workbench.exceptions import (
 from workbench.explore.fingerprint import fingerprint
 from workbench.notebooks import content_hash
 from workbench.package import load_bundle
-from workbench.package.manifest import MANIFEST_NAME, write_manifest
+from workbench.package.manifest import MANIFEST_NAME, file_sha256, write_manifest
 from workbench.package.pins import read_model_pins
 
 from .conftest import copy_bundle
@@ -63,7 +63,7 @@ def test_stock_mlflow_loads_the_bundle_in_a_fresh_process(demo_bundle, tmp_path)
 
 
 def test_load_bundle_checks_then_predicts(demo_bundle):
-    bundle = load_bundle(demo_bundle.path)  # a WorkbenchWarning would fail the test
+    bundle = load_bundle(demo_bundle.path, project=demo_bundle.project)  # a WorkbenchWarning would fail the test
     assert bundle.mismatches == ()
     assert bundle.gates.passed and bundle.version
     out = bundle.predict(_rows(demo_bundle.project, 5))
@@ -161,7 +161,7 @@ def test_a_version_mismatch_is_named_in_a_warning(demo_bundle, tmp_path):
 def test_strict_loading_refuses_a_version_mismatch(demo_bundle, tmp_path):
     bundle = _repinned(demo_bundle, tmp_path, numpy="1.0.0", **{"not-installed-pkg": "1.2.3"})
     with pytest.raises(EnvironmentMismatchError, match=r"numpy is pinned to 1\.0\.0") as err:
-        load_bundle(bundle, strict=True)
+        load_bundle(bundle, strict=True, expected_sha256=file_sha256(bundle / MANIFEST_NAME))
     assert "not-installed-pkg is pinned to 1.2.3 but not installed is running" in str(err.value)
     assert {m["package"] for m in err.value.mismatches} == {"numpy", "not-installed-pkg"}
 

@@ -88,3 +88,29 @@ def test_a_card_without_reviews_says_so_and_the_gates_fail(packaged):
     name = packaged.project.config.model_name
     aliases = packaged.tracker.client.get_registered_model(name).aliases
     assert "challenger" not in aliases  # registered, but not moved on by failing gates
+
+
+def test_a_card_leads_with_its_tasks_metrics_and_records_the_classes(project):
+    import dataclasses
+
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.metrics import r2_score
+
+    from workbench.evaluate import evaluate_model
+    from workbench.package.card import build_model_card
+
+    X, y = load_diabetes(return_X_y=True, as_frame=True)
+    report = evaluate_model(Ridge().fit(X, y), X, y, task="regression", n_bootstrap=20)
+    shuffled = dataclasses.replace(report, metrics=dict(reversed(list(report.metrics.items()))))
+    card = build_model_card(project, reports={"metrics": shuffled}, sources={}, model_uri="runs:/r/model",
+                            model_type="Ridge", version="1", lineage={}, gates=[], task="regression")
+    assert list(card.metrics) == ["r2", "mae", "rmse"]  # the task's order, its primary metric first
+    assert card.metrics["r2"]["value"] == pytest.approx(r2_score(y, Ridge().fit(X, y).predict(X)), abs=1e-12)
+    assert card.summary().endswith(f"(Ridge, regression): r2 {card.metrics['r2']['value']:.3f}")
+    assert card.classes is None and card.data["positive_label"] is None  # the demo's positive label is binary-only
+    multiclass = build_model_card(project, reports={}, sources={}, model_uri="runs:/r/model", model_type="M",
+                                  version=None, lineage={}, gates=[], task="multiclass", classes=["a", "b", "c"])
+    assert (multiclass.task, multiclass.classes) == ("multiclass", ["a", "b", "c"])
+    assert "multiclass · classes: a, b, c" in multiclass.to_markdown()
+    assert load_report(multiclass.to_json()) == multiclass

@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from workbench.cli import build_parser
 from workbench.deploy import create_app
 from workbench.package.container import ContainerSpec, dockerfile
+from workbench.package.manifest import MANIFEST_NAME, file_sha256
 from workbench.project import Project
 
 from .conftest import copy_bundle
@@ -110,7 +111,8 @@ def test_probes_hit_real_endpoints_of_the_service(recipe, tmp_path):
     bundle = copy_bundle(root, tmp_path / "bundle")  # the service writes its log under serve/.workbench
     command = json.loads(_one(instructions, "CMD"))
     project = Project.load(bundle / "serve", check_data=False)
-    app = create_app(project, str(bundle / command[2].removeprefix("/srv/bundle/")))
+    app = create_app(project, str(bundle / command[2].removeprefix("/srv/bundle/")),
+                     expected_sha256=file_sha256(bundle / MANIFEST_NAME))  # as the image's build argument sets it
     routes = {route.path for route in app.routes}
     (container,) = manifests["deployment.yaml"]["spec"]["template"]["spec"]["containers"]
     ready = re.search(r"127\.0\.0\.1:\d+(/\w+)", " ".join(container["readinessProbe"]["exec"]["command"]))

@@ -12,7 +12,7 @@ def test_package_verify_and_refuse_to_overwrite(packaged, tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "package gates FAILED" in printed and "FAIL the training run logged no gates" in printed
     assert (out / "MANIFEST.sha256").is_file()
-    assert main(["verify", str(out)]) == 0
+    assert main(["verify", str(out), "-P", project]) == 0
     assert "sha256 verified; inference: robust" in capsys.readouterr().out
     assert main(["package", packaged.uri, "--out", str(out), "-P", project]) == 2
     assert "already holds files" in capsys.readouterr().err
@@ -20,7 +20,8 @@ def test_package_verify_and_refuse_to_overwrite(packaged, tmp_path, capsys):
     assert main(["verify", str(out)]) == 2
     assert "changed: Dockerfile" in capsys.readouterr().err
     assert main(["package", packaged.uri, "--out", str(out), "--force", "--no-register", "-P", project]) == 1
-    assert main(["verify", str(out)]) == 0
+    assert main(["verify", str(out)]) == 0  # intact, but unregistered: nothing anchors it, so its model is not loaded
+    assert "so the model was not loaded" in capsys.readouterr().out
 
 
 def test_package_errors_name_the_problem(packaged, tmp_path, capsys):

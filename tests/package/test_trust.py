@@ -91,9 +91,10 @@ def test_stock_mlflow_applies_the_packaged_policy(registered):
 
 def test_serving_the_bundle_applies_its_policy(registered, tmp_path):
     bundle = copy_bundle(registered.bundle.path, tmp_path / "bundle")
-    project = Project.load(bundle / "serve", check_data=False)
+    project = Project.load(bundle / "serve", check_data=False)  # its own serving project: no registry record
     record, _ = _record_with_unseen_category(bundle)
-    with TestClient(create_app(project, str(bundle / "model"))) as client:
+    expected = file_sha256(bundle / MANIFEST_NAME)  # the anchor a container gets from its build argument
+    with TestClient(create_app(project, str(bundle / "model"), expected_sha256=expected)) as client:
         assert client.get("/v1/model").json()["policy"]["unseen"] == "reject"
         assert client.post("/v1/predict", json=[record]).status_code == 422
 
@@ -119,7 +120,7 @@ def test_the_registry_tag_anchors_the_manifest(registered, tmp_path, capsys):
     (forged / "policy.json").write_text(json.dumps({"unseen": "keep"}))
     write_manifest(forged)
     assert load_bundle(forged).anchored is None
-    with pytest.raises(TamperedBundleError, match=r"registry tag of .* version"):
+    with pytest.raises(TamperedBundleError, match=r"No version of .* was packaged with the manifest"):
         load_bundle(forged, project=registered.project)
     with pytest.raises(TamperedBundleError, match=r"not .* recorded in the expected sha256"):
         load_bundle(forged, expected_sha256=tag)
@@ -136,7 +137,7 @@ def test_served_forged_bundle_is_refused_when_the_registry_knows_it(registered, 
     forged = copy_bundle(registered.bundle.path, tmp_path / "forged")
     (forged / "policy.json").write_text(json.dumps({"unseen": "keep"}))
     write_manifest(forged)
-    with pytest.raises(TamperedBundleError, match="registry tag"):
+    with pytest.raises(TamperedBundleError, match="rewritten after packaging"):
         create_app(registered.project, str(forged / "model"))
 
 

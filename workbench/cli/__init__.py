@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "workbench.cli.project",
     "workbench.cli.explore",
     "workbench.cli.evaluate",
+    "workbench.cli.selection",
     "workbench.cli.develop",
     "workbench.cli.package",
     "workbench.cli.deploy",

@@ -20,9 +20,18 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback --host without a token (another layer guards the port)")
+    serve.add_argument("--allowed-hosts", action="append", metavar="NAME[,NAME...]",
+                       help="Host names to answer (another is a 400); default: the --host address, localhost, "
+                            "127.0.0.1 and ::1, or any name when --host is 0.0.0.0 or ::; '*' for any")
+    serve.add_argument("--header-timeout", type=float, metavar="SECONDS",
+                       help="close a connection whose request head is not complete within this time (default 10)")
     serve.add_argument("--challenger", metavar="MODEL", help="a challenger model URI")
     serve.add_argument("--mode", choices=("shadow", "canary"), help="shadow: scored and logged; canary: serves a share")
     serve.add_argument("--fraction", type=float, default=0.1, help="the canary's share of traffic (default 0.1)")
+    serve.add_argument("--expect", metavar="SHA256",
+                       help="serving a bundle: its manifest's expected sha256 (the registry tag "
+                            "workbench.bundle_manifest_sha256; default $WORKBENCH_BUNDLE_SHA256); without it "
+                            "the project's registry must know the bundle")
     add_project_option(serve)
     serve.set_defaults(handler=_serve)
 
@@ -74,17 +83,32 @@ def _registry_project(args: argparse.Namespace, project: Any = None) -> Any:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import os
+
     import uvicorn
 
     from workbench.deploy import create_app
     from workbench.deploy._auth import check_exposure, read_token_file
+    from workbench.deploy._edge import (
+        DEFAULT_HEADER_TIMEOUT,
+        AllowedHosts,
+        default_allowed_hosts,
+        header_deadline_protocol,
+    )
+    from workbench.package.verify import EXPECT_ENV
 
     token = read_token_file(args.token_file) if args.token_file else None
     check_exposure(args.host, token=token, insecure=args.insecure)
+    hosts = [name for given in args.allowed_hosts for name in given.split(",")] if args.allowed_hosts \
+        else list(default_allowed_hosts(args.host))
+    AllowedHosts(hosts)  # a bad name is refused before the model loads
+    protocol = header_deadline_protocol(args.header_timeout if args.header_timeout is not None
+                                        else DEFAULT_HEADER_TIMEOUT)
     project = open_project(args, check_data=False)
     uvicorn.run(create_app(
-        project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token
-    ), host=args.host, port=args.port, log_level="warning")
+        project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token,
+        allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
+    ), host=args.host, port=args.port, log_level="warning", http=protocol)
     return 0
 
 

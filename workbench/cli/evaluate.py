@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from workbench.cli._common import add_project_option, open_project, print_json
@@ -14,7 +15,7 @@ def register(commands: argparse._SubParsersAction) -> None:
         "evaluate", help="review a model on the project's test split: metrics, fairness, SHAP, gates (exit 1 on a failed gate)"
     )
     add_project_option(evaluate)
-    evaluate.add_argument("--model", metavar="URI", help="model URI (default: the latest evaluate run's model)")
+    evaluate.add_argument("--model", metavar="URI", help="model URI (default: the chosen Evaluate model, see workbench select)")
     evaluate.add_argument("--out", type=Path, metavar="DIR", help="write each report as HTML and JSON here")
     evaluate.add_argument("--bootstrap", type=int, default=200, metavar="N", help="bootstrap resamples (default 200)")
     evaluate.add_argument("--shap-rows", type=int, default=2000, metavar="N", help="rows explained by SHAP (default 2000)")
@@ -31,7 +32,8 @@ def _evaluate(args: argparse.Namespace) -> int:
     )
     if args.out is not None:
         for path in review.save(args.out):
-            print(f"wrote {path}")
+            # With --json, stdout carries the gate report alone, so a script can parse it.
+            print(f"wrote {path}", file=sys.stderr if args.json else sys.stdout)
     if args.json:
         print_json(review.gates.to_dict())
         return 0 if review.gates.passed else 1

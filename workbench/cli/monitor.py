@@ -77,6 +77,8 @@ def _monitor(args: argparse.Namespace) -> int:
             run = f" -> pipeline {alert['pipeline']} ({alert.get('pipeline_run') or alert.get('pipeline_status')})" \
                 if alert.get("pipeline") else ""
             print(f"  ALERT {alert['rule']}: {alert['message']}{run}")
+            for failure in alert.get("failures", ()):
+                print(f"    {failure}")
     return ALERT_EXIT if report.alerts else 0
 
 
@@ -93,4 +95,6 @@ def _alerts(args: argparse.Namespace) -> int:
         pipeline = f"  pipeline {alert['pipeline']}: {alert.get('pipeline_run') or alert.get('pipeline_status')}" \
             if alert.get("pipeline") else ""
         print(f"{alert['time']}  {alert['rule']}: {alert['message']}{pipeline}")
+        for failure in alert.get("failures", ()):
+            print(f"    {failure}")
     return 0

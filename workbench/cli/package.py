@@ -7,7 +7,8 @@ from pathlib import Path
 
 from workbench.cli._common import add_project_option, open_project, print_json
 
-MODEL_HELP = "model URI: runs:/<id>/model or models:/<name>@<alias> (default: the latest evaluate run's model)"
+MODEL_HELP = ("model URI: runs:/<id>/model or models:/<name>@<alias> (default: the chosen Evaluate model, "
+              "see workbench select)")
 
 
 def register(commands: argparse._SubParsersAction) -> None:
@@ -25,9 +26,12 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_project_option(package)
     package.set_defaults(handler=_package)
 
-    verify = commands.add_parser("verify", help="check a bundle's sha256 manifest and pinned versions, then load it")
+    verify = commands.add_parser(
+        "verify", help="check a bundle's files, its manifest's anchor (registry or --expect) and pinned versions; "
+                       "load the model only once anchored")
     verify.add_argument("bundle", type=Path, help="the bundle folder")
-    verify.add_argument("--strict", action="store_true", help="a version mismatch is an error, not a warning")
+    verify.add_argument("--strict", action="store_true",
+                        help="refuse a bundle nothing anchors, and a version mismatch (else a warning)")
     verify.add_argument("--expect", metavar="SHA256",
                         help="the manifest's expected sha256 (the registry tag workbench.bundle_manifest_sha256)")
     verify.add_argument("--project", "-P", metavar="DIR",
@@ -56,6 +60,7 @@ def _model_uri(project: object, given: str | None) -> str:
 
 def _package(args: argparse.Namespace) -> int:
     from workbench.package import package_model
+    from workbench.package.manifest import MANIFEST_NAME, file_sha256
 
     project = open_project(args)
     bundle = package_model(project, _model_uri(project, args.model), args.out, register=not args.no_register,
@@ -64,6 +69,8 @@ def _package(args: argparse.Namespace) -> int:
         print_json(bundle.to_dict())
     else:
         print(bundle.summary())
+        print(f"manifest sha256 {file_sha256(bundle.path / MANIFEST_NAME)} (the anchor to pass as --expect, "
+              "e.g. docker build --build-arg BUNDLE_SHA256=...)")
         print(bundle.gates.summary())
         if bundle.gates.passed and bundle.version:
             print(f"{bundle.name} version {bundle.version} is the challenger")
@@ -75,6 +82,7 @@ def _verify(args: argparse.Namespace) -> int:
 
     from workbench.exceptions import EnvironmentMismatchWarning
     from workbench.package import load_bundle
+    from workbench.package.manifest import MANIFEST_NAME, file_sha256
 
     project = _verify_project(args.project)
     with warnings.catch_warnings(record=True) as caught:
@@ -83,9 +91,14 @@ def _verify(args: argparse.Namespace) -> int:
     for warning in caught:
         if issubclass(warning.category, EnvironmentMismatchWarning):
             print(f"warning: {warning.message}")
-    anchored = f"manifest matches the {bundle.anchored}" if bundle.anchored else \
-        "manifest not anchored (no --expect, and no registry entry to compare with)"
-    print(f"{bundle.summary()}; sha256 verified; inference: {bundle.info.get('inference')}; {anchored}")
+    sha256 = file_sha256(bundle.path / MANIFEST_NAME)
+    if bundle.anchored:
+        print(f"{bundle.summary()}; sha256 verified; inference: {bundle.info.get('inference')}; "
+              f"manifest matches the {bundle.anchored} (sha256 {sha256})")
+    else:
+        print(f"{bundle.summary()}; files match its own manifest {sha256}, but nothing outside the bundle "
+              "anchors that manifest (no --expect, and no registry that knows it), so the model was not loaded; "
+              "--strict refuses it")
     return 0
 
 

@@ -6,13 +6,35 @@ import argparse
 
 from workbench.cli._common import add_project_option, open_project, print_json
 
+_INIT_EPILOG = """\
+With --data, the file is read once and copied into DIR/data/ as Parquet: the training rows, and
+a held-out share (--holdout, default 0.2) as data/production.parquet, the traffic Deploy serves
+and Monitor replays. Columns a model cannot use (dates other than --time-column, free text,
+empty or nested columns) are left out of the copy, ID columns are listed in [data] id_columns;
+init prints each decision. Without --data, init makes the credit-risk demo project.
+"""
+
 
 def register(commands: argparse._SubParsersAction) -> None:
-    init = commands.add_parser("init", help="create a project (config, phase notebooks, demo data)")
+    init = commands.add_parser(
+        "init", help="create a project on your data (--data FILE --target COL), or the demo project",
+        epilog=_INIT_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     init.add_argument("directory", help="folder to create the project in")
+    init.add_argument("--data", metavar="FILE", help="your dataset, CSV or Parquet (without it: the demo)")
+    init.add_argument("--target", metavar="COL", help="the column to predict (with --data)")
+    init.add_argument("--task", default="auto", choices=("auto", "binary", "multiclass", "regression"),
+                      help="the task (default auto: inferred from the target's values, and printed)")
+    init.add_argument("--sensitive", nargs="+", action="extend", default=[], metavar="COL",
+                      help="protected attributes for the fairness review (none: not applicable)")
+    init.add_argument("--time-column", metavar="COL", help="dates of the rows: the latest are held out as production")
+    init.add_argument("--positive-label", metavar="VALUE",
+                      help="a binary target's positive class (default: 1 of 0/1, true of booleans, else the rarer class)")
+    init.add_argument("--holdout", type=float, default=0.2, metavar="SHARE",
+                      help="share of rows held out as production traffic (default 0.2)")
     init.add_argument("--name", help="project name (default: the folder name)")
-    init.add_argument("--rows", type=int, default=5000, help="rows of demo data (default 5000)")
-    init.add_argument("--seed", type=int, default=0)
+    init.add_argument("--rows", type=int, default=None, help="rows of demo data (default 5000; demo only)")
+    init.add_argument("--seed", type=int, default=0, help="seed of the holdout and the train/test split (or the demo data)")
     init.add_argument("--force", action="store_true", help="overwrite an existing project's config and data")
     init.set_defaults(handler=_init)
 
@@ -30,12 +52,58 @@ def register(commands: argparse._SubParsersAction) -> None:
 
 
 def _init(args: argparse.Namespace) -> int:
-    from workbench.scaffold import init_project
+    _check_init_options(args)
+    if args.data is None:
+        return _init_demo(args)
+    from workbench.scaffold import init_from_data
 
-    project = init_project(args.directory, name=args.name, rows=args.rows, seed=args.seed, force=args.force)
+    summary = init_from_data(
+        args.directory, data=args.data, target=args.target, task=args.task, sensitive=args.sensitive,
+        time_column=args.time_column, positive_label=args.positive_label, name=args.name,
+        holdout=args.holdout, seed=args.seed, force=args.force,
+    )
+    print(summary.to_text(args.directory))
+    return 0
+
+
+def _init_demo(args: argparse.Namespace) -> int:
+    from workbench.scaffold import init_demo
+
+    rows = 5000 if args.rows is None else args.rows
+    project = init_demo(args.directory, name=args.name, rows=rows, seed=args.seed, force=args.force)
     print(f"Created project '{project.name}' in {project.root}")
     print(f"Next: cd {args.directory} && jupyter lab   (or: workbench demo)")
     return 0
+
+
+# Options that only mean something with --data (the demo's data is generated).
+_DATA_ONLY = {"target": "--target", "sensitive": "--sensitive", "time_column": "--time-column",
+              "positive_label": "--positive-label"}
+
+
+def _check_init_options(args: argparse.Namespace) -> None:
+    from workbench.exceptions import ParameterError
+
+    if args.data is None:
+        given = [flag for key, flag in _DATA_ONLY.items() if getattr(args, key)]
+        if args.task != "auto":
+            given.append("--task")
+        if given:
+            raise ParameterError(
+                f"{', '.join(given)} describe(s) your data, but no --data FILE was given.", name=given[0].lstrip("-"),
+                hint="Pass --data FILE --target COL to make a project on your data (without --data, init makes the demo).",
+            )
+        return
+    if not args.target:
+        raise ParameterError(
+            "--data needs --target COL: the column to predict.", name="target",
+            hint=f"For example: workbench init {args.directory} --data {args.data} --target COLUMN",
+        )
+    if args.rows is not None:
+        raise ParameterError(
+            "--rows sizes the demo's generated data; with --data every row of your file is used.", name="rows",
+            value=args.rows, hint="Leave --rows out.",
+        )
 
 
 def _status(args: argparse.Namespace) -> int:

@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import random
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -20,8 +21,9 @@ import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
+from workbench.deploy._edge import JSON_ENDPOINTS, AllowedHosts, is_json
 from workbench.deploy._payloads import records_from_invocations, request_body_schema
-from workbench.deploy.predlog import write_feedback
+from workbench.deploy.feedback import answer_feedback
 from workbench.deploy.serving import Batcher, Job, Scorer, Variant
 from workbench.exceptions import DataError, ServingError
 
@@ -49,9 +51,12 @@ def canary_share(key: str) -> float:
 
 
 class _Guard:
-    """Bearer-token auth (all but ``/health``) and the body-size cap, as plain ASGI.
+    """The allowed Host names, bearer-token auth (all but ``/health``), JSON-only bodies on the
+    JSON endpoints and the body-size cap, as plain ASGI (see :mod:`workbench.deploy._edge`).
 
-    The cap holds for the declared ``Content-Length`` and, for a chunked body that declares
+    A request naming another Host is a 400, one without the token a 401, a POST to a JSON
+    endpoint whose ``Content-Type`` is not JSON a 415 (so a cross-origin page cannot send a
+    body without a CORS preflight). The cap holds for the declared ``Content-Length`` and, for a chunked body that declares
     none, for the bytes actually received: the answer is a 413 as soon as they pass it. Every
     refusal is counted in ``/metrics`` (requests by endpoint and status), and a 413 on a scoring
     endpoint is also written to the request log (status, latency, error; no inputs), so the
@@ -61,8 +66,8 @@ class _Guard:
     than scoring a row in a micro-batch does.
     """
 
-    def __init__(self, app: Any, token: str | None, score: Any, reject: Any) -> None:
-        self.app, self.score, self.reject = app, score, reject
+    def __init__(self, app: Any, token: str | None, score: Any, reject: Any, hosts: AllowedHosts | None = None) -> None:
+        self.app, self.score, self.reject, self.hosts = app, score, reject, hosts
         self.expected = f"Bearer {token}".encode() if token else None
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
@@ -70,9 +75,18 @@ class _Guard:
             return await self.app(scope, receive, send)
         started = time.perf_counter()
         headers = dict(scope["headers"])
+        if self.hosts is not None and not self.hosts.allows(headers.get(b"host")):
+            host = headers.get(b"host", b"").decode("latin-1")[:200]
+            return await self._refuse(400, f"this service does not answer to the Host {host!r} (it answers to: "
+                                      f"{self.hosts.describe()}); serve with --allowed-hosts to add a name",
+                                      started, scope, receive, send)
         if self.expected is not None and scope["path"] != "/health" and \
                 not hmac.compare_digest(headers.get(b"authorization", b""), self.expected):
             return await self._refuse(401, "missing or wrong bearer token", started, scope, receive, send)
+        if scope["method"] == "POST" and scope["path"] in JSON_ENDPOINTS and not is_json(headers.get(b"content-type")):
+            kind = headers.get(b"content-type", b"").decode("latin-1")[:100] or "none"
+            return await self._refuse(415, f"the body must be JSON sent with Content-Type: application/json "
+                                      f"(got {kind})", started, scope, receive, send)
         length = headers.get(b"content-length", b"0")
         if not length.isdigit() or int(length) > MAX_BYTES:
             return await self._refuse(413, f"payload over {MAX_BYTES} bytes", started, scope, receive, send)
@@ -154,7 +168,8 @@ def _metrics(registry: Any) -> dict[str, Any]:
 
 def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = None, mode: str | None = None,
                fraction: float = 0.1, token: str | None = None, max_rows: int = MAX_ROWS,
-               max_wait_ms: float = 2.0) -> FastAPI:
+               max_wait_ms: float = 2.0, allowed_hosts: Sequence[str] | None = None,
+               expected_sha256: str | None = None) -> FastAPI:
     """Build the model service for ``model_uri``, optionally with a challenger.
 
     In ``shadow`` mode the challenger scores every valid request too; its predictions are logged
@@ -177,14 +192,22 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         The most rows one request may hold (more is a 413).
     max_wait_ms : float
         How long a micro-batch waits for more concurrent requests (never when traffic is serial).
+    allowed_hosts : sequence of str, optional
+        The ``Host`` names the service answers to (``"*"``: any); another is a 400. None (the
+        default here) checks no Host: ``workbench serve`` passes the names of its bind address
+        (:func:`workbench.deploy._edge.default_allowed_hosts`) or ``--allowed-hosts``.
+    expected_sha256 : str, optional
+        When ``model_uri`` is a bundle: the sha256 its manifest must have. Without it the bundle
+        must be anchored by ``project``'s registry (see :func:`workbench.package.load_bundle`).
     """
     _check_challenger(challenger_uri, mode, fraction)
+    hosts = AllowedHosts(allowed_hosts) if allowed_hosts is not None else None
     if token is not None and not token.strip():
         raise ServingError("an empty bearer token would switch auth off",
                            hint="pass a non-empty token, or token=None to serve without auth")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-    champion = Variant(project, model_uri, "champion", max_rows=max_rows)
+    champion = Variant(project, model_uri, "champion", max_rows=max_rows, expected_sha256=expected_sha256)
     challenger = Variant(project, challenger_uri, "challenger", max_rows=max_rows) if challenger_uri else None
     registry = CollectorRegistry()
     metrics = _metrics(registry)
@@ -215,7 +238,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         _count(metrics, endpoint, job)
         return job.answer()
 
-    app.add_middleware(_Guard, token=token, score=score, reject=_rejecter(app, batcher, champion, metrics))
+    app.add_middleware(_Guard, token=token, score=score, reject=_rejecter(app, batcher, champion, metrics), hosts=hosts)
 
     async def _score(request: Request, endpoint: str) -> Response:
         status, content = await score(await request.body(), request.headers.get(KEY_HEADER), endpoint)
@@ -232,13 +255,14 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
         return await _score(request, "/invocations")
 
     @app.post("/v1/feedback", openapi_extra=_FEEDBACK_SCHEMA)
-    def feedback(payload: dict[str, Any] | None = None) -> Response:
-        """Labels that arrived later, by request id: a list (one per row) or ``{row: label}``."""
-        try:
-            n = write_feedback(project, *_feedback_fields(payload))
-        except DataError as err:
-            return ORJSONResponse({"detail": str(err)}, status_code=422)
-        return ORJSONResponse({"labelled": n})
+    async def feedback(request: Request) -> Response:
+        """Labels that arrived later, by request id: a list (one per row) or ``{row: label}``.
+
+        Labels are read as the model's classes (or finite numbers for a regressor); a row already
+        labelled is a 409 unless ``"replace": true``. See :mod:`workbench.deploy.feedback`.
+        """
+        status, content = await answer_feedback(project, await request.body(), max_rows=max_rows)
+        return ORJSONResponse(content, status_code=status)
 
     @app.get("/health")
     def health() -> dict[str, str]:
@@ -254,7 +278,7 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
     @app.get("/v1/model")
     def model_info() -> dict[str, Any]:
         return {"name": champion.name, "version": champion.version, "uri": champion.uri, "alias": _alias(champion.uri),
-                "schema": champion.schema.to_dict(), "policy": vars(champion.robust.policy) | {"max_rows": max_rows},
+                **champion.head(), "schema": champion.schema.to_dict(), "policy": vars(champion.robust.policy) | {"max_rows": max_rows},
                 "lineage": _lineage(project, champion.uri)}
 
     @app.get("/metrics")
@@ -284,22 +308,10 @@ def _rejecter(app: FastAPI, batcher: Batcher, champion: Variant, metrics: dict[s
 _FEEDBACK_SCHEMA = {"requestBody": {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["request_id", "labels"],
     "properties": {"request_id": {"type": "string"},
-                   "labels": {"anyOf": [{"type": "array", "items": {}}, {"type": "object"}]}}}}}}}
-_FEEDBACK_SHAPE = '{"request_id": "<request_id of a 200 answer>", "labels": [<label of row 0>, ...] or {"<row>": <label>}}'
-
-
-def _feedback_fields(payload: Any) -> tuple[str, list[Any] | dict[str, Any]]:
-    """``(request_id, labels)`` of a feedback body; a missing or mistyped key is a DataError naming it."""
-    payload = payload if isinstance(payload, dict) else {}
-    for key in ("request_id", "labels"):
-        if key not in payload:
-            raise DataError(f"the feedback has no {key!r}; expected {_FEEDBACK_SHAPE}")
-    request_id, labels = payload["request_id"], payload["labels"]
-    if not isinstance(request_id, str):
-        raise DataError(f"'request_id' must be a string, not {type(request_id).__name__}; expected {_FEEDBACK_SHAPE}")
-    if isinstance(labels, list | dict):
-        return request_id, labels
-    return request_id, [labels]  # one label: the request's only row
+                   "labels": {"anyOf": [{"type": "array", "items": {"type": ["string", "number", "boolean"]}},
+                                        {"type": "object",
+                                         "additionalProperties": {"type": ["string", "number", "boolean"]}}]},
+                   "replace": {"type": "boolean", "default": False}}}}}}}
 
 
 def _records(payload: Any) -> list[Any]:

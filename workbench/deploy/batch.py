@@ -1,4 +1,9 @@
-"""Batch scoring: stream CSV or Parquet in chunks (constant memory) through the robust inference pipeline."""
+"""Batch scoring: stream CSV or Parquet in chunks (constant memory) through the robust inference pipeline.
+
+The output is the input's columns followed by the answer columns of the model's task
+(:mod:`workbench.develop.answers`): binary ``prediction, probability`` (the positive class's);
+multiclass ``prediction`` and one ``probability_<class>`` per class; regression ``prediction``.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ import pandas as pd
 from workbench._io import TABLE_SUFFIXES, parquet_batches
 from workbench.deploy.predlog import log_batch
 from workbench.deploy.serving import _version
+from workbench.develop.answers import Scored
 from workbench.exceptions import DataError, InputError
 
 
@@ -168,18 +174,25 @@ class _Writer:
         os.replace(self.tmp, self.path)
 
     def discard(self) -> None:
-        if self.table_writer is not None:  # closed here, not by the garbage collector on a closed file
+        if self.table_writer is not None:
+            # Closed before its file: left to the garbage collector it would write into a closed file.
             with contextlib.suppress(Exception):
                 self.table_writer.close()
         self.handle.close()
         self.tmp.unlink(missing_ok=True)
 
 
+def _answers(robust: Any, predictions: Any, probabilities: Any) -> dict[str, Any]:
+    """The answer columns of the model's task for a scored chunk."""
+    return robust.format.columns(Scored(np.asarray(predictions), probabilities, robust.classes))
+
+
 def _empty_output(columns: pd.DataFrame, robust: Any) -> pd.DataFrame:
     """The output's header (and Parquet schema) when every row was rejected."""
-    classes = getattr(robust, "classes", None)
-    frame = columns.iloc[:0].assign(prediction=pd.Series(np.asarray(classes if classes else [0.0])[:0]))
-    return frame.assign(probability=pd.Series(dtype=float)) if classes else frame
+    classes = robust.classes
+    predictions = np.asarray(classes if classes else [0.0])[:0]
+    probabilities = np.empty((0, len(classes))) if robust.probabilistic else None
+    return columns.iloc[:0].assign(**_answers(robust, predictions, probabilities))
 
 
 def _progress_bar(source: Path, progress: bool | None) -> Any:
@@ -214,6 +227,7 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     import mlflow.sklearn
 
     from workbench.develop import wrap_model
+    from workbench.package.verify import check_served_bundle
     from workbench.tracking import Tracker, model_schema
 
     source, out = Path(input), Path(output)
@@ -222,16 +236,20 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     if not source.is_file():
         raise InputError(f"the input file {source} does not exist", hint="check the path to the file to score")
     Tracker(project)
+    # A bundle is checked and anchored before it is unpickled, as `workbench serve` does.
+    bundle = check_served_bundle(project, model_uri)
+    model_uri = bundle.model_uri if bundle is not None else model_uri
     schema, model = model_schema(model_uri), mlflow.sklearn.load_model(model_uri)
     if schema is None:
         raise DataError(f"the model at {model_uri} has no stored input schema")
-    robust = wrap_model(model, schema, max_rows=chunk_size)
+    robust = wrap_model(model, schema, max_rows=chunk_size, **(bundle.policy if bundle is not None else {}))
     rejects_path = out.with_suffix(".rejects.csv")
     writer, rejects = _Writer(out, schema), _Writer(rejects_path)
     try:
         with _progress_bar(source, progress) as bar, _one_core_model():
             counts = _score_chunks(project, robust, _chunks(source, chunk_size), writer, rejects, bar=bar,
-                                   version=_version(model_uri) if log else None,
+                                   version=(bundle.version if bundle is not None else _version(model_uri))
+                                   if log else None,
                                    header=pd.DataFrame(columns=schema.names))
         writer.commit()
         if counts["rejected"]:
@@ -299,12 +317,9 @@ def _score_chunks(project: Any, robust: Any, chunks: Iterator[pd.DataFrame], wri
 
 def _deliver(project: Any, robust: Any, writer: _Writer, rows: pd.DataFrame, frame: pd.DataFrame,
              scored: tuple[np.ndarray, np.ndarray | None], *, version: str | None) -> None:
-    """Append a scored chunk to the output (its input columns, prediction, probability) and to the log."""
+    """Append a scored chunk to the output (its input columns and the task's answer columns) and to the log."""
     predictions, probabilities = scored
-    extra = {"prediction": predictions}
-    if probabilities is not None:
-        extra["probability"] = probabilities[:, -1]
-    writer.write(rows.assign(**extra))
+    writer.write(rows.assign(**_answers(robust, predictions, probabilities)))
     if version is not None:
-        result = type("R", (), {"predictions": predictions, "probabilities": probabilities})
-        log_batch(project, frame, result, model_name=project.config.model_name, model_version=version)
+        log_batch(project, frame, Scored(predictions, probabilities, robust.classes),
+                  model_name=project.config.model_name, model_version=version, task=robust.task)

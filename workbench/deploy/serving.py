@@ -7,6 +7,9 @@ request and its rows to the prediction log in one transaction, and only then ans
 request. A request with a bad row gets its own 422; the others in the batch are unaffected.
 A shadow challenger scores the batch only after those answers are out, and its failures never
 change them. All scoring and logging runs on one worker thread, the log's only writer.
+
+An answer has the shape of the model's task (:mod:`workbench.develop.answers`): ``task``,
+``classes`` (classifiers), ``predictions``, and the probabilities the task has.
 """
 
 from __future__ import annotations
@@ -22,14 +25,16 @@ from typing import Any
 
 import numpy as np
 
-from workbench.deploy.predlog import connect, log_rows, write_requests, write_shadow
+from workbench.deploy.predlog import classes_text, connect, log_rows, write_requests, write_shadow
+from workbench.develop.answers import Scored, answer_format
 from workbench.exceptions import InputError, ServingError
 
 
 class Variant:
-    """One served model: the robust pipeline, its name, version and variant label."""
+    """One served model: the robust pipeline, its name, version, variant label, task and classes."""
 
-    def __init__(self, project: Any, model_uri: str, variant: str, *, max_rows: int) -> None:
+    def __init__(self, project: Any, model_uri: str, variant: str, *, max_rows: int,
+                 expected_sha256: str | None = None) -> None:
         import mlflow.sklearn
 
         from workbench.develop import wrap_model
@@ -37,7 +42,11 @@ class Variant:
         from workbench.tracking import Tracker, model_schema
 
         Tracker(project)  # points MLflow at the project's store
-        policy = check_served_bundle(project, model_uri)  # a bundle's model: refuse it if tampered
+        # A bundle is checked and anchored before anything in it is unpickled; its registered
+        # version comes from the anchor (the registry's record), never from the folder's name.
+        bundle = check_served_bundle(project, model_uri, expected_sha256=expected_sha256)
+        policy = bundle.policy if bundle is not None else {}
+        model_uri = bundle.model_uri if bundle is not None else model_uri
         self.uri, self.variant = model_uri, variant
         schema = model_schema(model_uri)
         if schema is None:
@@ -48,9 +57,16 @@ class Variant:
         self.schema = schema
         model = mlflow.sklearn.load_model(model_uri)
         self.robust = wrap_model(model, schema, max_rows=max_rows, **policy)
-        self.classifier = bool(is_classifier(model))
+        self.classifier = bool(is_classifier(model)) or self.robust.classes is not None
+        self.task, self.classes = self.robust.task, self.robust.classes
+        self.format = answer_format(self.task)
+        self.classes_text = classes_text(self.classes)  # once: every request row records it
         self.name = project.config.model_name
-        self.version = _version(model_uri)
+        self.version = bundle.version if bundle is not None else _version(model_uri)
+
+    def head(self) -> dict[str, Any]:
+        """The part of every answer that describes the model: task and (classifiers) classes."""
+        return {"task": self.task, "classes": self.classes} if self.classes is not None else {"task": self.task}
 
 
 def _version(model_uri: str) -> str:
@@ -137,7 +153,8 @@ class Scorer:
             ids, rows, stamps = _row_keys(served, spans, good)
             write_shadow(self.conn, log_rows(
                 screened.frame[good], predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
-                model_name=self.shadow.name, model_version=self.shadow.version, variant="shadow"))
+                model_name=self.shadow.name, model_version=self.shadow.version, variant="shadow",
+                task=self.shadow.task, classes=self.shadow.classes))
         except Exception:  # a shadow that cannot score is logged by its absence, never answered
             if self.shadow_failures is not None:
                 self.shadow_failures.inc()
@@ -148,7 +165,7 @@ def _request_row(job: Job) -> tuple:
     error = None if job.status == 200 else str(job.body.get("detail"))[:500]
     latency = (time.perf_counter() - job.started) * 1000
     return (job.request_id, job.timestamp, job.status, latency, len(job.records), variant.variant,
-            variant.name, variant.version, error)
+            variant.name, variant.version, error, variant.task, variant.classes_text)
 
 
 def _screen(variant: Variant, jobs: list[Job]) -> tuple[Any, list[tuple[int, int]]]:
@@ -191,16 +208,16 @@ def _score_together(variant: Variant, jobs: list[Job]) -> None:
     good_jobs = [(job, span) for job, span in zip(jobs, spans, strict=True) if job.status is None]
     ids, rows, stamps = _row_keys(jobs, spans, ok)
     logged = log_rows(frame, predictions, probabilities, request_ids=ids, rows=rows, timestamps=stamps,
-                      model_name=variant.name, model_version=variant.version, variant=variant.variant)
-    positive = None if probabilities is None else np.round(probabilities[:, -1], 6)
+                      model_name=variant.name, model_version=variant.version, variant=variant.variant,
+                      task=variant.task, classes=variant.classes)
+    fields = variant.format.fields(Scored(predictions, probabilities, variant.classes))
+    head = variant.head()
     offset = 0
     for job, (start, end) in good_jobs:
         n = end - start
-        body = {"request_id": job.request_id, "model": variant.name, "version": variant.version,
-                "predictions": predictions[offset:offset + n].tolist(),
+        body = {"request_id": job.request_id, "model": variant.name, "version": variant.version, **head,
+                **{key: values[offset:offset + n] for key, values in fields.items()},
                 "warnings": screened.warnings[start:end], "_rows": logged[offset:offset + n]}
-        if positive is not None:
-            body["probabilities"] = positive[offset:offset + n].tolist()
         job.status, job.body = 200, body
         offset += n
 

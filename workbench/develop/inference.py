@@ -5,6 +5,9 @@ DataFrame or JSON records into exactly the frame the model was trained on — co
 schema's order, values coerced to each column's kind — and says, row by row, what it repaired.
 What cannot be repaired is refused with an :class:`~workbench.exceptions.InputError` whose
 ``problems`` name every bad row and field. Every check runs on whole columns.
+
+The wrapper knows its model's task (binary, multiclass or regression: :mod:`workbench.develop.answers`)
+and its classes; a :class:`Prediction` renders the task's answer with :meth:`Prediction.answer`.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from workbench.develop._columns import (
 )
 from workbench.develop._frames import duplicated_columns, row_count, to_source
 from workbench.develop._notes import Notes
+from workbench.develop.answers import Scored, answer_format, class_key, model_classes, model_task
 from workbench.exceptions import InputError, ModelError, ParameterError
 
 __all__ = ["Prediction", "RobustModel", "Screened", "wrap_model"]
@@ -41,28 +45,48 @@ class Prediction:
     """Predictions for a batch, with the per-row warnings of its preparation.
 
     ``probabilities`` is ``(n_rows, n_classes)`` in the order of ``classes`` (None for a
-    regressor); ``warnings[i]`` lists what was repaired or suspicious in row ``i``.
+    regressor, or a classifier without ``predict_proba``); ``classes`` are the model's class
+    labels as plain Python values (None for a regressor); ``task`` is ``"binary"``,
+    ``"multiclass"`` or ``"regression"``; ``warnings[i]`` lists what was repaired or suspicious
+    in row ``i``.
     """
 
     predictions: np.ndarray
     probabilities: np.ndarray | None
     classes: list[Any] | None
     warnings: list[list[str]]
+    task: str = "binary"
 
     def __len__(self) -> int:
         return len(self.predictions)
+
+    @property
+    def scored(self) -> Scored:
+        return Scored(self.predictions, self.probabilities, self.classes)
 
     @property
     def positive_probability(self) -> np.ndarray | None:
         """The probability of the last class (the positive one for a binary model)."""
         return None if self.probabilities is None else self.probabilities[:, -1]
 
+    def answer(self) -> dict[str, Any]:
+        """The task's JSON answer: ``task``, ``classes`` (classifiers), ``predictions``, probabilities, ``warnings``.
+
+        Binary: ``probabilities`` is the positive class's probability per row. Multiclass:
+        ``probabilities`` is one ``{class: probability}`` object per row and
+        ``predicted_probability`` the predicted class's. Regression: ``predictions`` only.
+        """
+        head: dict[str, Any] = {"task": self.task}
+        if self.classes is not None:
+            head["classes"] = list(self.classes)
+        return {**head, **answer_format(self.task).fields(self.scored), "warnings": self.warnings}
+
     def to_frame(self) -> pd.DataFrame:
         """``prediction``, one ``probability_<class>`` column per class, and ``warnings``."""
         frame = pd.DataFrame({"prediction": self.predictions})
         if self.probabilities is not None and self.classes is not None:
             for i, label in enumerate(self.classes):
-                frame[f"probability_{label}"] = self.probabilities[:, i]
+                frame[f"probability_{class_key(label)}"] = self.probabilities[:, i]
         frame["warnings"] = self.warnings
         return frame
 
@@ -99,7 +123,8 @@ class RobustModel:
     """
 
     def __init__(self, model: Any, schema: Any, *, unseen: str = "missing", out_of_range: str = "clip",
-                 non_finite: str = "missing", max_rows: int = 10_000, max_text_length: int = 10_000) -> None:
+                 non_finite: str = "missing", max_rows: int = 10_000, max_text_length: int = 10_000,
+                 task: str | None = None) -> None:
         self.model = model
         self.schema = schema
         self.policy = Policy(unseen=unseen, out_of_range=out_of_range, non_finite=non_finite,
@@ -107,13 +132,14 @@ class RobustModel:
         self.max_rows = max_rows
         self.names = list(schema.names)
         self._required = frozenset(self.names)
-        self.classes: list[Any] | None = None
-        if hasattr(model, "predict_proba") and hasattr(model, "classes_"):
-            self.classes = np.asarray(model.classes_).tolist()
+        self.task = task or model_task(model)
+        self.format = answer_format(self.task)
+        self.classes = model_classes(model)
+        self.probabilistic = self.classes is not None and hasattr(model, "predict_proba")
         self._argmax = type(_final_estimator(model)).__name__ in _ARGMAX_CLASSIFIERS
 
     def __repr__(self) -> str:
-        return (f"RobustModel({type(_final_estimator(self.model)).__name__}, {len(self.names)} columns, "
+        return (f"RobustModel({type(_final_estimator(self.model)).__name__}, {self.task}, {len(self.names)} columns, "
                 f"unseen={self.policy.unseen!r}, out_of_range={self.policy.out_of_range!r}, max_rows={self.max_rows})")
 
     # -- preparation ------------------------------------------------------------------------
@@ -157,9 +183,9 @@ class RobustModel:
 
         Examples
         --------
-        >>> frame, warnings = robust.prepare([{"income": "52000", "region": "north"}])  # doctest: +SKIP
+        >>> frame, warnings = robust.prepare([{"size": "52000", "colour": "red"}])  # doctest: +SKIP
         >>> warnings[0]  # doctest: +SKIP
-        ["income: text '52000' read as a number"]
+        ["size: text '52000' read as a number"]
         """
         screened = self.screen(data)
         if screened.problem_count:
@@ -173,12 +199,12 @@ class RobustModel:
         frame, warnings = self.prepare(data)
         predictions, probabilities = self.predict_frame(frame)
         return Prediction(predictions=predictions, probabilities=probabilities, classes=self.classes,
-                          warnings=warnings)
+                          warnings=warnings, task=self.task)
 
     def predict_frame(self, frame: pd.DataFrame) -> tuple[np.ndarray, np.ndarray | None]:
         """Predictions (and class probabilities) for an already prepared frame."""
         try:
-            if self.classes is None:
+            if not self.probabilistic:
                 return np.asarray(self.model.predict(frame)), None
             probabilities = np.asarray(self.model.predict_proba(frame), dtype=float)
             if self._argmax:
@@ -237,8 +263,27 @@ def _check_choice(name: str, value: str, choices: tuple[str, ...]) -> None:
                              hint=f"Use one of: {', '.join(choices)}.")
 
 
+def _check_task(model: Any, task: str | None) -> str:
+    """The model's task; a ``task`` the model cannot answer is a ModelError naming both."""
+    from workbench.tasks import task_named
+
+    found = model_task(model)
+    if task is None:
+        return found
+    expected = task_named(task).name
+    if expected != found:
+        classes = model_classes(model)
+        what = f"a classifier of {len(classes)} classes" if classes is not None else "a regressor (no classes_)"
+        raise ModelError(
+            f"The task is {expected}, but the model is {what}: its answers are {found}.",
+            hint=f"Train a model for the {expected} task, or set [data] task = \"{found}\" if that is the task.",
+        )
+    return expected
+
+
 def wrap_model(model: Any, schema: Any, *, unseen: str = "missing", out_of_range: str = "clip",
-               non_finite: str = "missing", max_rows: int = 10_000, max_text_length: int = 10_000) -> RobustModel:
+               non_finite: str = "missing", max_rows: int = 10_000, max_text_length: int = 10_000,
+               task: str | None = None) -> RobustModel:
     """Wrap a fitted scikit-learn model with the schema of its input.
 
     Parameters
@@ -259,6 +304,9 @@ def wrap_model(model: Any, schema: Any, *, unseen: str = "missing", out_of_range
         The largest batch accepted; a larger one raises ``InputError(reason="too_many_rows")``.
     max_text_length : int
         Free-text values are cut to this many characters.
+    task : {"binary", "multiclass", "regression"}, optional
+        The task the model must answer (checked); None: read from the model (classes_ and
+        their number). It decides the answer's shape (:mod:`workbench.develop.answers`).
 
     Examples
     --------
@@ -276,4 +324,4 @@ def wrap_model(model: Any, schema: Any, *, unseen: str = "missing", out_of_range
     if int(max_rows) < 1:
         raise ParameterError(f"max_rows must be at least 1, not {max_rows}.", name="max_rows", value=max_rows)
     return RobustModel(model, schema, unseen=unseen, out_of_range=out_of_range, non_finite=non_finite,
-                       max_rows=int(max_rows), max_text_length=int(max_text_length))
+                       max_rows=int(max_rows), max_text_length=int(max_text_length), task=_check_task(model, task))

@@ -1,4 +1,8 @@
-"""Finding the model a command means: ``runs:/…``, ``models:/name@alias``, or a phase's latest model."""
+"""Finding the model a command means: ``runs:/…``, ``models:/name@alias``, or a phase's model.
+
+The phase name ``evaluate`` means the *chosen* Evaluate model (:mod:`workbench.selection`), never
+merely the newest Evaluate run: a side experiment does not change what Develop checks.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,10 @@ POLICY_KEYS = ("unseen", "out_of_range", "non_finite", "max_rows")
 
 
 def resolve_model_uri(project: Any, spec: str) -> str:
-    """The MLflow model URI for ``spec``: a URI as it is, a phase name as that phase's newest model.
+    """The MLflow model URI for ``spec``: a URI as it is, a phase name as that phase's model.
+
+    ``evaluate`` is the chosen Evaluate model (``workbench select`` or notebook 02 with
+    ``select_model = True``); another phase's name, its newest run that logged a model.
 
     Examples
     --------

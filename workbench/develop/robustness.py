@@ -6,9 +6,10 @@ repeatable), sends them through :meth:`RobustModel.predict`, and judges each out
 * **crash** — an exception other than :class:`~workbench.exceptions.InputError`;
 * **accepted** — input that must be refused was scored;
 * **silent** — a repaired or suspicious row came back without a warning;
-* **nonsense** — an answer that cannot be right (wrong length, probabilities that are not
-  finite or do not sum to one, classes the model does not have, answers that change when the
-  columns are reordered).
+* **nonsense** — an answer that cannot be right for the model's task (wrong length; for a
+  classifier, probabilities that are not finite, not one per class, or do not sum to one over
+  all classes, or classes the model does not have; for a regressor, probabilities at all, or
+  predictions that are not finite numbers; answers that change when the columns are reordered).
 
 Anything else is a refusal with a named problem or a prediction with warnings: both fine.
 """
@@ -22,6 +23,7 @@ import numpy as np
 
 from workbench.develop._attacks import Case, attacks, valid_records
 from workbench.develop._literal import literal
+from workbench.develop.answers import model_task
 from workbench.exceptions import InputError, ParameterError
 from workbench.reports.base import Report
 
@@ -74,6 +76,7 @@ class RobustnessReport(Report):
     examples: int
     attacks: tuple[AttackResult, ...]
     findings: tuple[Finding, ...]
+    task: str | None = None  # the task the answers were judged for (None in reports before tasks)
 
     @property
     def passed(self) -> bool:
@@ -91,7 +94,9 @@ class RobustnessReport(Report):
     def summary(self) -> str:
         found = sum(a.findings for a in self.attacks)
         verdict = "no findings" if found == 0 else f"{found} finding(s)"
-        return f"Robustness of {self.model}: {self.cases} hostile cases in {len(self.attacks)} attacks, {verdict}"
+        task = f" ({self.task})" if self.task else ""
+        return (f"Robustness of {self.model}{task}: {self.cases} hostile cases in {len(self.attacks)} attacks, "
+                f"{verdict}")
 
     def to_pytest(self, *, model_uri: str, project_dir: str = "..") -> str:
         """A pytest module that replays the findings (failing until fixed) and the kept samples."""
@@ -109,7 +114,7 @@ class RobustnessReport(Report):
         return cls(attacks=attacks_, findings=findings, **payload)
 
 
-def judge(robust: Any, case: Case) -> tuple[str, str]:
+def judge(robust: Any, case: Case, task: str | None = None) -> tuple[str, str]:
     """The outcome of one case: ``(outcome, detail)``; outcome is a finding or rejected/repaired/clean."""
     try:
         result = robust.predict(case.payload)
@@ -123,7 +128,7 @@ def judge(robust: Any, case: Case) -> tuple[str, str]:
         return "crash", f"{type(err).__name__}: {str(err)[:300]}"
     if case.expect == "reject":
         return "accepted", "input that must be refused was scored"
-    problem = sanity_problem(robust, case, result)
+    problem = sanity_problem(robust, case, result, task=task)
     if problem:
         return "nonsense", problem
     if case.expect == "warn" and case.row is not None and not result.warnings[case.row]:
@@ -138,21 +143,58 @@ def _names(err: InputError, case: Case) -> bool:
     return any(p.get("row") == case.row and p.get("field") == case.field for p in err.problems)
 
 
-def sanity_problem(robust: Any, case: Case, result: Any) -> str | None:
-    """What is impossible about ``result`` for ``case``, or None."""
-    n = len(case.payload) if isinstance(case.payload, list) else 1
-    if len(result.predictions) != n or len(result.warnings) != n:
-        return f"{len(result.predictions)} predictions and {len(result.warnings)} warning lists for {n} rows"
+def _class_nonsense(result: Any, classes: list[Any] | None) -> str | None:
+    """What is impossible about a classifier's answers: probabilities per class, known classes."""
     if result.probabilities is not None:
         proba = np.asarray(result.probabilities, dtype=float)
+        width = len(classes) if classes is not None else proba.shape[-1]
+        if proba.ndim != 2 or proba.shape != (len(result.predictions), width):
+            return f"probabilities of shape {proba.shape}, not one per class ({width}) for each row"
         if not np.isfinite(proba).all() or (proba < 0).any() or (proba > 1).any():
             return "probabilities that are not finite numbers in [0, 1]"
         if not np.allclose(proba.sum(axis=1), 1.0, atol=1e-6):
-            return "probabilities that do not sum to one"
-        if robust.classes is not None and not np.isin(result.predictions, robust.classes).all():
-            return "predictions that are not classes of the model"
-    elif not np.isfinite(np.asarray(result.predictions, dtype=float)).all():
+            return f"probabilities that do not sum to one over the {width} classes"
+    if classes is not None and not np.isin(np.asarray(result.predictions), np.asarray(classes)).all():
+        return "predictions that are not classes of the model"
+    return None
+
+
+def _number_nonsense(result: Any, classes: list[Any] | None) -> str | None:
+    """What is impossible about a regressor's answers: probabilities, or predictions that are not finite numbers."""
+    if result.probabilities is not None:
+        return "class probabilities from a regressor"
+    try:
+        numbers = np.asarray(result.predictions, dtype=float)
+    except (TypeError, ValueError):
+        return "predictions that are not numbers"
+    if not np.isfinite(numbers).all():
         return "predictions that are not finite numbers"
+    return None
+
+
+# What a task's answers must look like; a judge returns what is impossible about them, or None.
+NONSENSE = {"binary": _class_nonsense, "multiclass": _class_nonsense, "regression": _number_nonsense}
+
+
+def answer_nonsense(result: Any, *, task: str, classes: list[Any] | None, rows: int) -> str | None:
+    """What is impossible about ``result`` (a :class:`Prediction`) for ``rows`` rows of a ``task`` model, or None."""
+    if len(result.predictions) != rows or len(result.warnings) != rows:
+        return f"{len(result.predictions)} predictions and {len(result.warnings)} warning lists for {rows} rows"
+    return NONSENSE[task](result, classes)
+
+
+def expected_task(robust: Any) -> str:
+    """The task a pipeline's answers are judged for: its own, else its model's."""
+    task = getattr(robust, "task", None)
+    return str(task) if task else model_task(getattr(robust, "model", None))
+
+
+def sanity_problem(robust: Any, case: Case, result: Any, *, task: str | None = None) -> str | None:
+    """What is impossible about ``result`` for ``case``, or None."""
+    rows = len(case.payload) if isinstance(case.payload, list) else 1
+    problem = answer_nonsense(result, task=task or expected_task(robust), classes=robust.classes, rows=rows)
+    if problem:
+        return problem
     if case.clean is not None:
         clean = robust.predict(case.clean)
         if not np.array_equal(np.asarray(clean.predictions), np.asarray(result.predictions)):
@@ -160,7 +202,7 @@ def sanity_problem(robust: Any, case: Case, result: Any) -> str | None:
     return None
 
 
-def _run_attack(robust: Any, attack: Any, examples: int) -> tuple[AttackResult, list[Finding]]:
+def _run_attack(robust: Any, attack: Any, examples: int, task: str) -> tuple[AttackResult, list[Finding]]:
     from hypothesis import HealthCheck, Phase, given, settings
 
     tally = {"rejected": 0, "repaired": 0, "clean": 0}
@@ -171,7 +213,7 @@ def _run_attack(robust: Any, attack: Any, examples: int) -> tuple[AttackResult, 
               phases=[Phase.generate], suppress_health_check=list(HealthCheck))
     @given(attack.strategy)
     def probe(case: Case) -> None:
-        outcome, detail = judge(robust, case)
+        outcome, detail = judge(robust, case, task)
         entry = Finding(attack=attack.name, outcome=outcome, detail=detail, expect=case.expect, row=case.row,
                         field=case.field, payload=literal(case.payload))
         if outcome in OUTCOMES:
@@ -188,11 +230,11 @@ def _run_attack(robust: Any, attack: Any, examples: int) -> tuple[AttackResult, 
     return result, findings[:_KEEP]
 
 
-def _oversize(robust: Any, base: list[dict]) -> tuple[AttackResult, list[Finding]]:
+def _oversize(robust: Any, base: list[dict], task: str) -> tuple[AttackResult, list[Finding]]:
     payload = [base[0]] * (robust.max_rows + 1)
     source = f"[{literal(base[0])}] * {robust.max_rows + 1}"
     case = Case(payload, None, None, "reject")
-    outcome, detail = judge(robust, case)
+    outcome, detail = judge(robust, case, task)
     entry = Finding(attack="oversize", outcome=outcome, detail=detail, expect="reject", row=None, field=None,
                     payload=source)
     bad = outcome in OUTCOMES
@@ -203,7 +245,7 @@ def _oversize(robust: Any, base: list[dict]) -> tuple[AttackResult, list[Finding
 
 
 def check_robustness(robust_model: Any, schema: Any = None, *, examples: int = 50, base: Any = None,
-                     model: str = "model", seed: int = 0) -> RobustnessReport:
+                     model: str = "model", seed: int = 0, task: str | None = None) -> RobustnessReport:
     """Attack ``robust_model`` with hostile and malformed input; report every finding.
 
     Parameters
@@ -220,6 +262,10 @@ def check_robustness(robust_model: Any, schema: Any = None, *, examples: int = 5
         A name for the model in the report (its URI, say).
     seed : int
         Seed of the default valid rows.
+    task : {"binary", "multiclass", "regression"}, optional
+        The task whose answers are judged sane (default: the pipeline's own task). A
+        classifier's probabilities must be finite, one per class and sum to one over all its
+        classes; a regressor must answer finite numbers and no probabilities.
 
     Examples
     --------
@@ -231,19 +277,22 @@ def check_robustness(robust_model: Any, schema: Any = None, *, examples: int = 5
         raise ParameterError(f"examples must be at least 1, not {examples}.", name="examples", value=examples)
     from threadpoolctl import threadpool_limits
 
+    from workbench.tasks import task_named
+
+    judged = task_named(task).name if task is not None else expected_task(robust_model)
     schema = schema if schema is not None else robust_model.schema
     records = _base_records(schema, base, seed)
     results, findings = [], []
     with threadpool_limits(1):  # hundreds of tiny batches: thread start-up would dominate
         for attack in attacks(schema, records):
-            result, found = _run_attack(robust_model, attack, examples)
+            result, found = _run_attack(robust_model, attack, examples, judged)
             results.append(result)
             findings += found
-        result, found = _oversize(robust_model, records)
+        result, found = _oversize(robust_model, records, judged)
     results.append(result)
     findings += found
     return RobustnessReport(model=model, policy={**dataclasses.asdict(robust_model.policy), "max_rows": robust_model.max_rows},
-                            examples=examples, attacks=tuple(results), findings=tuple(findings))
+                            examples=examples, attacks=tuple(results), findings=tuple(findings), task=judged)
 
 
 def _base_records(schema: Any, base: Any, seed: int) -> list[dict]:

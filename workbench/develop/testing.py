@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
 from workbench.exceptions import InputError
 
 __all__ = ["assert_refused", "assert_repaired", "assert_scored"]
@@ -22,13 +20,17 @@ def assert_refused(robust: Any, payload: Any) -> InputError:
 
 
 def assert_scored(robust: Any, payload: Any) -> Any:
-    """``payload`` is scored: one finite answer per row, probabilities that sum to one."""
+    """``payload`` is scored with a sane answer per row for the model's task.
+
+    A classifier: one probability per class, finite, summing to one, and known classes; a
+    regressor: finite numbers and no probabilities.
+    """
+    from workbench.develop.robustness import answer_nonsense, expected_task
+
     result = robust.predict(payload)
     n = len(payload) if isinstance(payload, list) else 1
-    assert len(result.predictions) == n and len(result.warnings) == n
-    if result.probabilities is not None:
-        proba = np.asarray(result.probabilities, dtype=float)
-        assert np.isfinite(proba).all() and np.allclose(proba.sum(axis=1), 1.0, atol=1e-6)
+    problem = answer_nonsense(result, task=expected_task(robust), classes=robust.classes, rows=n)
+    assert problem is None, problem
     return result
 
 

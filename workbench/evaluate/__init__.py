@@ -11,11 +11,13 @@ JSON:
 
 :func:`evaluation_gates` turns the reports into pass/fail verdicts with the project's thresholds;
 :func:`review_project` runs all of it for a project's model (``workbench evaluate``).
-The training helpers (:func:`split_data`, :func:`train_model`) build the demo model.
+The training helpers (:func:`split_data`, :func:`train_model`) build the default model for the
+project's task; :func:`train_project_model` trains the project's own ``model.py`` when it has one
+(:mod:`workbench.evaluate.model_code`).
 """
 
 from workbench.evaluate.baselines import ChampionModel, load_champion
-from workbench.evaluate.explain import ExplanationReport, explain
+from workbench.evaluate.explain import ExplanationReport, explain, explain_row
 from workbench.evaluate.fairness import FairnessReport, GroupMetrics, assess_fairness
 from workbench.evaluate.gates import evaluation_gates
 from workbench.evaluate.metrics import MetricsReport, evaluate_model
@@ -26,6 +28,7 @@ from workbench.evaluate.training import (
     feature_columns,
     split_data,
     train_model,
+    train_project_model,
 )
 
 __all__ = [
@@ -41,9 +44,11 @@ __all__ = [
     "evaluate_model",
     "evaluation_gates",
     "explain",
+    "explain_row",
     "feature_columns",
     "load_champion",
     "review_project",
     "split_data",
     "train_model",
+    "train_project_model",
 ]

@@ -8,20 +8,21 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError, ModelError
+from workbench.tasks import MAX_CLASSES, task_named
 
 __all__ = [
     "as_array",
+    "check_classes",
     "check_classification_target",
     "check_positive_label",
     "check_probabilistic",
     "check_regression_target",
     "check_same_length",
-    "infer_task",
+    "class_codes",
+    "class_probabilities",
     "model_name",
     "positive_scores",
 ]
-
-MAX_CLASSIFICATION_LEVELS = 2
 
 
 def as_array(values: Any, name: str) -> np.ndarray:
@@ -59,8 +60,12 @@ def _looks_continuous(y: np.ndarray) -> bool:
     return bool(finite.size) and not np.all(np.mod(finite, 1) == 0)
 
 
-def check_classification_target(y: np.ndarray, *, name: str = "y") -> np.ndarray:
-    """The distinct labels of a binary target, or a DataError for a regression/multi-class target."""
+def check_classification_target(y: np.ndarray, *, name: str = "y", task: str = "binary") -> np.ndarray:
+    """The distinct labels of a classification target, or a DataError naming what is wrong.
+
+    ``task`` (a :data:`~workbench.tasks.TASKS` name) bounds the number of classes: two for
+    ``"binary"``, :data:`~workbench.tasks.MAX_CLASSES` for ``"multiclass"``.
+    """
     if _looks_continuous(y):
         examples = ", ".join(f"{v:.4g}" for v in np.unique(y[np.isfinite(y)])[:3])
         raise DataError(
@@ -68,16 +73,26 @@ def check_classification_target(y: np.ndarray, *, name: str = "y") -> np.ndarray
             "but this is a classification review.",
             hint='Evaluate a regressor with task="regression", or pass class labels.',
         )
-    if pd.isna(y).any():
-        raise DataError(f"{name} has {int(pd.isna(y).sum()):,} missing labels.", hint="Drop those rows first.")
+    missing = int(pd.isna(y).sum())
+    if missing:
+        raise DataError(f"{name} has {missing:,} missing labels.", hint="Drop those rows first.")
     labels = np.unique(y)
-    if labels.size > MAX_CLASSIFICATION_LEVELS:
-        shown = ", ".join(map(str, labels[:5]))
+    kind = task_named(task)
+    limit = 2 if kind.name == "binary" else MAX_CLASSES
+    if labels.size > limit:
+        shown = ", ".join(map(str, labels[:5])) + ("…" if labels.size > 5 else "")
         raise DataError(
-            f"{name} has {labels.size} classes ({shown}…); the classification reviews cover binary targets.",
-            hint="Evaluate one class against the rest (e.g. y == label).",
+            f"{name} has {labels.size} classes ({shown}), but the task is {kind.title} (at most {limit} classes).",
+            hint=_TOO_MANY_CLASSES[kind.name],
         )
     return labels
+
+
+# What to do about a target with more classes than the task allows, by task.
+_TOO_MANY_CLASSES = {
+    "binary": 'Use task="multiclass", or evaluate one class against the rest (e.g. y == label).',
+    "multiclass": 'If the target is a quantity, use task="regression"; otherwise group rare classes.',
+}
 
 
 def check_positive_label(
@@ -117,27 +132,15 @@ def check_regression_target(y: np.ndarray, *, name: str = "y") -> np.ndarray:
     except (TypeError, ValueError) as err:
         raise DataError(
             f"{name} is not numeric (e.g. {y[0]!r}), but this is a regression review.",
-            hint='Evaluate a classifier with task="classification".',
+            hint='Evaluate a classifier with task="binary" or task="multiclass".',
         ) from err
-    bad = int((~np.isfinite(values)).sum())
-    if bad:
-        raise DataError(f"{name} has {bad:,} missing or infinite values.", hint="Drop those rows first.")
+    missing, infinite = int(np.isnan(values).sum()), int(np.isinf(values).sum())
+    if missing or infinite:
+        found = " and ".join(
+            f"{count:,} {kind} values" for count, kind in ((missing, "missing"), (infinite, "infinite")) if count
+        )
+        raise DataError(f"{name} has {found}.", hint="Drop or correct those rows first: a regression review needs finite numbers.")
     return values
-
-
-def infer_task(model: Any, y: np.ndarray, task: str | None) -> str:
-    """``task`` if given, else the model's kind (classifier/regressor), else the target's."""
-    from sklearn.base import is_classifier, is_regressor
-
-    if task is not None:
-        if task not in ("classification", "regression"):
-            raise DataError(f"task must be 'classification' or 'regression', not {task!r}.")
-        return task
-    if is_classifier(model):
-        return "classification"
-    if is_regressor(model):
-        return "regression"
-    return "regression" if _looks_continuous(y) else "classification"
 
 
 def model_name(model: Any) -> str:
@@ -176,3 +179,51 @@ def check_probabilistic(model: Any, *, review: str, needs: str) -> None:
             f"The model ({model_name(model)}) has no predict_proba, which the {review} needs ({needs}).",
             hint="Use a probabilistic classifier, or wrap it in sklearn's CalibratedClassifierCV.",
         )
+
+
+def check_classes(labels: np.ndarray, classes: Any, *, name: str = "y") -> np.ndarray:
+    """The classes a multiclass review scores: the model's ``classes`` (else the labels).
+
+    Every label must be one of the model's classes, of the same kind (``1`` is not ``"1"``).
+    """
+    if classes is None:
+        return labels
+    known = np.asarray(classes)
+    unknown = [label for label in labels.tolist() if label not in known.tolist()]
+    if unknown:
+        raise DataError(
+            f"The labels of {name} include {', '.join(map(repr, unknown[:5]))}, which are not among the "
+            f"model's classes ({', '.join(map(repr, known.tolist()))}).",
+            hint="Pass labels of the same kind as the model was trained on (1 is not '1'), "
+            "or retrain the model on rows of every class.",
+        )
+    return known
+
+
+def class_codes(values: Any, classes: np.ndarray) -> np.ndarray:
+    """The position of each value among ``classes`` (-1 for a value that is not one of them)."""
+    return pd.Index(classes).get_indexer(pd.Index(np.asarray(values))).astype(np.int64)
+
+
+def class_probabilities(
+    model: Any, X: Any, classes: np.ndarray, *, review: str, missing_ok: bool = False,
+    needs: str = "probabilities for ROC AUC and log loss",
+) -> np.ndarray:
+    """The model's probability of each of ``classes`` per row of ``X``, shape ``(n, len(classes))``.
+
+    Columns follow ``classes``. With ``missing_ok``, a class the model never saw (a dummy or a
+    champion fitted without it) gets probability 0 instead of an error.
+    """
+    check_probabilistic(model, review=review, needs=needs)
+    own = np.asarray(getattr(model, "classes_", []))
+    position = class_codes(classes, own) if own.size else np.full(len(classes), -1)
+    if (position < 0).any() and not missing_ok:
+        absent = ", ".join(repr(c) for c, p in zip(classes.tolist(), position, strict=True) if p < 0)
+        raise DataError(
+            f"The model has no probability for the classes {absent} (its classes: {own.tolist()}).",
+            hint="Retrain the model on rows of every class.",
+        )
+    proba = np.asarray(model.predict_proba(X), dtype=np.float64)
+    out = np.zeros((proba.shape[0], len(classes)))
+    out[:, position >= 0] = proba[:, position[position >= 0]]
+    return out

@@ -1,4 +1,5 @@
-"""Curves as a bounded number of points: ROC, precision-recall, calibration, residuals."""
+"""Curves as a bounded number of points: ROC (one-vs-rest per class for multiclass),
+precision-recall, calibration, residuals."""
 
 from __future__ import annotations
 
@@ -7,9 +8,11 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import precision_recall_curve, roc_curve
 
-__all__ = ["classification_curves", "downsample", "regression_curves"]
+__all__ = ["OVR_ROC_PREFIX", "classification_curves", "downsample", "multiclass_curves", "regression_curves"]
 
 RESIDUAL_SAMPLE = 500
+# A multiclass review stores one ROC curve per class, each named this prefix plus the class label.
+OVR_ROC_PREFIX = "roc:"
 
 
 def downsample(size: int, max_points: int) -> np.ndarray:
@@ -57,6 +60,27 @@ def calibration_bins(positive: np.ndarray, score: np.ndarray, *, bins: int) -> d
         "x_label": "mean predicted probability",
         "y_label": "observed positive share",
     }
+
+
+def multiclass_curves(
+    truth: np.ndarray, proba: np.ndarray, labels: tuple[str, ...], *, max_points: int, bins: int
+) -> dict[str, dict[str, Any]]:
+    """One-vs-rest ROC curves (classes with rows of both kinds) and top-label calibration.
+
+    Calibration bins each row's highest class probability against how often that class was
+    the right one.
+    """
+    curves: dict[str, dict[str, Any]] = {}
+    for position, label in enumerate(labels):
+        positive = truth == position
+        if 0 < positive.sum() < positive.size:
+            fpr, tpr, _ = roc_curve(positive, proba[:, position])
+            curves[OVR_ROC_PREFIX + label] = {
+                **_points(fpr, tpr, max_points), "x_label": "false positive rate", "y_label": "true positive rate",
+            }
+    calibration = calibration_bins(proba.argmax(axis=1) == truth, proba.max(axis=1), bins=bins)
+    curves["calibration"] = {**calibration, "x_label": "highest class probability", "y_label": "share where that class is right"}
+    return curves
 
 
 def regression_curves(

@@ -1,14 +1,21 @@
 """Group metrics for the fairness review: fairlearn ``MetricFrame`` and bootstrap resamples.
 
-The metrics handed to ``MetricFrame`` take 0/1 labels and predictions and return NaN where a
-group leaves them undefined (a TPR without positive labels), so fairlearn's ``difference()`` /
-``ratio()`` skip that group instead of counting it as 0.
+Every group metric of every task is a ratio of per-group sums (a selection rate is predicted
+positives over rows, a MAE is absolute errors over rows), so one engine serves them all:
+:func:`group_sums` gives, for each resample and group, the weighted sum of each named row
+vector ("part"), and each task turns sums into metrics. The metrics handed to ``MetricFrame``
+return NaN where a group leaves them undefined (a TPR without positive labels), so fairlearn's
+``difference()`` / ``ratio()`` skip that group instead of counting it as 0.
+
+This module also holds the binary task's metrics (selection rate, TPR, FPR, precision,
+accuracy on 0/1 labels); the multiclass and regression metrics are in ``_task_groups``.
 """
 
 from __future__ import annotations
 
 import math
 import warnings
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -17,8 +24,9 @@ import pandas as pd
 from workbench.evaluate._bootstrap import resample_weights, safe_divide
 
 __all__ = [
-    "DISPARITIES", "GROUP_METRICS", "METRIC_FUNCTIONS", "bootstrap_groups", "disparities_of",
-    "disparity_samples", "group_codes", "metric_frame",
+    "DISPARITIES", "GROUP_METRICS", "METRIC_FUNCTIONS", "binary_metrics", "binary_parts", "bootstrap_groups",
+    "disparities_of", "disparity_samples", "frame_of", "group_codes", "group_sums", "metric_frame", "nan_pick",
+    "spread", "worst",
 ]
 
 DISPARITIES = (
@@ -64,7 +72,7 @@ METRIC_FUNCTIONS = {
 
 
 def disparities_of(frame: Any) -> dict[str, float]:
-    """Demographic parity and equalized odds (difference, ratio) of a fitted ``MetricFrame``.
+    """Demographic parity and equalized odds (difference, ratio) of a fitted binary ``MetricFrame``.
 
     Fairlearn's ``difference()`` / ``ratio()`` between groups (which skip undefined groups);
     equalized odds takes the worse of the TPR and FPR disparities, as fairlearn's
@@ -74,24 +82,30 @@ def disparities_of(frame: Any) -> dict[str, float]:
     return {
         "demographic_parity_difference": float(difference["selection_rate"]),
         "demographic_parity_ratio": float(ratio["selection_rate"]),
-        "equalized_odds_difference": _worst(max, difference["true_positive_rate"], difference["false_positive_rate"]),
-        "equalized_odds_ratio": _worst(min, ratio["true_positive_rate"], ratio["false_positive_rate"]),
+        "equalized_odds_difference": worst(max, difference["true_positive_rate"], difference["false_positive_rate"]),
+        "equalized_odds_ratio": worst(min, ratio["true_positive_rate"], ratio["false_positive_rate"]),
     }
 
 
-def _worst(pick: Any, *values: float) -> float:
+def worst(pick: Any, *values: float) -> float:
+    """``pick`` (max or min) of the defined ``values``; NaN when none is defined."""
     defined = [float(v) for v in values if not math.isnan(v)]
     return float(pick(defined)) if defined else math.nan
 
 
-def metric_frame(binary_true: np.ndarray, binary_pred: np.ndarray, sensitive: pd.DataFrame) -> Any:
+def frame_of(metrics: Mapping[str, Callable[..., Any]], y_true: Any, y_pred: Any, sensitive: pd.DataFrame) -> Any:
+    """fairlearn's ``MetricFrame`` of ``metrics`` (and the group sizes, ``count``) by ``sensitive``."""
     from fairlearn.metrics import MetricFrame, count
 
-    metrics = {"count": count, **METRIC_FUNCTIONS}
     return MetricFrame(
-        metrics=metrics, y_true=binary_true, y_pred=binary_pred,
+        metrics={"count": count, **metrics}, y_true=y_true, y_pred=y_pred,
         sensitive_features=sensitive.iloc[:, 0] if sensitive.shape[1] == 1 else sensitive,
     )
+
+
+def metric_frame(binary_true: np.ndarray, binary_pred: np.ndarray, sensitive: pd.DataFrame) -> Any:
+    """The binary review's ``MetricFrame`` on 0/1 labels and predictions."""
+    return frame_of(METRIC_FUNCTIONS, binary_true, binary_pred, sensitive)
 
 
 def group_codes(frame: Any, sensitive: pd.DataFrame, columns: tuple[str, ...]) -> np.ndarray:
@@ -101,42 +115,26 @@ def group_codes(frame: Any, sensitive: pd.DataFrame, columns: tuple[str, ...]) -
     return np.asarray(index.get_indexer(keys))
 
 
-def bootstrap_groups(
-    frames: list[Any],
-    binary_true: np.ndarray,
-    binary_pred: np.ndarray,
-    sensitive: pd.DataFrame,
-    specs: list[tuple[str, ...]],
-    *,
-    n_bootstrap: int,
-    seed: int,
+def group_sums(
+    parts: Mapping[str, np.ndarray], codes: list[np.ndarray], sizes: list[int], *, n_bootstrap: int, seed: int
 ) -> list[dict[str, np.ndarray]]:
-    """Per grouping, each group metric over the same resamples: arrays of shape ``(B, groups)``.
+    """Per grouping, each part's weighted sum per resample and group: arrays of shape ``(B, groups)``.
 
-    Per group, seven weighted sums (rows, predicted positive, positive, true positive,
-    negative, false positive, correct) of one ``weights @ indicators`` product give them all.
-    The indicators are sparse (one entry per row, part and grouping), so memory grows with
-    the rows, not with rows × groups (intersections hold many, often empty, combinations).
+    One ``weights @ indicators`` product per chunk of resamples gives them all. The
+    indicators are sparse (one entry per row, part and grouping), so memory grows with the
+    rows, not with rows × groups (intersections hold many, often empty, combinations).
     """
-    pos, pred = binary_true.astype(np.float64), binary_pred.astype(np.float64)
-    parts = [pos * 0 + 1, pred, pos, pos * pred, 1 - pos, (1 - pos) * pred, (pos == pred).astype(np.float64)]
-    sizes = [len(frame.by_group) for frame in frames]
-    codes = [group_codes(frame, sensitive, cols) for frame, cols in zip(frames, specs, strict=True)]
-    indicators = _indicators(parts, codes, sizes)
-    offset = indicators.shape[1]
-    sums = [np.asarray(w @ indicators) for w in resample_weights(len(pos), n_bootstrap, seed=seed)]
-    totals = np.vstack(sums) if sums else np.zeros((0, offset))
+    named = list(parts.items())
+    vectors = [np.asarray(v, dtype=np.float64) for _, v in named]
+    indicators = _indicators(vectors, codes, sizes)
+    n = len(vectors[0])
+    sums = [np.asarray(w @ indicators) for w in resample_weights(n, n_bootstrap, seed=seed)]
+    totals = np.vstack(sums) if sums else np.zeros((0, indicators.shape[1]))
     out, start = [], 0
     for size in sizes:
-        s = [totals[:, start + k * size : start + (k + 1) * size] for k in range(len(parts))]
-        start += len(parts) * size
-        out.append({
-            "selection_rate": safe_divide(s[1], s[0]),
-            "true_positive_rate": safe_divide(s[3], s[2]),
-            "false_positive_rate": safe_divide(s[5], s[4]),
-            "precision": safe_divide(s[3], s[1]),
-            "accuracy": safe_divide(s[6], s[0]),
-        })
+        block = {name: totals[:, start + k * size: start + (k + 1) * size] for k, (name, _) in enumerate(named)}
+        start += len(named) * size
+        out.append(block)
     return out
 
 
@@ -156,7 +154,44 @@ def _indicators(parts: list[np.ndarray], codes: list[np.ndarray], sizes: list[in
     return sparse.csr_matrix((data[kept], (rows[kept], cols[kept])), shape=(len(parts[0]), offset))
 
 
-def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def binary_parts(binary_true: np.ndarray, binary_pred: np.ndarray) -> dict[str, np.ndarray]:
+    """The row vectors whose group sums give every binary metric."""
+    pos, pred = binary_true.astype(np.float64), binary_pred.astype(np.float64)
+    return {
+        "rows": np.ones_like(pos), "predicted": pred, "positive": pos, "true_positive": pos * pred,
+        "negative": 1 - pos, "false_positive": (1 - pos) * pred, "correct": (pos == pred).astype(np.float64),
+    }
+
+
+def binary_metrics(s: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """The binary group metrics from :func:`binary_parts`' sums."""
+    return {
+        "selection_rate": safe_divide(s["predicted"], s["rows"]),
+        "true_positive_rate": safe_divide(s["true_positive"], s["positive"]),
+        "false_positive_rate": safe_divide(s["false_positive"], s["negative"]),
+        "precision": safe_divide(s["true_positive"], s["predicted"]),
+        "accuracy": safe_divide(s["correct"], s["rows"]),
+    }
+
+
+def bootstrap_groups(
+    frames: list[Any],
+    binary_true: np.ndarray,
+    binary_pred: np.ndarray,
+    sensitive: pd.DataFrame,
+    specs: list[tuple[str, ...]],
+    *,
+    n_bootstrap: int,
+    seed: int,
+) -> list[dict[str, np.ndarray]]:
+    """Per grouping, each binary group metric over the same resamples: arrays of shape ``(B, groups)``."""
+    sizes = [len(frame.by_group) for frame in frames]
+    codes = [group_codes(frame, sensitive, cols) for frame, cols in zip(frames, specs, strict=True)]
+    sums = group_sums(binary_parts(binary_true, binary_pred), codes, sizes, n_bootstrap=n_bootstrap, seed=seed)
+    return [binary_metrics(s) for s in sums]
+
+
+def spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per resample: max − min and min / max over the groups where the metric is defined."""
     if values.shape[1] == 0:
         empty = np.full(values.shape[0], np.nan)
@@ -168,15 +203,21 @@ def _spread(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return np.where(some, high - low, np.nan), np.where(some, safe_divide(low, high), np.nan)
 
 
-def disparity_samples(sample: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    dp, dp_ratio = _spread(sample["selection_rate"])
-    tpr, tpr_ratio = _spread(sample["true_positive_rate"])
-    fpr, fpr_ratio = _spread(sample["false_positive_rate"])
+def nan_pick(pick: Callable[..., np.ndarray], *samples: np.ndarray) -> np.ndarray:
+    """Per resample, ``np.nanmax`` / ``np.nanmin`` over ``samples`` (NaN where all are NaN)."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN rows stay NaN
-        return {
-            "demographic_parity_difference": dp,
-            "demographic_parity_ratio": dp_ratio,
-            "equalized_odds_difference": np.nanmax(np.vstack([tpr, fpr]), axis=0),
-            "equalized_odds_ratio": np.nanmin(np.vstack([tpr_ratio, fpr_ratio]), axis=0),
-        }
+        return np.asarray(pick(np.vstack(samples), axis=0))
+
+
+def disparity_samples(sample: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Demographic parity and equalized odds per resample, from binary metric samples."""
+    dp, dp_ratio = spread(sample["selection_rate"])
+    tpr, tpr_ratio = spread(sample["true_positive_rate"])
+    fpr, fpr_ratio = spread(sample["false_positive_rate"])
+    return {
+        "demographic_parity_difference": dp,
+        "demographic_parity_ratio": dp_ratio,
+        "equalized_odds_difference": nan_pick(np.nanmax, tpr, fpr),
+        "equalized_odds_ratio": nan_pick(np.nanmin, tpr_ratio, fpr_ratio),
+    }

@@ -5,6 +5,11 @@ their groups are usually too small to gate on). With the evidence mode ``"estima
 point estimate is held against the limit; with ``"interval"`` the lower end of its bootstrap
 interval (falling back to the estimate when there is no interval), so it fails only when the
 rows show the disparity with the report's confidence.
+
+Which disparities are gated depends on the task (:data:`GATED_BY_TASK`). The regression
+limits (``max_mean_prediction_difference``, ``max_mae_difference``) are written in units of
+the target's standard deviation on the evaluated rows, so one default suits a target in
+dollars or in days: :func:`absolute_limit` turns them into the target's units.
 """
 
 from __future__ import annotations
@@ -20,9 +25,19 @@ from workbench.exceptions import ConfigError
 if TYPE_CHECKING:
     from workbench.evaluate.fairness import GroupMetrics
 
-__all__ = ["EVIDENCE", "EVIDENCE_KEY", "GATED_DISPARITIES", "Verdict", "disparity_verdict", "evidence_mode"]
+__all__ = [
+    "EVIDENCE", "EVIDENCE_KEY", "GATED_BY_TASK", "GATED_DISPARITIES", "SCALED_LIMITS", "Verdict",
+    "absolute_limit", "disparity_verdict", "evidence_mode",
+]
 
 GATED_DISPARITIES = ("demographic_parity_difference", "equalized_odds_difference")
+GATED_BY_TASK: dict[str, tuple[str, ...]] = {
+    "binary": GATED_DISPARITIES,
+    "multiclass": GATED_DISPARITIES,  # each the worst class, one-vs-rest
+    "regression": ("mean_prediction_difference", "mae_difference"),
+}
+# Limits given in standard deviations of the target, not in the disparity's own units.
+SCALED_LIMITS = frozenset({"mean_prediction_difference", "mae_difference"})
 EVIDENCE_KEY = "fairness_evidence"
 _EVIDENCE_SPEC = GATES["evaluate"][EVIDENCE_KEY]  # the key workbench.toml declares
 EVIDENCE: tuple[str, ...] = tuple(_EVIDENCE_SPEC.choices or ())
@@ -40,6 +55,12 @@ class Verdict:
     limit: float | None
     gated: bool
     by_interval: bool
+    worst_class: str = ""
+
+    @property
+    def subject(self) -> str:
+        """The feature, and for a multiclass review the class where the disparity is worst."""
+        return f"{self.feature}, class {self.worst_class}" if self.worst_class else self.feature
 
     @property
     def passed(self) -> bool | None:
@@ -61,6 +82,13 @@ def evidence_mode(thresholds: Mapping[str, Any]) -> str:
     return str(mode)
 
 
+def absolute_limit(disparity: str, limit: float | None, target_scale: float) -> float | None:
+    """``limit`` in the disparity's own units: scaled by the target's standard deviation where it is relative."""
+    if limit is None or disparity not in SCALED_LIMITS:
+        return limit
+    return float(limit) * target_scale if math.isfinite(target_scale) else None
+
+
 def disparity_verdict(
     grouping: GroupMetrics, disparity: str, *, limit: float | None, evidence: str, sensitive: tuple[str, ...]
 ) -> Verdict:
@@ -72,4 +100,5 @@ def disparity_verdict(
     return Verdict(
         feature=grouping.feature, disparity=disparity, estimate=estimate, interval=(low, high),
         compared=compared, limit=limit, gated=grouping.feature in sensitive, by_interval=by_interval,
+        worst_class=grouping.worst_class.get(disparity, ""),
     )

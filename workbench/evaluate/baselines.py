@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from workbench.evaluate._checks import model_name
+from workbench.tasks import task_named
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -29,15 +30,17 @@ def fit_dummy(
 ) -> tuple[Any, str]:
     """The baseline and its description: ``baseline`` as given, else a fitted dummy model.
 
-    The dummy predicts the class prior (classification) or the mean (regression), learnt from
-    ``y_train`` when given, else from the evaluated labels ``y``.
+    The dummy predicts the class prior (``task`` a classification task: binary or multiclass)
+    or the mean (regression), learnt from ``y_train`` when given, else from the evaluated
+    labels ``y``.
     """
     if baseline is not None:
         return baseline, model_name(baseline)
     from sklearn.dummy import DummyClassifier, DummyRegressor
 
-    dummy = DummyClassifier(strategy="prior") if task == "classification" else DummyRegressor(strategy="mean")
-    kind = "class prior" if task == "classification" else "mean"
+    classifier = task_named(task).classifier
+    dummy = DummyClassifier(strategy="prior") if classifier else DummyRegressor(strategy="mean")
+    kind = "class prior" if classifier else "mean"
     if X_train is not None and y_train is not None:
         return dummy.fit(X_train, y_train), f"Dummy ({kind} of the training labels)"
     features = np.zeros((len(y), 1))

@@ -50,7 +50,11 @@ def review_project(
     shap_rows: int = 2000,
     mitigate: bool = False,
 ) -> ProjectReview:
-    """Review ``model_uri`` (default: the latest evaluate run's model) on the project's test split.
+    """Review ``model_uri`` (default: the chosen Evaluate model, see workbench.selection) on the project's test split.
+
+    The project's task decides the metrics, the fairness review and the gates. Without
+    sensitive columns the fairness review is "not applicable" (a report that says so, which
+    the gates pass); ``mitigate`` compares fairlearn's ThresholdOptimizer, for binary tasks.
 
     Examples
     --------
@@ -67,21 +71,22 @@ def review_project(
         model = mlflow.sklearn.load_model(uri)
     except Exception as err:  # MLflow raises many types for a missing or unreadable model
         raise ModelError(f"Cannot load the model at {uri}: {err}", hint="Check the URI (runs:/<id>/model, models:/<name>@<alias>).") from err
-    seed, positive = project.config.data.seed, project.config.data.positive_label
-    classifier = task_named(project.config.data.task).classifier
+    task = task_named(project.config.data.task)
+    seed = project.config.data.seed
+    # A positive label means something to a binary review only; the others score every class or a number.
+    positive = project.config.data.positive_label if task.name == "binary" else None
     split = split_data(project, project.load_data())
     metrics = evaluate_model(
-        model, split.X_test, split.y_test, task="classification" if classifier else "regression",
+        model, split.X_test, split.y_test, task=task.name,
         X_train=split.X_train, y_train=split.y_train, champion=load_champion(project),
-        n_bootstrap=n_bootstrap, seed=seed, positive_label=positive if classifier else None,
+        n_bootstrap=n_bootstrap, seed=seed, positive_label=positive,
     )
-    fairness = None
-    if classifier and project.config.data.sensitive:
-        fairness = assess_fairness(
-            model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test,
-            min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
-            n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate, positive_label=positive,
-        )
-    explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed)
+    # Without a sensitive column the review is "not applicable": a report that says so, which gates pass.
+    fairness = assess_fairness(
+        model=model, X=split.X_test, y_true=split.y_test, sensitive_features=split.sensitive_test, task=task.name,
+        min_group_size=project.config.gate("evaluate", "min_group_size"), thresholds=fairness_thresholds(project),
+        n_bootstrap=n_bootstrap, seed=seed, mitigate=mitigate, positive_label=positive,
+    )
+    explanation = explain(model, split.X_test, max_rows=shap_rows, seed=seed, task=task.name)
     gates = evaluation_gates(project, metrics=metrics, fairness=fairness, explanation=explanation)
     return ProjectReview(uri, metrics, fairness, explanation, gates)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from workbench.config import CONFIG_NAME
-from workbench.jupyter import _runs
+from workbench.jupyter import _newproject, _runs
 from workbench.jupyter._paths import (
     RequestError,
     confine,
@@ -54,6 +54,18 @@ class WorkbenchAPI:
                 entry["error"] = str(err)
             listed.append(entry)
         return {"root": self.root.name, "projects": listed}
+
+    def data_files(self) -> dict[str, Any]:
+        """The CSV and Parquet files the New project form offers."""
+        return _newproject.data_files(self.root)
+
+    def data_columns(self, path: object) -> dict[str, Any]:
+        """The columns of one data file (the form's target and sensitive choices)."""
+        return _newproject.data_columns(self.root, path)
+
+    def create_project(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A new project from the user's data, made like ``workbench init DIR --data FILE --target COL``."""
+        return _newproject.create_project(self.root, body)
 
     def open_project(self, path: object) -> Project:
         """The project in the folder ``path`` (relative to the root); 404 when there is none."""
@@ -100,17 +112,27 @@ class WorkbenchAPI:
         project = self.open_project(server_path(self.root, folder))
         return self._notebook_state(project, project.relative(target))
 
-    def approve(self, body: dict[str, Any]) -> dict[str, Any]:
-        """Approve the notebook at ``body["path"]`` as it is now, with ``body["comment"]``."""
+    def approve(self, body: dict[str, Any], *, user: str | None = None) -> dict[str, Any]:
+        """Approve the notebook at ``body["path"]`` as it is now, with ``body["comment"]``.
+
+        The approval is recorded as the authenticated ``user`` (the handler passes the Jupyter
+        server's user; None: the server's shared token, whose holder acts as the user running the
+        server, so the same default as ``workbench approve``). A name the client states in
+        ``body["by"]`` cannot replace it: when it differs it is kept next to it, labelled
+        ``(stated: NAME)``.
+        """
         from workbench.exceptions import PipelineError
         from workbench.pipelines import approval_states, approve_notebook
-        from workbench.pipelines.approval import unreadable_reason
+        from workbench.pipelines.approval import default_approver, unreadable_reason
 
         project, target = self._project_notebook(body)
         comment = _text(body.get("comment", ""), name="comment", limit=MAX_COMMENT)
-        by = body.get("by")
-        if by is not None:
-            by = _text(by, name="by", limit=200) or None
+        stated = body.get("by")
+        if stated is not None:
+            stated = _text(stated, name="by", limit=200) or None
+        by = user or default_approver(project.root)
+        if stated and stated != by:
+            by = f"{by} (stated: {stated})"
         try:
             approval = approve_notebook(project, target, by=by, comment=comment)
         except PipelineError as err:
@@ -159,14 +181,14 @@ class WorkbenchAPI:
         """The latest report of each name in ``.workbench/reports/`` (name, time, size)."""
         project = self.open_project(project_path)
         folder = project.root / ".workbench" / "reports"
-        files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+        files = sorted(p for p in folder.glob("*.json") if self._inside(p)) if folder.is_dir() else []
         listed = [
             {
                 "name": path.stem,
                 "modified": datetime.fromtimestamp(path.stat().st_mtime, UTC).isoformat(timespec="seconds"),
                 "bytes": path.stat().st_size,
                 "html": self._server_path(project, path.with_suffix(".html"))
-                if path.with_suffix(".html").is_file()
+                if path.with_suffix(".html").is_file() and self._inside(path.with_suffix(".html"))
                 else None,
             }
             for path in files
@@ -174,11 +196,16 @@ class WorkbenchAPI:
         return {"project_path": server_path(self.root, project.root), "reports": listed}
 
     def report(self, project_path: object, name: str) -> dict[str, Any]:
-        """The JSON of the latest report called ``name``."""
+        """The JSON of the latest report called ``name`` (never a file outside the server root)."""
         if not REPORT_NAME.match(name) or ".." in name:
             raise RequestError(f"{name!r} is not a report name (letters, digits, '_', '-', '.').")
         project = self.open_project(project_path)
         path = project.root / ".workbench" / "reports" / f"{name}.json"
+        if not self._inside(path):
+            raise RequestError(
+                f"The report {name!r} leads outside the server's root folder (a symbolic link) and is not read.",
+                status=403, hint="Replace the link with the report file itself.",
+            )
         if not path.is_file():
             raise RequestError(
                 f"No report called {name!r} in this project yet.",
@@ -191,6 +218,11 @@ class WorkbenchAPI:
             raise RequestError(f"The report file {name}.json is not valid JSON: {err}.", status=500) from err
 
     # -- helpers ----------------------------------------------------------------------------
+    def _inside(self, path: Path) -> bool:
+        """Whether ``path``, links followed, is under the server root."""
+        resolved = path.resolve()
+        return resolved == self.root or self.root in resolved.parents
+
     def _server_path(self, project: Project, relative: Path | str) -> str:
         return server_path(self.root, project.root / relative)
 

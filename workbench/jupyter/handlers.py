@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -35,6 +36,8 @@ __all__ = ["API_PREFIX", "handlers"]
 API_PREFIX = "workbench/api"
 AUTH_RESOURCE = "workbench"
 MAX_BODY = 1_000_000
+MAX_DEPTH = 32  # no request of the panel nests deeper; a deeper one is refused before any handler walks it
+_ANONYMOUS_ID = re.compile(r"[0-9a-f]{32}")
 
 # Input problems are the client's to fix (4xx); anything else is the server's (500).
 STATUS_BY_ERROR: tuple[tuple[type[WorkbenchError], int], ...] = (
@@ -73,11 +76,29 @@ class WorkbenchHandler(APIHandler):
             raise RequestError(f"The request body is {len(raw)} bytes; at most {MAX_BODY} are accepted.", status=413)
         try:
             body = json.loads(raw)
-        except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        except RecursionError as err:
+            raise RequestError(f"The request body nests deeper than {MAX_DEPTH} levels.") from err
+        # ValueError: not JSON, not UTF-8, or an integer longer than Python converts (4,300 digits).
+        except ValueError as err:
             raise RequestError(f"The request body is not valid JSON: {err}.") from err
         if not isinstance(body, dict):
             raise RequestError(f"The request body must be a JSON object, got {type(body).__name__}.")
+        if _depth(body) > MAX_DEPTH:
+            raise RequestError(f"The request body nests deeper than {MAX_DEPTH} levels.")
         return body
+
+    def approver(self) -> str | None:
+        """The authenticated user's name; None for jupyter_server's anonymous user of the shared token.
+
+        With one shared token, whoever holds it acts as the user running the server, so the
+        approval names that user (as ``workbench approve`` would), never a name the client sends.
+        """
+        user = self.current_user
+        username = str(getattr(user, "username", "") or "")
+        name = str(getattr(user, "name", "") or "")
+        if not username or (_ANONYMOUS_ID.fullmatch(username) and name.startswith("Anonymous ")):
+            return None
+        return username
 
     async def answer(self, call: Callable[..., dict[str, Any]], *args: Any, status: int = 200) -> None:
         """Run ``call(*args)`` in a worker thread and answer its result (or its error) as JSON."""
@@ -110,6 +131,25 @@ class ProjectsHandler(WorkbenchHandler):
     async def get(self) -> None:
         await self.answer(self.api.projects)
 
+    @web.authenticated
+    @authorized
+    async def post(self) -> None:
+        await self.answer_body(self.api.create_project, status=201)
+
+
+class DataFilesHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.answer(self.api.data_files)
+
+
+class ColumnsHandler(WorkbenchHandler):
+    @web.authenticated
+    @authorized
+    async def get(self) -> None:
+        await self.answer(self.api.data_columns, self.get_argument("path", None))
+
 
 class StatusHandler(WorkbenchHandler):
     @web.authenticated
@@ -136,7 +176,8 @@ class ApproveHandler(WorkbenchHandler):
     @web.authenticated
     @authorized
     async def post(self) -> None:
-        await self.answer_body(self.api.approve)
+        user = self.approver()
+        await self.answer_body(lambda body: self.api.approve(body, user=user))
 
 
 class RevokeHandler(WorkbenchHandler):
@@ -195,6 +236,8 @@ class ReportHandler(WorkbenchHandler):
 
 ROUTES: tuple[tuple[str, type[WorkbenchHandler]], ...] = (
     ("projects", ProjectsHandler),
+    ("datafiles", DataFilesHandler),
+    ("columns", ColumnsHandler),
     ("status", StatusHandler),
     ("notebooks", NotebooksHandler),
     ("notebook", NotebookHandler),
@@ -207,6 +250,20 @@ ROUTES: tuple[tuple[str, type[WorkbenchHandler]], ...] = (
     ("reports", ReportsHandler),
     ("reports/([^/]+)", ReportHandler),
 )
+
+
+def _depth(value: Any) -> int:
+    """How deeply ``value`` (parsed JSON) nests lists and objects, walked without recursion."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        node, level = pending.pop()
+        if isinstance(node, dict):
+            node = list(node.values())
+        if isinstance(node, list):
+            deepest = max(deepest, level)
+            if level <= MAX_DEPTH:
+                pending.extend((item, level + 1) for item in node)
+    return deepest
 
 
 def handlers(base_url: str) -> list[tuple[str, type[WorkbenchHandler]]]:

@@ -10,9 +10,10 @@ import numpy as np
 from workbench.monitor import stats
 from workbench.monitor.summaries import Categories, Grid, Histogram, Moments
 
-__all__ = ["ColumnDrift", "Options", "default_stattest", "evaluate_column"]
+__all__ = ["ColumnDrift", "Options", "default_stattest", "evaluate_column", "null_quantile"]
 
 SMALL_CARDINALITY = 5  # numeric columns with at most this many values are tested as categories
+ZERO_DISTANCE = 1e-12  # resampled distances at or below this are identical shares: the null's point mass at 0
 DISPLAY_BINS = 30
 DISPLAY_CATEGORIES = 15
 
@@ -71,7 +72,12 @@ class ColumnDrift:
 
 
 def default_stattest(kind: str, n_reference: int, n_unique: int, *, small_sample: int = 1000) -> str:
-    """Evidently's choice: KS / chi-square / Z on small references, Wasserstein / JS on large ones."""
+    """Evidently's choice: KS / chi-square / Z on small references, Wasserstein / JS on large ones.
+
+    ``n_unique`` counts both datasets' distinct values together (as Evidently does); a numeric
+    column with at most :data:`SMALL_CARDINALITY` of them gets the categorical tests. Which
+    columns are numeric, and where that differs from Evidently: :mod:`workbench.monitor.drift`.
+    """
     if kind == "numeric" and n_unique > SMALL_CARDINALITY:
         return "ks" if n_reference <= small_sample else "wasserstein"
     if n_reference <= small_sample:
@@ -150,7 +156,8 @@ def _calibrated(name: str, counts: _Counts, threshold: float, options: Options) 
     reference of the reference's size *and* a current sample of the current size from the
     reference shares: the threshold then covers the noise of both (drawing the current sample
     alone misses the reference's and leaves small references alarming). The quantile is taken
-    over all tested columns together (see ``Options.n_columns``).
+    over all tested columns together (see ``Options.n_columns``) and never exceeds the largest
+    distance the two samples can have (:func:`_reachable`): above it the column could not drift.
     """
     rng = np.random.default_rng(options.seed)
     n, m = int(counts.reference.sum()), int(counts.current.sum())
@@ -168,15 +175,64 @@ def _calibrated(name: str, counts: _Counts, threshold: float, options: Options) 
         pairs = rng.multinomial(n, share, size=options.n_bootstrap), rng.multinomial(m, share, size=options.n_bootstrap)
         null = stats.psi(*pairs) if name == "psi" else stats.jensen_shannon(*pairs)
     # Šidák: each column at level ** (1 / columns), so that a same-distribution sample flags no
-    # column at all with probability ~ level. That percentile lies beyond what a few hundred
-    # resamples show, so it is read from a log-normal fitted to them (distances are positive and
-    # right-skewed) rather than from the resamples' own order statistics.
+    # column at all with probability ~ level.
+    level = options.calibration_level ** (1.0 / max(options.n_columns, 1))
+    fitted = null_quantile(np.asarray(null, dtype=np.float64), level)
+    return max(threshold, min(fitted, _reachable(name, counts)))
+
+
+def null_quantile(null: np.ndarray, level: float) -> float:
+    """The ``level`` quantile of a distance's null distribution, from its resamples.
+
+    The null is a point mass at 0 (resampled pairs with identical shares, distance 0: common
+    for columns with few values) plus a right-skewed positive part. Resamples at or below
+    :data:`ZERO_DISTANCE` estimate the point mass ``p0``; when ``level <= p0`` the quantile is
+    0. Otherwise it is the ``(level - p0) / (1 - p0)`` quantile of a log-normal fitted to the
+    positive resamples: the Šidák percentile lies beyond what a few hundred resamples show, so
+    it is read from the fit rather than from their order statistics. (Fitting the zeros as
+    log(1e-12) instead would stretch the fit's spread and push the quantile far above any
+    distance the column can reach.) With fewer than two distinct positive resamples there is
+    nothing to fit: the largest resample is the quantile.
+    """
     from scipy import stats as _stats
 
-    level = options.calibration_level ** (1.0 / max(options.n_columns, 1))
-    logs = np.log(np.maximum(np.asarray(null, dtype=np.float64), 1e-12))
-    fitted = float(np.exp(logs.mean() + _stats.norm.ppf(level) * logs.std(ddof=1)))
-    return max(threshold, fitted)
+    null = null[np.isfinite(null)]
+    if not len(null):
+        return 0.0
+    positive = null[null > ZERO_DISTANCE]
+    at_zero = 1.0 - len(positive) / len(null)
+    if level <= at_zero:
+        return 0.0
+    logs = np.log(positive)
+    if len(positive) < 2 or not logs.std() > 0:
+        return float(positive.max()) if len(positive) else 0.0
+    inner = (level - at_zero) / (1.0 - at_zero)
+    return float(np.exp(logs.mean() + _stats.norm.ppf(inner) * logs.std(ddof=1)))
+
+
+def _reachable(name: str, counts: _Counts) -> float:
+    """The distance ``name`` shows between samples of these sizes that lie wholly apart.
+
+    All of the reference in the first used bin (or category) and all of the current data in the
+    last: for Jensen-Shannon and PSI two disjoint samples (with Evidently's 0.0001 for empty
+    shares the Jensen-Shannon distance is then just under its bound sqrt(ln 2) = 0.833: about
+    0.826 for two values), for Wasserstein the column's whole range. No distance the statistic
+    can reach is far above it, and a threshold at it still flags that pair.
+    """
+    n, m = int(counts.reference.sum()), int(counts.current.sum())
+    if counts.labels is None and name == "wasserstein":
+        assert counts.grid is not None
+        used = np.flatnonzero(counts.reference + counts.current)
+        centers = counts.grid.centers()[used]
+        apart = np.zeros(len(used)), np.zeros(len(used))
+        apart[0][0], apart[1][-1] = n, m
+        return float(stats.wasserstein(centers, *apart, scale=counts.scale))
+    reference, _ = _grouped(counts, 10 if name == "psi" else 20)
+    if len(reference) < 2:
+        return 0.0
+    ref_apart, cur_apart = np.zeros(len(reference)), np.zeros(len(reference))
+    ref_apart[0], cur_apart[-1] = n, m
+    return float(stats.psi(ref_apart, cur_apart) if name == "psi" else stats.jensen_shannon(ref_apart, cur_apart))
 
 
 def _display(counts: _Counts) -> dict[str, Any]:

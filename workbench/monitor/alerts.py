@@ -1,25 +1,32 @@
 """Alerts: rules evaluated against a monitor's figures, recorded, sent, and able to start a pipeline.
 
 Every fired alert is appended to ``.workbench/alerts.jsonl`` (one JSON object a line, written
-with one ``O_APPEND`` write under a file lock, so concurrent monitors never interleave), a line
-is appended to the log file (``[monitor] alert_log``) and, when ``[monitor] webhook_url`` is set,
-the alert is POSTed there as JSON. A rule naming a ``pipeline`` starts it through
-:func:`trigger_pipeline`, unless a run of that pipeline is still active (the alert then says so).
+with one ``O_APPEND`` write under a file lock, so concurrent monitors never interleave) *before*
+any side effect runs: then a line is appended to the log file (``[monitor] alert_log``), a rule
+naming a ``pipeline`` starts it through :func:`trigger_pipeline` (unless a run of that pipeline
+is still active: the alert then says so) and, when ``[monitor] webhook_url`` is set, the alert
+is POSTed there as JSON (:mod:`workbench.monitor.webhook`, one deadline for the whole call;
+the alerts of one review are POSTed together).
+When they are done the alert is appended again with their outcome, under the same ``id``;
+:func:`alert_history` keeps the last record of each id. A side effect that fails is recorded
+with the alert (``failures``, one line each) and never stops the others, so a dead webhook, a
+pipeline that cannot start or a crash half-way never loses an alert.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import urllib.error
-import urllib.request
-from collections.abc import Iterable, Mapping
+import uuid
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from workbench._io import append_line
 from workbench.exceptions import WorkbenchError
 from workbench.monitor.rules import METRICS, AlertRule, validate_rules
+from workbench.monitor.webhook import send_webhook
 from workbench.reports.base import jsonable
 
 __all__ = [
@@ -29,6 +36,7 @@ __all__ = [
     "alerts_path",
     "evaluate_rules",
     "fire",
+    "fire_all",
     "load_rules",
     "send_webhook",
     "trigger_pipeline",
@@ -62,20 +70,6 @@ def evaluate_rules(rules: Iterable[AlertRule], figures: Mapping[str, Any]) -> li
         if value is not None and rule.fires(float(value)):
             fired.append((rule, float(value)))
     return fired
-
-
-def send_webhook(url: str, payload: Mapping[str, Any], *, timeout: float = 5.0) -> str:
-    """POST ``payload`` as JSON to ``url``; ``"ok"`` or ``"failed: <why>"`` (never raises)."""
-    body = json.dumps(jsonable(dict(payload)), allow_nan=False).encode("utf-8")
-    request = urllib.request.Request(url, data=body, method="POST",
-                                     headers={"Content-Type": "application/json", "User-Agent": "mlops-workbench"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            return "ok" if 200 <= response.status < 300 else f"failed: HTTP {response.status}"
-    except urllib.error.HTTPError as err:
-        return f"failed: HTTP {err.code}"
-    except (urllib.error.URLError, OSError, ValueError) as err:
-        return f"failed: {getattr(err, 'reason', err)}"
 
 
 def trigger_pipeline(project: Any, alert: Mapping[str, Any]) -> str | None:
@@ -114,42 +108,117 @@ def _active_run(project: Any, name: str) -> str | None:
 
 
 def fire(project: Any, rule: AlertRule, value: float, *, context: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """Record one alert, send it to the sinks and start its pipeline; returns the record."""
+    """Record one alert, then send it to the sinks and start its pipeline; returns the record."""
+    return fire_all(project, [(rule, value)], context=context)[0]
+
+
+def fire_all(project: Any, fired: Sequence[tuple[AlertRule, float]], *,
+             context: Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+    """Record every fired alert, then run their side effects; returns the final records.
+
+    Each alert is in ``alerts.jsonl`` before the first side effect of any of them starts. Then
+    each alert's log line is written and its pipeline started, in turn, and the webhooks are
+    sent together, so that however many alerts fire, the webhook holds the review for at most
+    ``webhook_timeout`` (each call has that deadline). A failure is caught, kept in ``failures``
+    and in the sink's or pipeline's status, and the next side effect still runs. The outcome is
+    appended as each alert's final record.
+    """
     settings = project.config.sections.get("monitor", {})
+    alerts = [_new_alert(project, rule, value, context, settings) for rule, value in fired]
+    for alert in alerts:
+        _record(project, alert)
+    for (rule, _), alert in zip(fired, alerts, strict=True):
+        _local_effects(project, rule, alert, settings)
+    _send_webhooks([a for a in alerts if a["sinks"]["webhook"] == "pending"], settings)
+    for alert in alerts:
+        _record(project, alert)
+    return alerts
+
+
+def _new_alert(project: Any, rule: AlertRule, value: float, context: Mapping[str, Any] | None,
+               settings: Mapping[str, Any]) -> dict[str, Any]:
+    """The alert as first recorded: its side effects ``pending`` (or ``off``)."""
+    wants_webhook = bool(settings.get("webhook_url")) and rule.webhook
     alert: dict[str, Any] = {
-        "rule": rule.name, "metric": rule.metric, "op": rule.op, "value": value, "threshold": rule.threshold,
-        "message": rule.describe(value), "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "project": project.name, "pipeline": rule.pipeline, "pipeline_run": None, "pipeline_status": None,
+        "id": uuid.uuid4().hex, "rule": rule.name, "metric": rule.metric, "op": rule.op, "value": value,
+        "threshold": rule.threshold, "message": rule.describe(value),
+        "time": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "project": project.name,
+        "pipeline": rule.pipeline, "pipeline_run": None, "pipeline_status": "pending" if rule.pipeline else None,
+        "sinks": {"log": "pending" if settings.get("alert_log") else "off",
+                  "webhook": "pending" if wants_webhook else "off"},
+        "failures": [],
     }
     if context:
         alert["context"] = dict(context)
-    if rule.pipeline:
-        alert["pipeline_run"], alert["pipeline_status"] = _start_for_alert(project, alert)
-    sinks = {"log": str(settings.get("alert_log") or "")}
-    if sinks["log"]:
-        append_line(project.resolve(sinks["log"]), f"{alert['time']} ALERT {rule.name}: {alert['message']}")
-    url = settings.get("webhook_url") or ""
-    delivery = send_webhook(url, {"alert": alert}, timeout=float(settings.get("webhook_timeout", 5.0))) \
-        if url and rule.webhook else "off"
-    alert["sinks"] = {"log": sinks["log"] or "off", "webhook": delivery}
-    append_line(alerts_path(project), json.dumps(jsonable(alert), allow_nan=False))
     return alert
 
 
+def _local_effects(project: Any, rule: AlertRule, alert: dict[str, Any], settings: Mapping[str, Any]) -> None:
+    """The log line, then the pipeline start (before the webhook, which carries the run id)."""
+    if alert["sinks"]["log"] == "pending":
+        log = str(settings["alert_log"])
+        alert["sinks"]["log"] = _attempt(alert, f"alert log {log}", lambda: _log_line(project, log, alert))
+    if rule.pipeline:
+        alert["pipeline_status"] = _attempt(alert, f"pipeline {rule.pipeline}", lambda: _start(project, alert))
+
+
+def _send_webhooks(alerts: Sequence[dict[str, Any]], settings: Mapping[str, Any]) -> None:
+    """POST each alert to the webhook, all at once (one thread each, each touching its own alert)."""
+    if not alerts:
+        return
+    url, timeout = str(settings["webhook_url"]), settings.get("webhook_timeout", 5.0)
+
+    def deliver(alert: dict[str, Any]) -> None:
+        alert["sinks"]["webhook"] = _attempt(alert, "webhook", lambda: send_webhook(
+            url, {"alert": _public(alert)}, timeout=timeout))
+
+    with ThreadPoolExecutor(max_workers=len(alerts), thread_name_prefix="workbench-webhook") as pool:
+        list(pool.map(deliver, alerts))
+
+
+def _attempt(alert: dict[str, Any], what: str, action: Callable[[], str]) -> str:
+    """Run one side effect; its status, with a failure also kept in ``alert["failures"]``."""
+    try:
+        status = action()
+    except Exception as err:  # any fault of one side effect must leave the alert and the others intact
+        status = f"failed: {err}" if isinstance(err, WorkbenchError) else f"failed: {type(err).__name__}: {err}"
+    if status.startswith("failed"):
+        alert["failures"].append(f"{what} {status}")
+    return status
+
+
+def _log_line(project: Any, log: str, alert: Mapping[str, Any]) -> str:
+    append_line(project.resolve(log), f"{alert['time']} ALERT {alert['rule']}: {alert['message']}")
+    return log
+
+
+def _start(project: Any, alert: dict[str, Any]) -> str:
+    alert["pipeline_run"], status = _start_for_alert(project, alert)
+    return status
+
+
+def _public(alert: Mapping[str, Any]) -> dict[str, Any]:
+    """The alert as the webhook receives it (without the bookkeeping of its own delivery)."""
+    return {k: v for k, v in alert.items() if k not in ("sinks", "failures")}
+
+
+def _record(project: Any, alert: Mapping[str, Any]) -> None:
+    append_line(alerts_path(project), json.dumps(jsonable(dict(alert)), allow_nan=False))
+
+
 def alert_history(project: Any, *, limit: int | None = None) -> list[dict[str, Any]]:
-    """The recorded alerts, oldest first (the last ``limit`` when given)."""
+    """The recorded alerts, oldest first, each in its latest state (the last ``limit`` when given)."""
     path = alerts_path(project)
     if not path.is_file():
         return []
-    records = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    by_id: dict[str, dict[str, Any]] = {}
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines()):
         try:
             record = json.loads(line)
         except json.JSONDecodeError:
             continue  # a line cut short by a full disk: skip it, keep the rest
         if isinstance(record, dict):
-            records.append(record)
+            # an alert's outcome replaces its first record in place (dicts keep the first position)
+            by_id[str(record.get("id") or f"line {number}")] = record
+    records = list(by_id.values())
     return records[-limit:] if limit else records
-
-
-

@@ -140,8 +140,9 @@ def monitor(
         with columns ``request_id``, ``row`` (optional: a request's labels in row order) and
         ``label`` (see :func:`workbench.monitor.performance.load_labels`).
     record
-        Record fired alerts (``.workbench/alerts.jsonl``), send them to the sinks and start
-        their pipelines. ``False`` evaluates the rules only.
+        Record fired alerts (``.workbench/alerts.jsonl``), then send them to the sinks and start
+        their pipelines (a failing side effect is recorded with its alert, never raised).
+        ``False`` evaluates the rules only.
 
     Examples
     --------
@@ -168,10 +169,10 @@ def monitor(
     rules = _alerts.load_rules(project)
     fired = _alerts.evaluate_rules(rules, found)
     context = {"since": _text(since), "until": _text(until), "predictions": len(log)}
-    alerts = [_alerts.fire(project, rule, value, context=context) if record else
-              {"rule": rule.name, "metric": rule.metric, "value": value, "threshold": rule.threshold,
-               "message": rule.describe(value), "pipeline": rule.pipeline, "pipeline_run": None}
-              for rule, value in fired]
+    alerts = _alerts.fire_all(project, fired, context=context) if record else [
+        {"rule": rule.name, "metric": rule.metric, "value": value, "threshold": rule.threshold,
+         "message": rule.describe(value), "pipeline": rule.pipeline, "pipeline_run": None}
+        for rule, value in fired]
     if log.empty:
         notes.append("No predictions are logged in this period: nothing to compare yet.")
     else:

@@ -10,7 +10,8 @@ from typing import Any
 
 from workbench._io import write_text
 from workbench.exceptions import ModelError
-from workbench.package.bundle import BUNDLE_FORMAT, BUNDLE_INFO, Bundle, write_records
+from workbench.package._pyfunc import unsealed
+from workbench.package.bundle import BUNDLE_FORMAT, Bundle, write_records
 from workbench.package.card import ModelCard, build_model_card, load_card_reports
 from workbench.package.container import (
     DOCKERIGNORE,
@@ -26,11 +27,12 @@ from workbench.package.model_dir import describe_estimator, write_model_dir
 from workbench.package.pins import (
     WORKBENCH_DIST,
     environment_record,
+    model_pins,
     read_model_pins,
     requirements_text,
 )
 from workbench.package.source import ModelSource, download_model, resolve_model
-from workbench.package.verify import MANIFEST_TAG, POLICY_NAME
+from workbench.package.verify import BUNDLE_INFO, MANIFEST_TAG, POLICY_NAME
 from workbench.reports.gates import GateReport
 from workbench.tracking import Tracker, model_schema
 
@@ -146,9 +148,15 @@ def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schem
     import yaml
 
     pin = f"{WORKBENCH_DIST}=={importlib.metadata.version(WORKBENCH_DIST)}"
-    output_schema = write_model_dir(downloaded, stage / "model", schema=schema, estimator=estimator, workbench_pin=pin)
+    pins = model_pins(downloaded, estimator)
+    recorded = read_model_pins(downloaded / "requirements.txt")
+    # Libraries the logged model did not record go into its requirements.txt too, so the model
+    # folder alone (mlflow models serve, a pip install -r) also gets them.
+    missing = tuple(f"{name}=={version}" for name, version in pins.items() if name not in recorded)
+    output_schema = write_model_dir(downloaded, stage / "model", schema=schema, estimator=estimator,
+                                    workbench_pin=pin, extra_requirements=missing)
     python_env = yaml.safe_load((downloaded / "python_env.yaml").read_text()) if (downloaded / "python_env.yaml").is_file() else {}
-    environment = environment_record(read_model_pins(downloaded / "requirements.txt"), (python_env or {}).get("python"))
+    environment = environment_record(pins, (python_env or {}).get("python"))
     spec = ContainerSpec.for_project(project, version=version, python=environment["python"])
     records: dict[str, Any] = {
         "environment.json": environment,
@@ -172,14 +180,16 @@ def _write(project: Any, stage: Path, *, downloaded: Path, estimator: Any, schem
     training_gates = (lineage.get("gates") or {}).get("results", [])
     card = build_model_card(
         project, reports=reports, sources=sources, model_uri=source.uri, model_type=describe_estimator(estimator),
-        version=version, lineage=lineage,
+        version=version, lineage=lineage, task=output_schema["task"], classes=output_schema["classes"],
         gates=[*training_gates, *[dict(dataclasses.asdict(r), phase="package") for r in gates.results]],
     )
     write_records(stage, {
         "gates.json": gates.to_dict(), "model_card.json": card.to_dict(), "model_card.html": card.to_html(),
         "model_card.md": card.to_markdown(),
     })
-    write_records(stage, {BUNDLE_INFO: _info(project, source, version, spec, environment, inference, stage, gates)})
+    answers = {"task": output_schema["task"], "classes": output_schema["classes"]}
+    write_records(stage, {BUNDLE_INFO: _info(project, source, version, spec, environment, inference, stage, gates,
+                                             answers)})
     for path in stage.rglob("*"):
         path.chmod(0o755 if path.is_dir() else 0o644)  # atomic writes create 0600 files
     write_manifest(stage)
@@ -193,7 +203,8 @@ def _smoke_test(model_dir: Path) -> str:
     from mlflow.models import Model
 
     try:
-        model = mlflow.pyfunc.load_model(str(model_dir))
+        with unsealed(model_dir):
+            model = mlflow.pyfunc.load_model(str(model_dir))
         example = Model.load(str(model_dir / "MLmodel")).load_input_example(str(model_dir))
         if example is not None:
             model.predict(example)
@@ -208,7 +219,7 @@ def _size(stage: Path) -> int:
 
 
 def _info(project: Any, source: ModelSource, version: str | None, spec: ContainerSpec, environment: dict[str, Any],
-          inference: str, stage: Path, gates: GateReport) -> dict[str, Any]:
+          inference: str, stage: Path, gates: GateReport, answers: dict[str, Any]) -> dict[str, Any]:
     import importlib.metadata
 
     files = [p for p in stage.rglob("*") if p.is_file()]
@@ -222,6 +233,7 @@ def _info(project: Any, source: ModelSource, version: str | None, spec: Containe
         "workbench_version": importlib.metadata.version(WORKBENCH_DIST),
         "python": environment["python"],
         "inference": inference,
+        **answers,  # the model's task and classes: the shape of its answers
         "image": spec.image,
         "port": spec.port,
         "package_gates_passed": gates.passed,

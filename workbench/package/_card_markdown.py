@@ -53,9 +53,10 @@ def card_markdown(card: ModelCard) -> str:
     """Render ``card`` as a Markdown document."""
     version = f" (version {card.version})" if card.version else ""
     confidence = f"{card.confidence:.0%} " if card.confidence else ""
+    classes = f" · classes: {', '.join(_cell(c) for c in card.classes)}" if card.classes else ""
     parts = [
         f"# Model card: {card.name}{version}\n",
-        f"`{card.model_uri}` · {card.model_type} · {card.task} · created {card.created_at}\n",
+        f"`{card.model_uri}` · {card.model_type} · {card.task}{classes} · created {card.created_at}\n",
         "## Intended use\n", card.intended_use + "\n",
         "## Data\n", md_table([{"item": k, "value": v} for k, v in card.data.items()], ["item", "value"]),
         f"## Metrics (with {confidence}intervals)\n",
@@ -70,8 +71,16 @@ def card_markdown(card: ModelCard) -> str:
         "".join(f"- {note}\n" for note in card.limitations) or "_None recorded._\n",
         "## Gates\n",
         md_table(card.gates, ["phase", "name", "passed", "reason"]),
+        *_lifecycle(card),
         "## Lineage\n",
         md_table([{"item": k, "value": v} for k, v in card.lineage.items()], ["item", "value"]),
         "Sources: " + "; ".join(f"{k}: {v}" for k, v in card.sources.items()) + "\n",
     ]
     return "\n".join(parts)
+
+
+def _lifecycle(card: ModelCard) -> list[str]:
+    if not card.lifecycle:
+        return []
+    return ["## Lifecycle status at packaging\n", f"Chosen model: {card.lifecycle.get('chosen_model') or 'none'}\n",
+            md_table(card.lifecycle.get("phases", []), ["phase", "state", "reason"])]

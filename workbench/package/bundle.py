@@ -26,18 +26,24 @@ from pathlib import Path
 from typing import Any
 
 from workbench._io import read_json, write_json, write_text
-from workbench.exceptions import ModelError, ParameterError
+from workbench.exceptions import ModelError, ParameterError, UnanchoredBundleError
 from workbench.package.card import ModelCard
-from workbench.package.manifest import MANIFEST_NAME, verify_manifest
+from workbench.package.manifest import MANIFEST_NAME, file_sha256, verify_manifest
 from workbench.package.pins import Mismatch
-from workbench.package.verify import check_anchor, check_versions
+from workbench.package.verify import (
+    BUNDLE_INFO,
+    EXPECT_HINT,
+    Anchor,
+    check_anchor,
+    check_versions,
+    require_anchor,
+)
 from workbench.reports.base import load_report
 from workbench.reports.gates import GateReport
 
 __all__ = ["BUNDLE_FORMAT", "Bundle", "load_bundle", "package_model"]
 
 BUNDLE_FORMAT = 1
-BUNDLE_INFO = "bundle.json"
 
 
 @dataclasses.dataclass
@@ -51,8 +57,13 @@ class Bundle:
     card: ModelCard
     gates: GateReport
     mismatches: tuple[Mismatch, ...] = ()
-    anchored: str | None = None  # what the manifest was checked against beyond itself (see load_bundle)
+    anchor: Anchor | None = None  # what vouched for the manifest from outside the bundle (see load_bundle)
     _model: Any = dataclasses.field(default=None, repr=False)
+
+    @property
+    def anchored(self) -> str | None:
+        """``"registry version N"`` or ``"expected sha256"``; None when nothing anchors the bundle."""
+        return None if self.anchor is None else str(self.anchor)
 
     @property
     def name(self) -> str:
@@ -68,9 +79,19 @@ class Bundle:
 
     @property
     def model(self) -> Any:
-        """The bundle's MLflow pyfunc model (robust inference), loaded with stock MLflow."""
+        """The bundle's MLflow pyfunc model (robust inference), loaded with stock MLflow once anchored.
+
+        Loading unpickles code, so a bundle nothing outside it vouches for is not loaded
+        (:class:`~workbench.exceptions.UnanchoredBundleError`).
+        """
         if self._model is None:
             import mlflow.pyfunc
+
+            if self.anchor is None:
+                raise UnanchoredBundleError(
+                    f"The bundle at {self.path} is not anchored (its own manifest is all that vouches for it), "
+                    "so its model is not loaded.", files=["MANIFEST.sha256"], hint=EXPECT_HINT,
+                )
 
             self._model = mlflow.pyfunc.load_model(str(self.model_path))
         return self._model
@@ -88,19 +109,24 @@ class Bundle:
 
     def to_dict(self) -> dict[str, Any]:
         return {"path": str(self.path), **self.info, "gates": self.gates.to_dict(),
-                "mismatches": [dataclasses.asdict(m) for m in self.mismatches], "anchored": self.anchored}
+                "mismatches": [dataclasses.asdict(m) for m in self.mismatches], "anchored": self.anchored,
+                "manifest_sha256": file_sha256(self.path / MANIFEST_NAME)}
 
 
 def load_bundle(path: Path | str, *, strict: bool = False, expected_sha256: str | None = None,
                 project: Any = None) -> Bundle:
-    """Check a bundle and load its model.
+    """Check a bundle and, once something outside it vouches for it, load its model.
 
     Every file is checked against the sha256 recorded at packaging time; a changed, missing or
-    added file refuses the bundle. The manifest itself is then compared with ``expected_sha256``
-    when given, else with the tag ``workbench.bundle_manifest_sha256`` of the registered version
-    when ``project``'s registry holds it: a bundle whose files *and* manifest were rewritten is
-    refused. The running library versions are compared with the pinned ones: each mismatch is
-    named in a :class:`~workbench.exceptions.EnvironmentMismatchWarning`, or raised as
+    added file (or no manifest) refuses the bundle. The manifest itself is then **anchored**:
+    compared with ``expected_sha256`` when given, else looked up by its hash among the versions
+    of ``project``'s registered model (the tag ``workbench.bundle_manifest_sha256`` written at
+    packaging). A bundle whose files *and* manifest were rewritten matches neither and is refused.
+    A bundle nothing anchors (no ``expected_sha256``, no ``project`` whose registry knows the
+    model) is returned with its records but without its model: ``bundle.model`` and
+    ``bundle.predict`` refuse to unpickle it; with ``strict`` it is refused outright. The running
+    library versions are compared with the pinned ones: each mismatch is named in a
+    :class:`~workbench.exceptions.EnvironmentMismatchWarning`, or raised as
     :class:`~workbench.exceptions.EnvironmentMismatchError` when ``strict``.
 
     Examples
@@ -118,9 +144,11 @@ def load_bundle(path: Path | str, *, strict: bool = False, expected_sha256: str 
         )
     verify_manifest(root)
     bundle = read_bundle(root)
-    bundle.anchored = check_anchor(root, bundle.info, expected_sha256=expected_sha256, project=project)
+    anchor = require_anchor if strict else check_anchor
+    bundle.anchor = anchor(root, bundle.info, expected_sha256=expected_sha256, project=project)
     bundle.mismatches = check_versions(root, bundle.environment, strict=strict)
-    _ = bundle.model
+    if bundle.anchor is not None:
+        _ = bundle.model
     return bundle
 
 

@@ -49,12 +49,16 @@ class ModelCard(Report):
     gates: list[dict[str, Any]]
     lineage: dict[str, Any]
     sources: dict[str, str]
+    classes: list[Any] | None = None  # the model's class labels (None: a regressor, or not recorded)
+    # The lifecycle status when the card was made (workbench.phases.project_status): which model
+    # was chosen, and the state of the phases before Package.
+    lifecycle: dict[str, Any] = dataclasses.field(default_factory=dict)
 
     def summary(self) -> str:
         version = f" v{self.version}" if self.version else ""
-        lead = next(iter(self.metrics.items()), None)
+        lead = next(iter(self.metrics.items()), None)  # the task's primary metric first (build_model_card)
         perf = f": {lead[0]} {_num(lead[1]['value'])}" if lead else ""
-        return f"Model card of {self.name}{version} ({self.model_type}){perf}"
+        return f"Model card of {self.name}{version} ({self.model_type}, {_task_title(self.task)}){perf}"
 
     def to_html(self, *, full_page: bool = True, plotlyjs: str = "none") -> str:
         """Static HTML; the card has no figures, so no plotly.js is embedded by default."""
@@ -101,32 +105,82 @@ def build_model_card(
     version: str | None,
     lineage: dict[str, Any],
     gates: list[dict[str, Any]],
+    task: str | None = None,
+    classes: list[Any] | None = None,
 ) -> ModelCard:
-    """Assemble the card from the reports, the project's configuration and the lineage."""
+    """Assemble the card from the reports, the project's configuration and the lineage.
+
+    ``task`` is the packaged model's task (default: the project's ``[data] task``); the card
+    lists that task's metrics first, its primary metric leading, and ``classes`` its classes.
+    """
+    from workbench.tasks import task_named
+
+    kind = task_named(task or project.config.data.task)
     metrics_report, fairness_report, explanation = (reports.get(n) for n in CARD_REPORTS)
-    metrics, baseline, confidence = _metrics(metrics_report)
+    metrics, baseline, confidence = _metrics(metrics_report, kind.metrics)
     fairness = _fairness(fairness_report)
     drivers = _drivers(explanation)
     config = project.config
     section = config.sections.get("package", {})
+    lifecycle = lifecycle_record(project, str(lineage.get("run_id") or ""))
     return ModelCard(
         name=config.model_name,
         version=version,
         model_uri=model_uri,
         model_type=model_type,
-        task=config.data.task,
+        task=kind.name,
+        classes=None if classes is None else list(classes),
         intended_use=section.get("intended_use") or config.description or "Not stated.",
-        data=_data(project, lineage, metrics_report),
+        data=_data(project, lineage, metrics_report, binary=kind.name == "binary"),
         metrics=metrics,
         baseline=baseline,
         confidence=confidence,
         fairness=fairness,
         top_drivers=drivers,
-        limitations=_limitations(project, reports, fairness, drivers),
+        limitations=[*_limitations(project, reports, fairness, drivers), *lifecycle.pop("notes")],
         gates=gates,
         lineage={k: lineage.get(k) for k in ("run_id", "notebook", "notebook_hash", "git_commit", "params")},
         sources=sources,
+        lifecycle=lifecycle,
     )
+
+
+LIFECYCLE_PHASES = ("explore", "evaluate", "develop")
+
+
+def lifecycle_record(project: Project, run_id: str) -> dict[str, Any]:
+    """The status of the phases before Package and the chosen model, as the card records them.
+
+    ``notes`` (popped into the card's limitations) say when the packaged model is not the
+    chosen one, or when Develop did not check this very model.
+    """
+    from workbench.phases import project_status
+    from workbench.selection import model_run_id
+    from workbench.tracking import Tracker
+
+    status = project_status(project)
+    chosen = status.chosen_model
+    phases = [{"phase": p.title, "state": p.state, "reason": p.reason or ""}
+              for p in status.phases if p.phase in LIFECYCLE_PHASES]
+    notes = []
+    if chosen is not None and run_id and chosen.run_id != run_id:
+        notes.append(f"This is not the chosen Evaluate model (the chosen one is the model of run {chosen.run_id}).")
+    develop = status.phase("develop")
+    checked = model_run_id(Tracker(project), develop.model_uri) if develop.model_uri else None
+    if run_id and checked != run_id:
+        last = f"its latest run checked the model of run {checked}" if checked else "no Develop run checked it"
+        notes.append(f"Develop's robustness check has not run on this model ({last}).")
+    elif any(not gate["passed"] for gate in develop.gates):
+        failed = "; ".join(gate["reason"] for gate in develop.gates if not gate["passed"])
+        notes.append(f"Develop's robustness check failed on this model: {failed}.")
+    return {"chosen_model": chosen.describe() if chosen else None, "phases": phases, "notes": notes}
+
+
+def _task_title(task: str) -> str:
+    from workbench.tasks import TASKS
+
+    found = TASKS.get(task)
+    return found.title if found is not None else task
 
 
 def _num(value: Any) -> str:
@@ -140,11 +194,14 @@ def _finite(value: Any) -> float | None:
     return number if math.isfinite(number) else None
 
 
-def _metrics(report: Any) -> tuple[dict[str, dict[str, float | None]], dict[str, float | None], float | None]:
+def _metrics(report: Any, order: tuple[str, ...] = ()) -> tuple[dict[str, dict[str, float | None]],
+                                                                 dict[str, float | None], float | None]:
+    """The report's metrics with intervals, the task's metrics first in the task's order."""
     if report is None:
         return {}, {}, None
     metrics = {}
-    for name, value in report.metrics.items():
+    ranked = sorted(report.metrics.items(), key=lambda item: order.index(item[0]) if item[0] in order else len(order))
+    for name, value in ranked:
         low, high = report.intervals.get(name, (None, None))
         metrics[name] = {"value": _finite(value), "low": _finite(low), "high": _finite(high)}
     baseline: dict[str, float | None] = {}
@@ -186,16 +243,17 @@ def _drivers(report: Any) -> list[dict[str, Any]]:
     return [{"column": c, "mean_abs_shap": _finite(v), "share": _finite(abs(v) / total)} for c, v in ranked]
 
 
-def _data(project: Project, lineage: dict[str, Any], metrics_report: Any) -> dict[str, Any]:
+def _data(project: Project, lineage: dict[str, Any], metrics_report: Any, *, binary: bool) -> dict[str, Any]:
+    """What the model was trained on; a positive label and share only mean something for a binary task."""
     config = project.config.data
     return {
         "dataset": project.relative_or_abs(config.path),
         "target": config.target,
-        "positive_label": config.positive_label,
+        "positive_label": config.positive_label if binary else None,
         "sensitive_features": list(config.sensitive),
         "fingerprint": lineage.get("data_fingerprint"),
         "evaluated_rows": getattr(metrics_report, "n_rows", None),
-        "positive_share": _finite(getattr(metrics_report, "positive_share", None)),
+        "positive_share": _finite(getattr(metrics_report, "positive_share", None)) if binary else None,
         "test_size": config.test_size,
     }
 

@@ -1,9 +1,12 @@
 """The container recipe: a Dockerfile and Kubernetes Deployment + Service manifests for a bundle.
 
 The image installs the bundle's exact pins with ``--no-deps`` (nothing is resolved at build
-time), refuses to build when ``workbench verify --strict`` fails on the copied bundle, runs as a
-non-root user, checks ``/health`` and runs ``workbench serve`` on the bundle's model with the bundle's serving project (``serve/workbench.toml``), requiring the
-bearer token read from a mounted Secret file (:data:`TOKEN_FILE`). The Deployment mounts the
+time), refuses to build when ``workbench verify --strict --expect SHA`` fails on the copied bundle
+(the build argument ``BUNDLE_SHA256`` is the anchor: the manifest's sha256 as the registry records
+it; the bundle cannot vouch for itself, and the image keeps it for ``workbench serve``), runs as a
+non-root user, checks ``/health`` and runs ``workbench serve`` on the bundle's model with the
+bundle's serving project (``serve/workbench.toml``), requiring the bearer token read from a mounted
+Secret file (:data:`TOKEN_FILE`). The Deployment mounts the
 Secret named after the model there; its readiness probe asks ``/ready`` with that token and its
 liveness probe ``/health`` (open) of that service. One replica by default: the prediction log is
 SQLite, per pod, kept on a PersistentVolumeClaim when there is a single replica.
@@ -16,6 +19,8 @@ import re
 from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from workbench.package.verify import EXPECT_ENV, MANIFEST_TAG
 
 if TYPE_CHECKING:
     from workbench.project import Project
@@ -30,6 +35,7 @@ STATE_DIR = f"{APP_DIR}/serve/.workbench"
 SECRET_DIR = "/run/secrets/workbench"
 TOKEN_FILE = f"{SECRET_DIR}/token"
 TOKEN_KEY = "token"
+SHA_ARG = "BUNDLE_SHA256"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -70,6 +76,21 @@ def _dns_name(text: str) -> str:
     return (cleaned or "model")[:63].rstrip("-")
 
 
+# What may be written into a Dockerfile line: an image reference, a version, a Python version.
+_DOCKER_WORD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,254}$")
+
+
+def _docker_word(value: str, what: str) -> str:
+    """``value`` when it is one plain word; a newline would start a Dockerfile instruction of its own."""
+    if not _DOCKER_WORD.match(value):
+        from workbench.exceptions import ModelError
+
+        raise ModelError(f"The {what} {value!r} cannot be written into the Dockerfile: expected one word of "
+                         "letters, digits and . _ : / @ + - (no spaces or control characters).",
+                         hint=f"Fix the {what} ([package] image in workbench.toml for the image).")
+    return value
+
+
 def _python_image(python: str) -> str:
     major_minor = ".".join(python.split(".")[:2])
     return f"python:{python}-slim" if python.count(".") == 2 else f"python:{major_minor}-slim"
@@ -77,17 +98,23 @@ def _python_image(python: str) -> str:
 
 def dockerfile(spec: ContainerSpec) -> str:
     """The Dockerfile of a bundle: pinned install, non-root user, HEALTHCHECK, ``workbench serve``."""
+    for value, what in ((spec.image, "image"), (spec.version, "version"), (spec.python, "Python version")):
+        _docker_word(value, what)
     probe = (
         "import sys, urllib.request; "
         f"sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:{spec.port}{HEALTH_PATH}', timeout=4).status == 200 else 1)"
     )
     return f"""\
 # {spec.name} version {spec.version}: the model service, built from this bundle.
-#   docker build -t {spec.image} .
+#   docker build --build-arg {SHA_ARG}=<sha256> -t {spec.image} .
 #   docker run --rm -p {spec.port}:{spec.port} -v "$PWD/secrets:{SECRET_DIR}:ro" {spec.image}
-# where secrets/{TOKEN_KEY} holds the bearer token (readable by uid {USER_ID}); the service refuses to start without it.
+# where <sha256> is the manifest's sha256 as the registry records it (the tag {MANIFEST_TAG} of
+# the version; `workbench package` prints it): the build refuses a bundle that does not match it, and
+# secrets/{TOKEN_KEY} holds the bearer token (readable by uid {USER_ID}); the service refuses to start without it.
 FROM {_python_image(spec.python)}
+ARG {SHA_ARG}
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+ENV {EXPECT_ENV}=${{{SHA_ARG}}}
 RUN groupadd --system --gid {USER_ID} workbench \\
     && useradd --system --uid {USER_ID} --gid {USER_ID} --home-dir {APP_DIR} --shell /usr/sbin/nologin workbench
 WORKDIR {APP_DIR}
@@ -98,8 +125,9 @@ RUN pip install --no-deps --find-links ./wheels -r requirements.txt && pip check
 COPY --chown={USER_ID}:{USER_ID} . .
 RUN mkdir -p {STATE_DIR} && chown {USER_ID}:{USER_ID} {STATE_DIR}
 USER {USER_ID}:{USER_ID}
-# Refuse to build from a changed bundle or with other library versions than the pins.
-RUN workbench verify --strict {APP_DIR}
+# Refuse to build from a changed bundle, one whose manifest is not the expected one, or with other
+# library versions than the pins; `workbench serve` checks the manifest against it again at start.
+RUN workbench verify --strict --expect "${{{SHA_ARG}}}" {APP_DIR}
 EXPOSE {spec.port}
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \\
     CMD ["python", "-c", "{probe}"]

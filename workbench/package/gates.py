@@ -1,14 +1,16 @@
 """Package gates: what a bundle must show before its model becomes the ``challenger``.
 
 Thresholds come from ``[gates.package]``: the training run passed its own gates, the card has
-its three reviews, the training notebook is approved and unchanged (when required), the
-data still matches the recorded fingerprint, and the bundle is not oversized.
+its three reviews and its intended use and limitations are written (no placeholder left), the
+training notebook is approved and unchanged (when required), the data still matches the
+recorded fingerprint, and the bundle is not oversized.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from workbench.config import CARD_PLACEHOLDER
 from workbench.reports.gates import GateReport, GateResult, check_max, check_true
 
 if TYPE_CHECKING:
@@ -30,6 +32,8 @@ def package_gates(project: Project, *, lineage: dict[str, Any], card_sources: di
             reason="the card has the metrics, fairness and explanation reviews" if not missing
             else f"the card lacks the {', '.join(missing)} review(s): run the evaluate notebook",
         ))
+    if config["require_card_text"]:
+        results.append(_card_text(project))
     if config["require_approval"]:
         results.append(_approval(lineage))
     if config["require_same_data"]:
@@ -55,6 +59,19 @@ def _training_gates(lineage: dict[str, Any]) -> GateResult:
         else f"the training run failed its gates ({', '.join(failed) or 'none recorded'})"
     )
     return check_true("evaluate_gates", passed, reason=reason)
+
+
+def _card_text(project: Project) -> GateResult:
+    section = project.config.sections.get("package", {})
+    texts = {"intended_use": [section.get("intended_use") or ""], "limitations": list(section.get("limitations") or [])}
+    unwritten = [key for key, items in texts.items()
+                 if not items or any(not text.strip() or text.strip().startswith(CARD_PLACEHOLDER) for text in items)]
+    return check_true(
+        "card_text", not unwritten,
+        reason="the model card's intended use and limitations are written" if not unwritten
+        else f"write [package] {' and '.join(unwritten)} in workbench.toml: the model card has no text "
+        f"(or a {CARD_PLACEHOLDER!r} placeholder) there",
+    )
 
 
 def _approval(lineage: dict[str, Any]) -> GateResult:

@@ -55,7 +55,7 @@ def read_manifest(root: Path) -> dict[str, str]:
     path = root / MANIFEST_NAME
     if not path.is_file():
         raise TamperedBundleError(
-            f"{root} has no {MANIFEST_NAME}, so its files cannot be checked.",
+            f"{root} has no {MANIFEST_NAME}, so its files cannot be checked and nothing in it is loaded.",
             files=[MANIFEST_NAME],
             hint="Package the model again with `workbench package MODEL --out DIR`.",
         )

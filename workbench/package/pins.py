@@ -2,10 +2,11 @@
 
 Two sets of pins are kept. The *runtime* pins are what the model needs to load and predict
 (scikit-learn, pandas, numpy ... as recorded in the model's own ``requirements.txt`` when it
-was trained) plus the Python version; loading a bundle compares them with what is running.
-The *install* pins are the whole dependency closure of ``mlops-workbench[serve]`` as it is
-installed now, each at its exact version, so the container installs with ``--no-deps`` and
-resolves nothing.
+was trained, plus every library found in the fitted model or imported by its logged code:
+LightGBM, XGBoost, what ``model.py`` imports) and the Python version; loading a bundle compares
+them with what is running. The *install* pins are the whole dependency closure of
+``mlops-workbench[serve]`` and of those libraries as installed now, each at its exact version,
+so the container installs with ``--no-deps`` and resolves nothing.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from packaging.requirements import InvalidRequirement, Requirement
 
 from workbench.environment import RUNTIME_PACKAGES, runtime_versions
 
-__all__ = ["Mismatch", "compare_versions", "dependency_closure", "environment_record", "read_model_pins"]
+__all__ = ["Mismatch", "compare_versions", "dependency_closure", "environment_record", "model_pins",
+           "read_model_pins"]
 
 WORKBENCH_DIST = "mlops-workbench"
 _PIN = re.compile(r"^\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*==\s*([^\s;#]+)")
@@ -54,6 +56,26 @@ def read_model_pins(requirements: Path) -> dict[str, str]:
         if match := _PIN.match(line):
             pins[canonical(match[1])] = match[2]
     return pins
+
+
+def model_pins(model_dir: Path, estimator: Any) -> dict[str, str]:
+    """``name -> version`` of what the MLflow model in ``model_dir`` needs beyond the workbench.
+
+    Its ``requirements.txt`` (the versions it was trained with) wins; a library found in
+    ``estimator`` or imported by the model's logged code (``code/``) that it did not record (a
+    model logged before the detection, or outside ``run.log_model``) is pinned at its installed
+    version.
+
+    Examples
+    --------
+    >>> model_pins(Path("download/model"), lightgbm_pipeline)["lightgbm"]  # doctest: +SKIP
+    '4.5.0'
+    """
+    from workbench.environment import model_libraries
+
+    code = [model_dir / "code"] if (model_dir / "code").is_dir() else []
+    detected = {canonical(name): version for name, version in model_libraries(estimator, code_paths=code).items()}
+    return {**detected, **read_model_pins(model_dir / "requirements.txt")}
 
 
 def dependency_closure(root: str = WORKBENCH_DIST, extras: tuple[str, ...] = ("serve",)) -> dict[str, str]:
@@ -97,12 +119,16 @@ def environment_record(model_pins: dict[str, str], python_version: str | None) -
 
     The runtime pins come from the model (the versions it was trained with); a runtime
     package the model did not record (and mlops-workbench itself, whose loader the bundle's
-    pyfunc uses) is pinned at its installed version.
+    pyfunc uses) is pinned at its installed version. A runtime package outside the
+    workbench's own closure (LightGBM ...) brings its own dependency closure into the install pins.
     """
     installed = {canonical(k): v for k, v in runtime_versions((*RUNTIME_PACKAGES, WORKBENCH_DIST)).items()}
     runtime = {**installed, **model_pins}
     install = dependency_closure()
+    for name in sorted(set(runtime) - set(install)):
+        install.update({k: v for k, v in dependency_closure(name, extras=()).items() if k not in install})
     install.update({k: v for k, v in runtime.items() if k in install})
+    install = dict(sorted(install.items()))
     return {
         "python": python_version or platform.python_version(),
         "platform": platform.platform(terse=True),
@@ -114,7 +140,7 @@ def environment_record(model_pins: dict[str, str], python_version: str | None) -
 def requirements_text(environment: dict[str, Any]) -> str:
     """``requirements.txt``: one exact pin per line, every package of the install closure."""
     lines = [
-        "# Exact pins of mlops-workbench[serve] and everything it needs, as packaged.",
+        "# Exact pins of mlops-workbench[serve], the model's own libraries and everything they need, as packaged.",
         "# Install with: pip install --no-deps -r requirements.txt",
     ]
     lines += [f"{name}=={version}" for name, version in environment["install"].items()]

@@ -138,9 +138,15 @@ def _coerce(text: str, default: Any) -> Any:
 
 
 def _parameters(notebook: Path, recorded: dict[str, str]) -> tuple[dict[str, Any], list[str]]:
-    """The recorded parameters the notebook declares (typed like its defaults), and the others."""
+    """The recorded parameters the notebook declares (typed like its defaults), and the others.
+
+    A value redacted when it was logged (a secret) is not passed: the notebook's default stands.
+    """
+    from workbench.redaction import is_redacted
+
     defaults = parameter_defaults(notebook)
-    used = {name: _coerce(value, defaults[name]) for name, value in recorded.items() if name in defaults}
+    used = {name: _coerce(value, defaults[name]) for name, value in recorded.items()
+            if name in defaults and not is_redacted(value)}
     return used, sorted(set(recorded) - set(used))
 
 

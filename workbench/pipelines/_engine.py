@@ -4,26 +4,24 @@ papermill's nbclient engine, registered as ``workbench`` in papermill's engine r
 
 * the kernel's environment passed to the kernel it starts (never through ``os.environ``), so
   several notebooks can run at once in one process;
-* **redaction**: every time the executed notebook is saved (each cell, on failure, at the end)
-  the values of the secrets are replaced by ``[secret NAME]`` first, so no output file ever holds
-  a secret, even one a cell printed or put in a traceback, nor its repr(), json.dumps() or
-  html.escape() form;
+* **redaction** (:mod:`workbench.redaction`): every time the executed notebook is saved (each
+  cell, on failure, at the end) the values of the secrets are replaced by ``[secret NAME]`` first,
+  so no output file ever holds a secret, even one a cell printed or put in a traceback, nor its
+  repr(), json.dumps() or html.escape() form;
 * a :class:`KernelWatch` that samples the kernel's process tree (CPU seconds, peak memory) and
   stops the kernel when the step's timeout is reached (interrupt, then kill).
 
-Only papermill, nbclient and psutil are imported: the Airflow runtime uses this module too.
+Only papermill, nbclient, psutil and :mod:`workbench.redaction` (standard library only) are imported:
+the Airflow runtime uses this module too.
 """
 
 from __future__ import annotations
 
-import functools
-import html
-import json
 import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import psutil
@@ -31,60 +29,12 @@ from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, NotebookExecutionManager, papermill_engines
 from papermill.utils import merge_kwargs, remove_args
 
+from workbench.redaction import redact, redact_notebook, secret_forms
+
 __all__ = ["ENGINE_NAME", "KernelWatch", "redact", "redact_notebook", "secret_forms"]
 
 ENGINE_NAME = "workbench"
 KILL_GRACE_SECONDS = 3.0
-
-
-def _backslashed(text: str, quote: str) -> str:
-    return text.replace("\\", "\\\\").replace(quote, "\\" + quote)
-
-
-# How a value is shown escaped: inside repr() (either quote), json.dumps(), html.escape().
-_ESCAPES: tuple[Callable[[str], str], ...] = (
-    lambda s: repr(s)[1:-1],
-    lambda s: _backslashed(s, "'"),
-    lambda s: _backslashed(s, '"'),
-    lambda s: json.dumps(s)[1:-1],
-    lambda s: json.dumps(s, ensure_ascii=False)[1:-1],
-    html.escape,
-    lambda s: html.escape(s, quote=False),
-)
-
-
-@functools.lru_cache(maxsize=256)
-def secret_forms(value: str) -> tuple[str, ...]:
-    """``value`` as printed and as shown escaped once or twice (the repr of a JSON string,
-    the HTML page of a repr ...), longest first so a longer form is replaced before its parts."""
-    forms = {value}
-    for _ in range(2):
-        forms |= {escape(form) for form in forms for escape in _ESCAPES}
-    return tuple(sorted(forms, key=len, reverse=True))
-
-
-def redact(text: str, secrets: Mapping[str, str]) -> str:
-    """``text`` with every secret value, also escaped (:func:`secret_forms`), replaced by
-    ``[secret NAME]``."""
-    for name, value in secrets.items():
-        if value:
-            for form in secret_forms(value):
-                if form in text:
-                    text = text.replace(form, f"[secret {name}]")
-    return text
-
-
-def redact_notebook(node: Any, secrets: Mapping[str, str]) -> Any:
-    """Redact every string inside a notebook (or any JSON-like value) in place; returns it."""
-    if not secrets:
-        return node
-    if isinstance(node, dict):
-        for key, value in node.items():
-            node[key] = redact(value, secrets) if isinstance(value, str) else redact_notebook(value, secrets)
-    elif isinstance(node, list):
-        for index, value in enumerate(node):
-            node[index] = redact(value, secrets) if isinstance(value, str) else redact_notebook(value, secrets)
-    return node
 
 
 class KernelWatch:

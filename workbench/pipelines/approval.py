@@ -21,7 +21,7 @@ from workbench._io import locked, write_text
 from workbench.exceptions import ApprovalError, PipelineError
 from workbench.notebooks import content_hash, notebook_phase, read_notebook
 
-__all__ = ["Approval", "ApprovalState", "approval_states", "approve_notebook", "revoke_approval"]
+__all__ = ["Approval", "ApprovalState", "approval_states", "approve_notebook", "default_approver", "revoke_approval"]
 
 APPROVALS_FILE = "approvals.json"
 LOCK_FILE = "approvals.lock"
@@ -96,7 +96,7 @@ def _relative(project: Any, notebook: Path | str) -> str:
     return path.relative_to(Path(project.root).resolve()).as_posix()
 
 
-def _default_user(root: Path | str) -> str:
+def default_approver(root: Path | str) -> str:
     """``git config user.name`` as seen from the project (its repository's config), else the login."""
     try:
         out = subprocess.run(
@@ -136,7 +136,7 @@ def approve_notebook(
         notebook=rel,
         hash=content_hash(nb),
         kernel=str(nb.metadata.get("kernelspec", {}).get("name", "")),
-        approved_by=by or _default_user(project.root),
+        approved_by=by or default_approver(project.root),
         approved_at=datetime.now(UTC).isoformat(timespec="seconds"),
         comment=comment,
     )

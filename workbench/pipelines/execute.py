@@ -19,6 +19,8 @@ from papermill.exceptions import PapermillExecutionError
 from workbench.exceptions import ApprovalError, NotebookExecutionError
 from workbench.notebooks import content_hash, read_notebook, without_injected_cells
 from workbench.pipelines._engine import ENGINE_NAME, KernelWatch, redact
+from workbench.pipelines.params import notebook_parameters
+from workbench.redaction import SECRET_NAMES_ENV
 from workbench.tracking import NOTEBOOK_ENV, user_tracking_uri
 
 if TYPE_CHECKING:
@@ -56,16 +58,21 @@ def execute_notebook(
     ``injected-parameters`` are dropped before papermill injects the run's parameters.
     """
     source = project.resolve(notebook, must_exist=True)
+    # Names become code in the parameters cell papermill writes: checked here, whatever the source.
+    checked = notebook_parameters({"project_dir": str(project.root), **(parameters or {})},
+                                  where=f"parameters of {project.relative(source)}")
     runnable = _runnable(project, source, expected_hash)
     target = Path(output)
     target.parent.mkdir(parents=True, exist_ok=True)
     secrets = dict(secrets or {})
-    kernel_env = {NOTEBOOK_ENV: str(source), PROJECT_ENV: str(project.root), **(env or {}), **secrets}
+    # The secrets' names (not values) let the kernel's Tracker redact them from logged parameters.
+    kernel_env = {NOTEBOOK_ENV: str(source), PROJECT_ENV: str(project.root), **(env or {}), **secrets,
+                  SECRET_NAMES_ENV: ",".join(secrets)}
     try:
         pm.execute_notebook(
             runnable,
             str(target),
-            parameters={"project_dir": str(project.root), **(parameters or {})},
+            parameters=checked,
             engine_name=ENGINE_NAME,
             kernel_name=kernel_name,
             kernel_cwd=str(source.parent),

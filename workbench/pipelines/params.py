@@ -5,12 +5,23 @@ project) and ``choice`` (one of the declared choices). Validated values are plai
 (a date becomes its ISO string, a path its absolute string) so they can be recorded and
 injected by papermill as they are. Only the standard library is imported here: the Airflow
 runtime uses the same code.
+
+papermill writes each parameter into the notebook as the line ``name = <value>``, so a parameter
+*name* is code: :func:`check_parameter_name` admits only ASCII identifiers that are not Python
+keywords, wherever the name comes from (``pipeline.yaml``, ``-p``, the Jupyter API, a run
+started by the scheduler or an alert, reproduce), and :func:`notebook_parameters` checks every
+name and value once more right before papermill renders them. Values are written as literals
+only: ``None``, booleans, numbers, strings, and lists and string-keyed tables of those (a YAML
+date becomes its ISO string); anything else (bytes, sets, objects whose text papermill would
+paste unquoted) is refused.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import keyword
 import os
+import re
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -18,10 +29,61 @@ from typing import Any
 from workbench.exceptions import ParameterError
 
 __all__ = [
-    "coerce_value", "parse_assignments", "read_secrets", "resolve_step_parameters", "validate_parameters",
+    "check_parameter_name", "coerce_value", "literal_value", "notebook_parameters", "parse_assignments",
+    "read_secrets", "resolve_step_parameters", "validate_parameters",
 ]
 
 MIN_SECRET_LENGTH = 4
+MAX_LITERAL_DEPTH = 20
+_IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+NAME_HINT = ("A parameter becomes a variable of the notebook's parameters cell: use letters, digits and '_' "
+             "(not first a digit), and not a Python keyword. Nothing was run.")
+
+
+def check_parameter_name(name: Any, *, where: str) -> str:
+    """``name`` when it is an ASCII Python identifier and not a keyword; a :class:`ParameterError` naming it otherwise."""
+    if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name) or keyword.iskeyword(name):
+        raise ParameterError(
+            f"{where}: the parameter name {name!r} is not a Python identifier (or is a keyword), so it cannot be "
+            "written into the notebook's parameters cell.",
+            name=str(name), value=name, hint=NAME_HINT,
+        )
+    return name
+
+
+def literal_value(value: Any, *, where: str, depth: int = 0) -> Any:
+    """``value`` as a literal papermill writes verbatim and Python reads back as the same value.
+
+    ``None``, booleans, numbers and strings as they are; a date (from YAML) as its ISO string;
+    lists (and tuples) and string-keyed tables of those, nested at most :data:`MAX_LITERAL_DEPTH`
+    deep. Anything else is a :class:`ParameterError` naming ``where``.
+    """
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    if depth >= MAX_LITERAL_DEPTH:
+        raise ParameterError(f"{where} is nested more than {MAX_LITERAL_DEPTH} levels deep.", name=where,
+                             hint="Pass a flatter value. Nothing was run.")
+    if isinstance(value, (list, tuple)):
+        return [literal_value(item, where=f"{where}[{index}]", depth=depth + 1) for index, item in enumerate(value)]
+    if isinstance(value, Mapping):
+        for key in value:
+            if not isinstance(key, str):
+                raise ParameterError(f"{where} has the key {key!r}: table keys of a parameter must be strings.",
+                                     name=where, value=key, hint="Quote the key. Nothing was run.")
+        return {key: literal_value(item, where=f"{where}.{key}", depth=depth + 1) for key, item in value.items()}
+    raise ParameterError(
+        f"{where} = {value!r} is a {type(value).__name__}, which is not written into a notebook: parameters are "
+        "None, true/false, numbers, strings, and lists and tables of those.",
+        name=where, value=repr(value)[:200], hint="Pass the value as a string or a number. Nothing was run.",
+    )
+
+
+def notebook_parameters(parameters: Mapping[str, Any], *, where: str = "notebook parameters") -> dict[str, Any]:
+    """Every name checked by :func:`check_parameter_name` and every value made a literal, right before papermill."""
+    return {check_parameter_name(name, where=where): literal_value(value, where=f"{where}: {name}")
+            for name, value in parameters.items()}
 
 _TRUE = {"true", "yes", "1", "on"}
 _FALSE = {"false", "no", "0", "off"}
@@ -166,7 +228,7 @@ def parse_assignments(items: list[str] | None) -> dict[str, str]:
                 f"The parameter {item!r} is not of the form key=value.",
                 name=item, hint="Write -p name=value.",
             )
-        out[name.strip()] = value
+        out[check_parameter_name(name.strip(), where=f"-p {item[:80]!r}")] = value
     return out
 
 

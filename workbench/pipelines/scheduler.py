@@ -8,8 +8,10 @@ with :func:`~workbench.pipelines.runner.start_pipeline` (a detached runner), tri
 Missed-run policy (stated, and tested):
 
 * runs missed while the scheduler was not running are **coalesced**: at the next check the
-  pipeline starts **once**, for the most recent missed time; the older ones are counted as
-  ``missed`` in the decision and never run as a backlog;
+  pipeline starts **once**, for the most recent missed time (computed directly, not by walking
+  through the missed times); the older ones are counted as ``missed`` in the decision, up to
+  :data:`MAX_COUNTED_MISSED` (beyond that ``missed_capped`` is true: an every-second schedule
+  after a month's pause is not enumerated), and never run as a backlog;
 * a pipeline whose previous run is still queued or running is **not started again** (no
   overlap); that due time counts as missed;
 * the very first check only remembers the moment: nothing from before it is started.
@@ -18,7 +20,9 @@ The last check per pipeline is kept in ``.workbench/scheduler.json``. A check ho
 ``.workbench/scheduler.lock``, so two schedulers (or a ``--once`` from cron next to a running
 one) never start the same due run twice. A check that fails as a whole (a half-edited
 ``pipeline.yaml``) is reported on stderr and in ``scheduler.json`` (``last_error``), and the
-scheduler keeps polling; ``--once`` raises it instead, so cron sees the failure.
+scheduler keeps polling; ``--once`` raises it instead, so cron sees the failure. One pipeline
+whose check fails (a schedule that no longer fires ...) gets the decision ``error`` and its own
+``last_error`` in ``scheduler.json``; the other pipelines are checked and started as usual.
 """
 
 from __future__ import annotations
@@ -35,14 +39,16 @@ from workbench._io import locked, write_json
 from workbench.exceptions import WorkbenchError
 from workbench.pipelines.spec import PipelineSpec, load_pipelines
 
-__all__ = ["due_times", "next_due", "run_scheduler", "scheduler_tick"]
+__all__ = ["MAX_COUNTED_MISSED", "due_times", "latest_due", "next_due", "run_scheduler", "scheduler_tick"]
 
 STATE_FILE = "scheduler.json"
 LOCK_FILE = "scheduler.lock"
+MAX_COUNTED_MISSED = 1000
 
 
-def due_times(spec: PipelineSpec, since: dt.datetime, until: dt.datetime) -> list[dt.datetime]:
-    """The schedule's times in ``(since, until]`` (aware datetimes, in UTC)."""
+def due_times(spec: PipelineSpec, since: dt.datetime, until: dt.datetime, *,
+              limit: int = MAX_COUNTED_MISSED) -> list[dt.datetime]:
+    """The schedule's times in ``(since, until]`` (aware datetimes, in UTC): the first ``limit`` at most."""
     from croniter import croniter
 
     if not spec.schedule:
@@ -50,11 +56,25 @@ def due_times(spec: PipelineSpec, since: dt.datetime, until: dt.datetime) -> lis
     zone = ZoneInfo(spec.timezone)
     times = croniter(spec.schedule, since.astimezone(zone))
     out: list[dt.datetime] = []
-    while True:
+    while len(out) < limit:
         moment = times.get_next(dt.datetime)
         if moment > until:
-            return out
+            break
         out.append(moment.astimezone(dt.UTC))
+    return out
+
+
+def latest_due(spec: PipelineSpec, since: dt.datetime, until: dt.datetime) -> dt.datetime | None:
+    """The last scheduled time in ``(since, until]`` (UTC), found in one step back from ``until``."""
+    from croniter import croniter
+
+    if not spec.schedule:
+        return None
+    # croniter steps back to a time strictly before its start: start just after `until`
+    # (cron times are whole seconds) so that `until` itself counts.
+    start = until.astimezone(ZoneInfo(spec.timezone)).replace(microsecond=0) + dt.timedelta(seconds=1)
+    moment = croniter(spec.schedule, start).get_prev(dt.datetime).astimezone(dt.UTC)
+    return moment if since < moment <= until else None
 
 
 def next_due(spec: PipelineSpec, after: dt.datetime) -> dt.datetime | None:
@@ -82,8 +102,10 @@ def scheduler_tick(
 ) -> list[dict[str, Any]]:
     """Check every scheduled pipeline once and start those due; returns one decision each.
 
-    A decision is ``{pipeline, action, due, missed, run_id, next, error}`` with ``action`` one of
-    ``remembered`` (first check), ``not due``, ``started``, ``still running``, ``refused``.
+    A decision is ``{pipeline, action, due, missed, run_id, next, error}`` (and ``missed_capped``
+    when something was due) with ``action`` one of ``remembered`` (first check), ``not due``,
+    ``started``, ``still running``, ``refused`` (the run was not accepted) or ``error`` (the
+    pipeline's check failed: recorded, the other pipelines go on).
     Checks are serialised by a lock on ``.workbench/scheduler.lock`` (across processes).
     """
     with locked(project.state_dir / LOCK_FILE):
@@ -100,13 +122,30 @@ def _tick(project: Any, *, now: dt.datetime | None) -> list[dict[str, Any]]:
     for spec in load_pipelines(project).values():
         if not spec.schedule:
             continue
-        last = state.get(spec.name, {}).get("last_checked")
-        decision = _decide(project, spec, store, now, dt.datetime.fromisoformat(last) if last else None)
+        previous = state.get(spec.name, {})
+        last = previous.get("last_checked")
+        try:
+            decision = _decide(project, spec, store, now, dt.datetime.fromisoformat(last) if last else None)
+        except Exception as err:  # one pipeline's failure must not stop the others' schedules
+            decision = _failed(spec, now, err)
+            # last_checked stays: the window is checked again once the schedule is fixed
+            state[spec.name] = {**previous, "schedule": spec.schedule, "timezone": spec.timezone,
+                                "last_decision": decision, "last_error": {"time": now.isoformat(),
+                                                                          "error": decision["error"]}}
+        else:
+            state[spec.name] = {"last_checked": now.isoformat(), "schedule": spec.schedule,
+                                "timezone": spec.timezone, "last_decision": decision}
         decisions.append(decision)
-        state[spec.name] = {"last_checked": now.isoformat(), "schedule": spec.schedule,
-                            "timezone": spec.timezone, "last_decision": decision}
     write_json(project.state_dir / STATE_FILE, {"pipelines": state})
     return decisions
+
+
+def _failed(spec: PipelineSpec, now: dt.datetime, err: Exception) -> dict[str, Any]:
+    """The decision recorded for a pipeline whose check failed."""
+    return {"pipeline": spec.name, "action": "error", "due": None, "missed": 0, "run_id": None, "next": None,
+            "error": f"{type(err).__name__}: {err} (schedule {spec.schedule!r}, {spec.timezone}); "
+                     "nothing was started for this pipeline",
+            "checked": now.isoformat()}
 
 
 def _decide(project: Any, spec: PipelineSpec, store: Any, now: dt.datetime,
@@ -120,16 +159,17 @@ def _decide(project: Any, spec: PipelineSpec, store: Any, now: dt.datetime,
     if last is None:
         decision["action"] = "remembered"
         return decision
-    due = due_times(spec, last, now)
-    if not due:
+    due = latest_due(spec, last, now)
+    if due is None:
         return decision
-    decision["due"] = due[-1].isoformat()
-    decision["missed"] = len(due) - 1
+    counted = due_times(spec, last, now)  # bounded: only the count of missed times needs them
+    capped = len(counted) >= MAX_COUNTED_MISSED and counted[-1] < due
+    decision.update(due=due.isoformat(), missed=len(counted) - 1, missed_capped=capped)
     if store.active_runs(spec.name):
-        decision.update(action="still running", missed=len(due))
+        decision.update(action="still running", missed=len(counted))
         return decision
     try:
-        decision["run_id"] = start_pipeline(project, spec.name, trigger=f"schedule:{due[-1].isoformat()}")
+        decision["run_id"] = start_pipeline(project, spec.name, trigger=f"schedule:{due.isoformat()}")
         decision["action"] = "started"
     except WorkbenchError as err:
         decision.update(action="refused", error=str(err))
@@ -148,7 +188,7 @@ def _record_error(project: Any, error: WorkbenchError) -> str:
 def _report(decisions: list[dict[str, Any]], out: Callable[[str], None]) -> None:
     for d in decisions:
         detail = d["run_id"] or d["error"] or ""
-        missed = f", {d['missed']} missed" if d["missed"] else ""
+        missed = f", {d['missed']}{'+' if d.get('missed_capped') else ''} missed" if d["missed"] else ""
         out(f"{d['checked'][:19]}  {d['pipeline']:<14} {d['action']}{missed}  {detail}  next {d['next']}")
     if not decisions:
         out("No pipeline has a schedule (add `schedule:` and `timezone:` to one).")

@@ -254,10 +254,17 @@ def _typed(table: Mapping[str, Any], key: str, kind: type, default: Any, path: P
 def _schedule(value: Any, path: Path, where: str) -> str | None:
     if value in (None, ""):
         return None
-    from croniter import croniter
+    import datetime as dt
+
+    from croniter import CroniterError, croniter
 
     if not isinstance(value, str) or not croniter.is_valid(value):
         raise _error(path, f"{where}.schedule", value, "a cron expression such as '0 3 * * 1'")
+    try:  # valid syntax that never fires ('0 0 30 2 *') would stop the scheduler at its first check
+        croniter(value, dt.datetime.now(dt.UTC)).get_next(dt.datetime)
+    except (CroniterError, ValueError, OverflowError) as err:
+        raise _error(path, f"{where}.schedule", value, "a cron expression that fires (this one never does)",
+                     hint="Check the day of the month against the month: '0 0 30 2 *' asks for February 30.") from err
     return value
 
 
@@ -283,8 +290,7 @@ def _parameters(value: Any, path: Path, where: str) -> dict[str, dict[str, Any]]
     out = {}
     for name, raw in value.items():
         key = f"{where}.parameters.{name}"
-        if not _ENV_NAME.match(str(name)):
-            raise _error(path, key, name, "a Python identifier")
+        _parameter_name(name, path, key)
         table = {"type": raw} if isinstance(raw, str) else raw
         if not isinstance(table, Mapping):
             raise _error(path, key, raw, "a table with `type` (and `default`, `choices`, `help`)")
@@ -302,6 +308,7 @@ def _parameter(name: str, table: Mapping[str, Any], path: Path, key: str) -> dic
     choices = table.get("choices", [])
     if kind == "choice" and (not isinstance(choices, list) or not choices):
         raise _error(path, f"{key}.choices", choices, "a non-empty list for a choice parameter")
+    choices = _literal(choices, path, f"{key}.choices")
     spec = {"name": name, "type": kind, "choices": list(choices), "help": str(table.get("help", ""))}
     spec["required"] = "default" not in table
     spec["default"] = None
@@ -311,6 +318,30 @@ def _parameter(name: str, table: Mapping[str, Any], path: Path, key: str) -> dic
         except Exception as err:
             raise _error(path, f"{key}.default", table["default"], f"a valid {kind}") from err
     return spec
+
+
+def _parameter_name(name: Any, path: Path, key: str) -> None:
+    """A parameter name is written into the notebook as code: an identifier, not a keyword."""
+    from workbench.exceptions import ParameterError
+    from workbench.pipelines.params import NAME_HINT, check_parameter_name
+
+    try:
+        check_parameter_name(name, where=str(path))
+    except ParameterError as err:
+        raise _error(path, key, name, "a Python identifier that is not a keyword (letters, digits, '_')",
+                     hint=NAME_HINT) from err
+
+
+def _literal(value: Any, path: Path, key: str) -> Any:
+    """``value`` as a literal papermill can write (see :func:`workbench.pipelines.params.literal_value`)."""
+    from workbench.exceptions import ParameterError
+    from workbench.pipelines.params import literal_value
+
+    try:
+        return literal_value(value, where=key)
+    except ParameterError as err:
+        raise _error(path, key, value, "None, true/false, a number, a string, or a list or table of those",
+                     hint=err.hint) from err
 
 
 def _steps(value: Any, parameters: Mapping[str, Any], path: Path, where: str) -> list[dict[str, Any]]:
@@ -352,6 +383,9 @@ def _step(raw: Mapping[str, Any], parameters: Mapping[str, Any], path: Path, key
     params = raw.get("parameters", {})
     if not isinstance(params, Mapping):
         raise _error(path, f"{key}.parameters", params, "a table of notebook parameters")
+    for pname in params:
+        _parameter_name(pname, path, f"{key}.parameters.{pname}")
+    params = {pname: _literal(pvalue, path, f"{key}.parameters.{pname}") for pname, pvalue in params.items()}
     for pname, pvalue in params.items():
         for ref in REFERENCE.findall(pvalue) if isinstance(pvalue, str) else []:
             if ref not in parameters:

@@ -1,4 +1,9 @@
-"""Renderings of the SHAP review: importance, beeswarm, waterfall and dependence, from stored rows."""
+"""Renderings of the SHAP review: importance, beeswarm, waterfall and dependence, from stored rows.
+
+A multiclass explanation adds its classes: overall importance is drawn stacked by class (each
+bar sums to the column's overall mean |SHAP|), and the beeswarm, waterfall and dependence views
+show one class at a time (the report's ``explained_class`` first; a class picker in the widget).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import qualitative
 
 from workbench.render import html
 from workbench.render._live import live, redraw
@@ -15,7 +21,10 @@ from workbench.render.figures import PALETTE, bar, style
 if TYPE_CHECKING:
     from workbench.evaluate.explain import ExplanationReport
 
-__all__ = ["beeswarm_figure", "blocks", "dependence_figure", "importance_figure", "waterfall_figure", "widget"]
+__all__ = [
+    "beeswarm_figure", "blocks", "class_importance_figure", "dependence_figure", "importance_figure",
+    "waterfall_figure", "widget",
+]
 
 TOP = 15
 WATERFALL_ITEMS = 12
@@ -26,9 +35,36 @@ def importance_figure(report: ExplanationReport, *, per: str = "column", top: in
     ranked = report.column_importance if per == "column" else report.feature_importance
     items = list(ranked.items())[:top][::-1]
     fig = bar([name for name, _ in items], [value for _, value in items], horizontal=True)
-    fig.update_xaxes(title=f"mean |SHAP| ({report.output})")
+    intervals = report.column_importance_interval if per == "column" else report.feature_importance_interval
+    if intervals:  # estimated from a sample of the rows: show each estimate's interval
+        fig.update_traces(error_x={
+            "type": "data", "symmetric": False,
+            "array": [intervals[name][1] - value for name, value in items],
+            "arrayminus": [value - intervals[name][0] for name, value in items],
+        })
+    unit = "summed over the classes" if report.classes else report.output
+    fig.update_xaxes(title=f"mean |SHAP| ({unit})")
     title = "Importance per input column" if per == "column" else "Importance per model feature"
     return style(fig, title=title, height=max(300, 24 * len(items) + 100))
+
+
+def class_importance_figure(report: ExplanationReport, *, top: int = TOP) -> go.Figure:
+    """Multiclass: mean |SHAP| per input column stacked by class; a bar's length is the overall importance."""
+    columns = list(report.column_importance)[:top][::-1]
+    fig = go.Figure()
+    for position, view in enumerate(report.class_views):
+        fig.add_trace(go.Bar(
+            y=columns, x=[view.column_importance.get(c, 0.0) for c in columns], orientation="h",
+            name=f"class {view.label}", marker_color=qualitative.Plotly[position % len(qualitative.Plotly)],
+        ))
+    fig.update_xaxes(title="mean |SHAP|, summed over the classes")
+    fig = style(fig, title="Importance per input column, by class", height=max(320, 24 * len(columns) + 130))
+    fig.update_layout(barmode="stack", legend={"traceorder": "normal"})  # plotly lists stacked bars last-first
+    return fig
+
+
+def _of_class(report: ExplanationReport) -> str:
+    return f" (class {report.explained_class})" if report.explained_class else ""
 
 
 def _colour_scale(values: Sequence[Any], kind: str) -> list[float]:
@@ -63,7 +99,8 @@ def beeswarm_figure(report: ExplanationReport, *, top: int = TOP) -> go.Figure:
     fig.update_yaxes(tickvals=list(range(len(columns))), ticktext=columns)
     fig.update_xaxes(title=f"SHAP value ({report.output})")
     fig.add_vline(x=0, line_color=PALETTE["reference"])
-    return style(fig, title=f"SHAP values of {len(report.rows):,} sample rows", height=max(320, 26 * len(columns) + 120))
+    title = f"SHAP values of {len(report.rows):,} sample rows{_of_class(report)}"
+    return style(fig, title=title, height=max(320, 26 * len(columns) + 120))
 
 
 def dependence_figure(report: ExplanationReport, column: str) -> go.Figure:
@@ -79,7 +116,7 @@ def dependence_figure(report: ExplanationReport, column: str) -> go.Figure:
     fig.update_xaxes(title=column)
     fig.update_yaxes(title=f"SHAP value of {column}")
     fig.add_hline(y=0, line_color=PALETTE["reference"])
-    return style(fig, title=f"Dependence on {column}", height=340)
+    return style(fig, title=f"Dependence on {column}{_of_class(report)}", height=340)
 
 
 def waterfall_figure(report: ExplanationReport, position: int, *, top: int = WATERFALL_ITEMS) -> go.Figure:
@@ -103,7 +140,8 @@ def waterfall_figure(report: ExplanationReport, position: int, *, top: int = WAT
     fig = go.Figure(trace)
     fig.update_yaxes(autorange="reversed")
     fig.update_xaxes(title=report.output)
-    return style(fig, title=f"Row {row['row']}: output {row['output']:.3f}", height=max(320, 26 * len(labels) + 140))
+    title = f"Row {row['row']}: output {row['output']:.3f}{_of_class(report)}"
+    return style(fig, title=title, height=max(320, 26 * len(labels) + 140))
 
 
 def _short(value: Any) -> str:
@@ -113,14 +151,18 @@ def _short(value: Any) -> str:
 
 
 def _overview(report: ExplanationReport) -> dict[str, Any]:
-    return {
-        "model": report.model,
-        "explainer": report.explainer,
+    out: dict[str, Any] = {"model": report.model, "task": report.task, "explainer": report.explainer}
+    if report.classes:
+        out["classes"] = f"{len(report.classes)}: {', '.join(report.classes)} (each class's score explained)"
+        out["shown class"] = f"{report.explained_class} (the class predicted most often, unless chosen)"
+    out.update({
         "explains": report.output,
         "rows": report.sample_note,
+        **({"error of the importances": report.interval_note} if report.interval_note else {}),
         "base value": report.base_value,
         "rows kept for the views": f"{len(report.rows):,} (seed {report.seed})",
-    }
+    })
+    return out
 
 
 def row_options(report: ExplanationReport) -> list[tuple[str, int]]:
@@ -129,36 +171,68 @@ def row_options(report: ExplanationReport) -> list[tuple[str, int]]:
     return [(f"row {report.rows[i]}: {report.outputs[i]:.3f}", int(i)) for i in order]
 
 
+def _importance(report: ExplanationReport) -> go.Figure:
+    return class_importance_figure(report) if report.class_views else importance_figure(report)
+
+
+def _importance_rows(report: ExplanationReport) -> list[dict[str, Any]]:
+    """Per column: overall mean |SHAP| (and per class, multiclass) and its kind."""
+    by_class = report.importance_by_class()
+    rows = []
+    for column, value in report.column_importance.items():
+        row: dict[str, Any] = {"column": column, "mean |SHAP|": value}
+        if column in report.column_importance_interval:
+            low, high = report.column_importance_interval[column]
+            row["interval"] = f"{low:.4g} – {high:.4g}"
+        row.update({f"class {label}": importance.get(column, 0.0) for label, importance in by_class.items()})
+        row["kind"] = report.column_kinds.get(column, "")
+        rows.append(row)
+    return rows
+
+
 def blocks(report: ExplanationReport) -> Iterator[str]:
     """Importance and beeswarm first, an example waterfall and dependence, then the tables."""
     yield html.section("Overview", html.key_values(_overview(report)), html.warnings(report.warnings))
     swarm = html.figure(beeswarm_figure(report)) if report.rows else ""
-    yield html.section("Global importance", html.figure(importance_figure(report)), swarm)
+    yield html.section("Global importance", html.figure(_importance(report)), swarm)
     if report.rows:
         example = row_options(report)[0][1]
         top_column = next(iter(report.column_importance))
         yield html.section("A row explained", html.figure(waterfall_figure(report, example)))
         yield html.section("Dependence", html.figure(dependence_figure(report, top_column)))
     yield html.section("Model features", html.figure(importance_figure(report, per="feature", top=30)))
-    rows = [{"column": c, "mean |SHAP|": v, "kind": report.column_kinds.get(c, "")} for c, v in report.column_importance.items()]
     features = [{"feature": f, "column": report.feature_columns[f], "mean |SHAP|": v} for f, v in report.feature_importance.items()]
-    yield html.section("Importance tables", html.table(rows), html.table(features))
+    yield html.section("Importance tables", html.table(_importance_rows(report)), html.table(features))
 
 
 def widget(report: ExplanationReport) -> Any:
-    """Importance and beeswarm; a row picker (waterfall) and a column picker (dependence)."""
+    """Importance and beeswarm; a row picker (waterfall), a column picker (dependence); a class picker (multiclass)."""
     import ipywidgets as w
 
+    shown = {"view": report}
     rows = row_options(report)
     row_picker = w.Dropdown(options=rows, description="Row")
     column_picker = w.Dropdown(options=list(report.column_importance), description="Column")
     waterfall = live(waterfall_figure(report, rows[0][1]) if rows else go.Figure())
     dependence = live(dependence_figure(report, column_picker.value) if rows else go.Figure())
-    row_picker.observe(lambda change: redraw(waterfall, waterfall_figure(report, change["new"])), names="value")
-    column_picker.observe(lambda change: redraw(dependence, dependence_figure(report, change["new"])), names="value")
-    overview = w.VBox([w.HTML(html.key_values(_overview(report)) + html.warnings(report.warnings)),
-                       live(importance_figure(report)), live(beeswarm_figure(report))])
-    tabs = w.Tab(children=[overview, w.VBox([row_picker, waterfall]), w.VBox([column_picker, dependence])])
+    beeswarm = live(beeswarm_figure(report))
+    row_picker.observe(lambda change: redraw(waterfall, waterfall_figure(shown["view"], change["new"])), names="value")
+    column_picker.observe(lambda change: redraw(dependence, dependence_figure(shown["view"], change["new"])), names="value")
+    overview = [w.HTML(html.fragment_style() + html.key_values(_overview(report)) + html.warnings(report.warnings)),
+                live(_importance(report))]
+    if report.classes:
+        class_picker = w.Dropdown(options=list(report.classes), value=report.explained_class, description="Class")
+
+        def show_class(change: Any) -> None:
+            view = shown["view"] = report.for_class(change["new"])
+            redraw(beeswarm, beeswarm_figure(view))
+            redraw(dependence, dependence_figure(view, column_picker.value))
+            row_picker.options = row_options(view)  # ordered by this class's output; redraws the waterfall
+            if row_picker.options:
+                redraw(waterfall, waterfall_figure(view, row_picker.value))
+
+        class_picker.observe(show_class, names="value")
+    tabs = w.Tab(children=[w.VBox([*overview, beeswarm]), w.VBox([row_picker, waterfall]), w.VBox([column_picker, dependence])])
     for index, title in enumerate(("Importance", "Row (waterfall)", "Column (dependence)")):
         tabs.set_title(index, title)
-    return tabs
+    return w.VBox([class_picker, tabs]) if report.classes else tabs

@@ -1,192 +1,183 @@
-"""Renderings of the fairness review: per-group bars with intervals, disparities with lights, tables."""
+"""Renderings of the fairness review: per-group bars with intervals, disparities with lights, tables.
+
+Charts come first, tables second. What is drawn follows the report's task (one table of views
+per task, :data:`GROUP_VIEWS`): binary selection rate and TPR by group; multiclass per-class
+selection rate and recall by group (a class picker in the widget); regression mean prediction
+(beside the mean target) and MAE by group. A review without a sensitive column renders as one
+line saying it is not applicable, and why.
+"""
 
 from __future__ import annotations
 
 import html as _html
-import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
-from workbench.evaluate._verdict import GATED_DISPARITIES, Verdict, disparity_verdict, evidence_mode
 from workbench.render import html
+from workbench.render._fairness_parts import (
+    METRIC_LABELS,
+    class_disparity_figure,
+    class_disparity_rows,
+    class_figure,
+    class_rows,
+    disparity_figure,
+    disparity_rows,
+    group_figure,
+    group_rows,
+    lights,
+    tradeoff_figure,
+    verdicts,
+)
 from workbench.render._live import live, redraw
-from workbench.render.figures import PALETTE, bar, gate_color, style
 
 if TYPE_CHECKING:
     from workbench.evaluate.fairness import FairnessReport, GroupMetrics
 
-__all__ = ["blocks", "disparity_figure", "group_figure", "lights", "tradeoff_figure", "verdicts", "widget"]
+__all__ = [
+    "GROUP_VIEWS", "blocks", "disparity_figure", "group_figure", "lights", "not_applicable", "tradeoff_figure",
+    "verdicts", "widget",
+]
 
-METRIC_LABELS = {
-    "selection_rate": "Selection rate",
-    "true_positive_rate": "True positive rate",
-    "false_positive_rate": "False positive rate",
-    "precision": "Precision",
-    "accuracy": "Accuracy",
+
+def not_applicable(report: FairnessReport) -> str:
+    """The one line a review without a sensitive column renders as."""
+    return f"Fairness: not applicable — {report.reason}"
+
+
+def _not_applicable_card(report: FairnessReport) -> str:
+    hint = "Name the sensitive columns under [data] sensitive in workbench.toml to review fairness group by group."
+    return (f'<div class="wb-card"><p>{_html.escape(not_applicable(report))}</p>'
+            f'<p class="wb-meta">{_html.escape(hint)}</p></div>')
+
+
+def _binary_figures(report: FairnessReport, grouping: GroupMetrics) -> list[go.Figure]:
+    return [group_figure(report, grouping.feature, m) for m in ("selection_rate", "true_positive_rate")]
+
+
+def _multiclass_figures(report: FairnessReport, grouping: GroupMetrics) -> list[go.Figure]:
+    return [class_figure(report, grouping.feature, m) for m in ("selection_rate", "true_positive_rate")]
+
+
+def _regression_figures(report: FairnessReport, grouping: GroupMetrics) -> list[go.Figure]:
+    return [group_figure(report, grouping.feature, m) for m in ("mean_prediction", "mae")]
+
+
+GROUP_VIEWS: dict[str, Callable[[FairnessReport, GroupMetrics], list[go.Figure]]] = {
+    "binary": _binary_figures,
+    "multiclass": _multiclass_figures,
+    "regression": _regression_figures,
 }
-GATED = GATED_DISPARITIES
-
-
-def group_figure(report: FairnessReport, feature: str, metric: str = "selection_rate") -> go.Figure:
-    """``metric`` per group of ``feature`` with its interval; groups too small to judge in grey."""
-    grouping = report.grouping(feature)
-    values = [_finite(v) for v in grouping.metrics[metric]]
-    intervals = [tuple(_finite(x, v) for x in pair) for pair, v in zip(grouping.intervals[metric], values, strict=True)]
-    colors = [PALETTE["primary"] if judged else PALETTE["reference"] for judged in grouping.judged]
-    labels = [f"{g} ({n})" for g, n in zip(grouping.groups, grouping.counts, strict=True)]
-    fig = bar(labels, values, errors=intervals if report.n_bootstrap else None, colors=colors)  # type: ignore[arg-type]
-    overall = grouping.overall[metric]
-    if math.isfinite(overall):
-        fig.add_hline(y=overall, line_dash="dot", annotation_text=f"overall {overall:.3f}")
-    fig.update_xaxes(title=f"{feature} (rows)")
-    fig.update_yaxes(title=METRIC_LABELS.get(metric, metric))
-    return style(fig, title=f"{METRIC_LABELS.get(metric, metric)} by {feature}", height=360)
-
-
-def _finite(value: float, fallback: float = 0.0) -> float:
-    return value if math.isfinite(value) else fallback
-
-
-def disparity_figure(report: FairnessReport, disparity: str = "demographic_parity_difference") -> go.Figure:
-    """``disparity`` per feature (and intersection) with its interval and the threshold line."""
-    features = [g.feature for g in report.groupings]
-    values = [_finite(g.disparities[disparity]) for g in report.groupings]
-    errors = [
-        tuple(_finite(x, v) for x in g.disparity_intervals[disparity])
-        for g, v in zip(report.groupings, values, strict=True)
-    ]
-    limit = _limit(report, disparity)
-    colors = [PALETTE["reference"] if not v.gated else gate_color(v.passed) for v in verdicts(report, disparity)]
-    fig = bar(features, values, errors=errors if report.n_bootstrap else None, colors=colors)  # type: ignore[arg-type]
-    if limit is not None:
-        fig.add_hline(y=limit, line_dash="dash", line_color=PALETTE["fail"], annotation_text=f"limit {limit:g}")
-    return style(fig, title=disparity.replace("_", " ").capitalize(), height=320)
-
-
-def tradeoff_figure(report: FairnessReport) -> go.Figure:
-    """Accuracy against demographic parity difference for the model and each mitigation."""
-    fig = go.Figure()
-    for result in report.mitigation:
-        fig.add_trace(go.Scatter(
-            x=[result.demographic_parity_difference], y=[result.accuracy], mode="markers+text",
-            text=[result.strategy], textposition="top center", name=result.strategy, marker={"size": 12},
-        ))
-    fig.update_xaxes(title="demographic parity difference (lower is fairer)")
-    fig.update_yaxes(title="accuracy")
-    return style(fig, title="Accuracy / disparity trade-off (ThresholdOptimizer)", height=360)
-
-
-def _limit(report: FairnessReport, disparity: str) -> float | None:
-    limit = report.thresholds.get(disparity)
-    return None if limit is None else float(limit)
-
-
-def verdicts(report: FairnessReport, disparity: str) -> list[Verdict]:
-    """Each grouping's ``disparity`` judged as the Evaluate gate judges it (same limit, same evidence)."""
-    evidence = evidence_mode(report.thresholds)
-    limit = _limit(report, disparity)
-    return [
-        disparity_verdict(g, disparity, limit=limit, evidence=evidence, sensitive=report.sensitive)
-        for g in report.groupings
-    ]
-
-
-def _light_text(verdict: Verdict) -> str:
-    text = f"{verdict.disparity.replace('_', ' ')} [{verdict.feature}] = {verdict.estimate:.3f}"
-    low, high = verdict.interval
-    if verdict.by_interval and math.isfinite(low):
-        text += f", interval [{low:.3f}, {high:.3f}], lower end judged"
-    if not verdict.gated:
-        return text + " (not gated: an intersection)"
-    return text + (f" (limit {verdict.limit:g})" if verdict.limit is not None else "")
-
-
-def lights(report: FairnessReport) -> str:
-    """A light per grouping and gated disparity, the Evaluate gate's own decision.
-
-    Green within the limit, red above, amber undefined or unlimited, grey for intersections,
-    which are shown but not gated.
-    """
-    lines = []
-    for name in GATED:
-        for verdict in verdicts(report, name):
-            css = "wb-off" if not verdict.gated else {True: "wb-pass", False: "wb-fail", None: "wb-warn"}[verdict.passed]
-            lines.append(f'<div class="wb-gate"><span class="wb-light {css}"></span>{_html.escape(_light_text(verdict))}</div>')
-    return '<div class="wb-card">' + "".join(lines) + "</div>"
-
-
-def disparity_rows(report: FairnessReport) -> list[dict[str, Any]]:
-    """One row per feature: each disparity with its interval."""
-    rows = []
-    for g in report.groupings:
-        row: dict[str, Any] = {"feature": g.feature, "groups judged": f"{sum(g.judged)} of {len(g.groups)}"}
-        for name, value in g.disparities.items():
-            row[name] = value
-            low, high = g.disparity_intervals[name]
-            row[f"{name} interval"] = "" if math.isnan(low) else f"[{low:.3f}, {high:.3f}]"
-        rows.append(row)
-    return rows
-
-
-def group_rows(grouping: GroupMetrics) -> list[dict[str, Any]]:
-    """The per-group table with intervals."""
-    rows = []
-    for position, row in enumerate(grouping.rows()):
-        for metric, pairs in grouping.intervals.items():
-            low, high = pairs[position]
-            row[f"{metric} interval"] = "" if math.isnan(low) else f"[{low:.3f}, {high:.3f}]"
-        rows.append(row)
-    return rows
 
 
 def _overview(report: FairnessReport) -> dict[str, Any]:
-    return {
-        "rows": f"{report.n_rows:,}",
-        "positive label": report.positive_label,
-        "sensitive features": ", ".join(report.sensitive),
-        "judged groups": f"at least {report.min_group_size} rows",
-        "intervals": f"{report.confidence:.0%} percentile bootstrap, {report.n_bootstrap} resamples, seed {report.seed}",
-    }
+    out: dict[str, Any] = {"rows": f"{report.n_rows:,}", "task": report.task}
+    if report.positive_label:
+        out["positive label"] = report.positive_label
+    if report.classes:
+        out["classes"] = f"{len(report.classes)}: {', '.join(report.classes)} (each one-vs-rest)"
+    if report.task == "regression":
+        out["target standard deviation"] = f"{report.target_scale:.4g} (the unit of the limits)"
+    out["sensitive features"] = ", ".join(report.sensitive)
+    out["judged groups"] = f"at least {report.min_group_size} rows"
+    intervals = f"{report.confidence:.0%} percentile bootstrap, {report.n_bootstrap} resamples, seed {report.seed}"
+    out["intervals"] = intervals if report.n_bootstrap else "none (no bootstrap resamples)"
+    return out
+
+
+def _group_tables(report: FairnessReport, grouping: GroupMetrics) -> list[str]:
+    parts = [html.table(group_rows(report, grouping))]
+    if report.classes:
+        parts.append(html.table(class_rows(report, grouping)))
+    return parts
+
+
+def _disparity_figures(report: FairnessReport) -> list[str]:
+    figures = [html.figure(disparity_figure(report, d)) for d in report.gated_disparities]
+    if report.classes:
+        figures.append(html.figure(class_disparity_figure(report)))
+    return figures
 
 
 def blocks(report: FairnessReport) -> Iterator[str]:
-    """Disparities and per-group bars first, then the mitigation comparison and the tables."""
+    """Disparities and per-group charts first, then the mitigation comparison and the tables."""
+    if not report.applicable:
+        yield html.section("Fairness", _not_applicable_card(report))
+        return
     yield html.section("Overview", html.key_values(_overview(report)), html.warnings(report.warnings))
-    yield html.section("Disparities", lights(report), *(html.figure(disparity_figure(report, d)) for d in GATED))
-    yield html.section(
-        "Groups", *(html.figure(group_figure(report, g.feature, m)) for g in report.groupings for m in ("selection_rate", "true_positive_rate"))
-    )
+    yield html.section("Disparities", lights(report), *_disparity_figures(report))
+    figures = GROUP_VIEWS[report.task]
+    yield html.section("Groups", *(html.figure(f) for g in report.groupings for f in figures(report, g)))
     if report.mitigation:
-        rows = [dict(vars(m)) for m in report.mitigation]
+        rows = [{k.replace("_", " "): v for k, v in vars(m).items()} for m in report.mitigation]
         yield html.section("Mitigation", html.figure(tradeoff_figure(report)), html.text(report.mitigation_note), html.table(rows))
-    yield html.section("Disparity table", html.table(disparity_rows(report)))
-    yield html.section("Group tables", *(html.section(g.feature, html.table(group_rows(g)), level=3) for g in report.groupings))
+    elif report.mitigation_note:
+        yield html.section("Mitigation", html.text(report.mitigation_note))
+    tables = [html.table(disparity_rows(report))]
+    if report.classes:
+        tables.append(html.table(class_disparity_rows(report)))
+    yield html.section("Disparity table", *tables)
+    yield html.section(
+        "Group tables", *(html.section(g.feature, *_group_tables(report, g), level=3) for g in report.groupings)
+    )
 
 
-def widget(report: FairnessReport) -> Any:
-    """Pick a feature (or intersection) and a metric: the group bars redraw from stored values."""
+def _metric_options(report: FairnessReport) -> list[tuple[str, str]]:
+    return [(label, name) for name, label in METRIC_LABELS[report.task].items()]
+
+
+def _groups_view(report: FairnessReport) -> Any:
+    """Pick a feature, a metric and (multiclass) a class: the group bars redraw from stored values."""
     import ipywidgets as w
 
     features = [g.feature for g in report.groupings]
     feature_picker = w.Dropdown(options=features, description="Feature")
-    metric_picker = w.Dropdown(options=[(label, name) for name, label in METRIC_LABELS.items()], description="Metric")
-    chart = live(group_figure(report, features[0], metric_picker.value))
-    table = w.HTML(html.table(group_rows(report.grouping(features[0]))))
+    metric_picker = w.Dropdown(options=_metric_options(report), description="Metric")
+    class_picker = w.Dropdown(options=list(report.classes), description="Class")
+
+    def metric() -> str:
+        name = str(metric_picker.value)
+        return f"{name}[{class_picker.value}]" if report.classes and name != "accuracy" else name
+
+    chart = live(group_figure(report, features[0], metric()))
+    style = html.fragment_style()
+    table = w.HTML(style + html.table(group_rows(report, report.grouping(features[0]), (metric(),))))
 
     def show(_: Any = None) -> None:
-        redraw(chart, group_figure(report, feature_picker.value, metric_picker.value))
-        table.value = html.table(group_rows(report.grouping(feature_picker.value)))
+        redraw(chart, group_figure(report, feature_picker.value, metric()))
+        table.value = style + html.table(group_rows(report, report.grouping(feature_picker.value), (metric(),)))
 
-    feature_picker.observe(show, names="value")
-    metric_picker.observe(show, names="value")
-    summary = w.VBox([w.HTML(lights(report) + html.warnings(report.warnings)), live(disparity_figure(report)),
-                      w.HTML(html.table(disparity_rows(report)))])
-    views = [w.VBox([w.HBox([feature_picker, metric_picker]), chart, table]), summary]
+    for picker in (feature_picker, metric_picker, class_picker):
+        picker.observe(show, names="value")
+    pickers = [feature_picker, metric_picker] + ([class_picker] if report.classes else [])
+    views = [w.HBox(pickers), chart, table]
+    if report.classes:
+        all_classes = live(class_figure(report, features[0]))
+        feature_picker.observe(lambda change: redraw(all_classes, class_figure(report, change["new"])), names="value")
+        views.append(all_classes)
+    return w.VBox(views)
+
+
+def widget(report: FairnessReport) -> Any:
+    """Groups (pickers and bars), disparities (lights, bars, tables) and the mitigation comparison."""
+    import ipywidgets as w
+
+    if not report.applicable:
+        return w.HTML(html.fragment_style() + _not_applicable_card(report))
+    tables = [html.table(disparity_rows(report))] + ([html.table(class_disparity_rows(report))] if report.classes else [])
+    charts = [live(disparity_figure(report, report.gated_disparities[0]))]
+    if report.classes:
+        charts.append(live(class_disparity_figure(report)))
+    summary = w.VBox([w.HTML(html.fragment_style() + lights(report) + html.warnings(report.warnings)), *charts,
+                      w.HTML("".join(tables))])
+    views = [_groups_view(report), summary]
     titles = ["Groups", "Disparities"]
     if report.mitigation:
         views.append(w.VBox([live(tradeoff_figure(report)), w.HTML(html.text(report.mitigation_note))]))
+        titles.append("Mitigation")
+    elif report.mitigation_note:
+        views.append(w.HTML(html.text(report.mitigation_note)))
         titles.append("Mitigation")
     tabs = w.Tab(children=views)
     for index, title in enumerate(titles):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import html as _html
 import importlib
 import json
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -18,14 +19,14 @@ if TYPE_CHECKING:
 
     from workbench.reports.base import Report
 
-__all__ = ["figure", "gates", "key_values", "page", "render_report", "section", "table", "text"]
+__all__ = ["figure", "fragment_style", "gates", "key_values", "page", "render_report", "section", "table", "text"]
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;background:#f7f8fa}
 .wb-page{max-width:1100px;margin:0 auto;padding:24px}
 .wb-report h1{font-size:1.5em;margin:0 0 4px}.wb-report h2{font-size:1.15em;margin:24px 0 8px}
 .wb-meta{color:#6b7280;font-size:.85em;margin-bottom:12px}
-.wb-card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px;margin:12px 0}
+.wb-card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px;margin:12px 0;overflow-x:auto}
 .wb-table{border-collapse:collapse;font-size:.85em;width:100%}
 .wb-table th,.wb-table td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left}
 .wb-table th{background:#f3f4f6}.wb-table td.num{text-align:right;font-variant-numeric:tabular-nums}
@@ -89,6 +90,12 @@ def _blocks(report: Report) -> list[str]:
     return list(module.blocks(report))
 
 
+def fragment_style() -> str:
+    """The report classes' CSS (lights, cards, tables) without the page's own rules, for widget HTML."""
+    rules = [line for line in _STYLE.strip().splitlines() if not line.startswith("body")]
+    return "<style>" + "".join(rules) + "</style>"
+
+
 def section(title: str, *parts: str, level: int = 2) -> str:
     """A titled section holding ``parts``."""
     return f"<section><h{level}>{_html.escape(title)}</h{level}>{''.join(parts)}</section>"
@@ -123,8 +130,8 @@ def table(rows: Sequence[Mapping[str, Any]], *, columns: Sequence[str] | None = 
 def _cell(value: Any) -> str:
     if isinstance(value, bool) or value is None:
         return f"<td>{'' if value is None else value}</td>"
-    if isinstance(value, float):
-        return f'<td class="num">{value:.4g}</td>'
+    if isinstance(value, float):  # an undefined figure shows as a dash, never as "nan"
+        return f'<td class="num">{value:.4g}</td>' if math.isfinite(value) else '<td class="num">–</td>'
     if isinstance(value, int):
         return f'<td class="num">{value}</td>'
     return f"<td>{_html.escape(str(value))}</td>"

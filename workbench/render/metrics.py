@@ -1,150 +1,175 @@
-"""Renderings of the metrics review: curves, confusion matrix and baseline comparison, then tables."""
+"""Renderings of the metrics review: the figures of the report's task first, then the tables.
+
+Every task shows the comparison with the baseline (and the champion); then binary shows its
+curves and confusion matrix, multiclass its per-class bars, confusion matrix and one-vs-rest
+ROC curves, regression actual vs predicted and the residuals. The figures are in
+:mod:`workbench.render._metric_figures`; which ones a task shows is one table here
+(:data:`TASK_SECTIONS`).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
-import plotly.graph_objects as go
-
+from workbench.evaluate.metrics import metric_label
 from workbench.render import html
 from workbench.render._live import live, redraw
-from workbench.render.figures import PALETTE, style
+from workbench.render._metric_figures import (
+    CLASS_FIGURES,
+    CURVE_TITLES,
+    class_figure,
+    comparison_figure,
+    confusion_figure,
+    curve_figure,
+    curve_views,
+)
 
 if TYPE_CHECKING:
     from workbench.evaluate.metrics import MetricsReport
 
-__all__ = ["blocks", "comparison_figure", "confusion_figure", "curve_figure", "widget"]
+__all__ = [
+    "blocks",
+    "class_figure",
+    "class_rows",
+    "comparison_figure",
+    "confusion_figure",
+    "curve_figure",
+    "curve_views",
+    "metric_rows",
+    "widget",
+]
 
-CURVE_TITLES = {
-    "roc": "ROC curve",
-    "pr": "Precision-recall curve",
-    "calibration": "Calibration",
-    "actual_vs_predicted": "Actual vs predicted (row sample)",
-    "residuals": "Residuals (row sample)",
-    "residual_histogram": "Residuals (all rows)",
-}
-COMPARISON_COLORS = {"model": PALETTE["primary"], "baseline": PALETTE["reference"], "champion": "#7c3aed"}
-
-
-def _diagonal(fig: go.Figure, name: str) -> None:
-    fig.add_trace(go.Scatter(x=[0, 1], y=[0, 1], mode="lines", name=name, line={"dash": "dot", "color": PALETTE["reference"]}))
+UNDEFINED = "undefined"
 
 
-def curve_figure(report: MetricsReport, name: str) -> go.Figure:
-    """One stored curve, with its reference (chance line, positive share, perfect calibration)."""
-    curve = report.curves[name]
-    fig = go.Figure()
-    if name == "residual_histogram":
-        fig.add_trace(go.Bar(x=list(curve.x), y=list(curve.y), name="rows", marker_color=PALETTE["primary"]))
-    elif name in ("actual_vs_predicted", "residuals"):
-        fig.add_trace(go.Scattergl(x=list(curve.x), y=list(curve.y), mode="markers", name="rows", marker={"size": 4, "opacity": 0.5}))
-    else:
-        mode = "lines+markers" if name == "calibration" else "lines"
-        sizes = {"marker": {"size": [4 + 16 * c / max(curve.counts) for c in curve.counts]}} if curve.counts else {}
-        fig.add_trace(go.Scatter(x=list(curve.x), y=list(curve.y), mode=mode, name="model", **sizes))
-    if name == "roc":
-        champion = report.comparison("champion")
-        if champion is not None and "roc" in champion.curves:
-            other = champion.curves["roc"]
-            fig.add_trace(go.Scatter(x=list(other.x), y=list(other.y), mode="lines", name="champion", line={"color": COMPARISON_COLORS["champion"]}))
-        _diagonal(fig, "chance")
-    elif name == "calibration":
-        _diagonal(fig, "perfectly calibrated")
-    elif name == "pr" and report.positive_share is not None:
-        fig.add_hline(y=report.positive_share, line_dash="dot", annotation_text="positive share")
-    fig.update_xaxes(title=curve.x_label)
-    fig.update_yaxes(title=curve.y_label)
-    return style(fig, title=CURVE_TITLES.get(name, name), height=340)
+def _number(value: float | None) -> float | str:
+    """A figure for a table: NaN is written out as undefined, never as 'nan'."""
+    return UNDEFINED if value is None or not math.isfinite(value) else value
 
 
-def confusion_figure(report: MetricsReport) -> go.Figure:
-    """The confusion matrix as an annotated heatmap (rows: actual, columns: predicted)."""
-    labels = [f"{label}" for label in report.confusion_labels]
-    matrix = [list(row) for row in report.confusion_matrix]
-    trace = go.Heatmap(
-        z=matrix, x=[f"predicted {v}" for v in labels], y=[f"actual {v}" for v in labels],
-        text=matrix, texttemplate="%{text}", colorscale="Blues", showscale=False,
-    )
-    fig = go.Figure(trace)
-    fig.update_yaxes(autorange="reversed")
-    threshold = "model's predict" if report.threshold is None else f"threshold {report.threshold:g}"
-    return style(fig, title=f"Confusion matrix ({threshold})", height=300)
-
-
-def comparison_figure(report: MetricsReport, metric: str | None = None) -> go.Figure:
-    """``metric`` for the model and each comparison; the model's bar carries its interval."""
-    metric = metric or report.primary_metric
-    names = ["model", *(c.name for c in report.comparisons)]
-    values = [report.metrics[metric], *(c.metrics[metric] for c in report.comparisons)]
-    low, high = report.intervals.get(metric, (math.nan, math.nan))
-    error = {"type": "data", "symmetric": False, "array": [high - values[0]] + [0] * (len(values) - 1),
-             "arrayminus": [values[0] - low] + [0] * (len(values) - 1)}
-    hover = [report.model, *(c.description for c in report.comparisons)]
-    trace = go.Bar(
-        x=names, y=values, error_y=error if not math.isnan(low) else None, hovertext=hover,
-        marker_color=[COMPARISON_COLORS.get(n, PALETTE["reference"]) for n in names],
-    )
-    return style(go.Figure(trace), title=f"{metric}: model vs baseline" + (" and champion" if len(names) > 2 else ""), height=320)
-
-
-def _interval(report: MetricsReport, pair: tuple[float, float]) -> str:
+def _interval(pair: tuple[float, float]) -> str:
     low, high = pair
-    return "" if math.isnan(low) else f"[{low:.4g}, {high:.4g}]"
+    return "" if not (math.isfinite(low) and math.isfinite(high)) else f"[{low:.4g}, {high:.4g}]"
 
 
 def metric_rows(report: MetricsReport) -> list[dict[str, Any]]:
-    """One row per metric: value, interval, then each comparison's value and the difference."""
+    """One row per metric: value, interval, which way is better, then each comparison."""
     rows = []
+    lower = report.task_type.lower_is_better
     for name, value in report.metrics.items():
-        row: dict[str, Any] = {"metric": name, "value": value, f"{report.confidence:.0%} interval": _interval(report, report.intervals.get(name, (math.nan, math.nan)))}
+        row: dict[str, Any] = {
+            "metric": name, "meaning": metric_label(report.task, name), "value": _number(value),
+            f"{report.confidence:.0%} interval": _interval(report.intervals.get(name, (math.nan, math.nan))),
+            "better": "lower" if name in lower else "higher",
+        }
         for other in report.comparisons:
-            row[other.name] = other.metrics.get(name)
-            row[f"Δ vs {other.name}"] = other.differences.get(name)
-            row[f"Δ interval ({other.name})"] = _interval(report, other.intervals.get(name, (math.nan, math.nan)))
+            row[other.name] = _number(other.metrics.get(name))
+            row[f"Δ vs {other.name}"] = _number(other.differences.get(name))
+            row[f"Δ interval ({other.name})"] = _interval(other.intervals.get(name, (math.nan, math.nan)))
         rows.append(row)
     return rows
 
 
+def class_rows(report: MetricsReport) -> list[dict[str, Any]]:
+    """One row per class of a multiclass review: support, then each one-vs-rest figure and its interval."""
+    rows = []
+    for entry in report.class_metrics:
+        row: dict[str, Any] = {"class": entry.label, "rows": entry.support}
+        for name in ("precision", "recall", "f1", "roc_auc"):
+            row[name] = _number(getattr(entry, name))
+            row[f"{name} interval"] = _interval(entry.intervals.get(name, (math.nan, math.nan)))
+        rows.append(row)
+    return rows
+
+
+def _classes(report: MetricsReport) -> str:
+    shown = ", ".join(f"{c.label} ({c.support:,})" for c in report.class_metrics[:8])
+    more = f", … {len(report.class_metrics) - 8} more" if len(report.class_metrics) > 8 else ""
+    return f"{len(report.class_metrics)}: {shown}{more}"
+
+
 def _overview(report: MetricsReport) -> dict[str, Any]:
-    items: dict[str, Any] = {"model": report.model, "task": report.task, "rows": f"{report.n_rows:,}"}
-    if report.positive_label is not None:
+    items: dict[str, Any] = {"model": report.model, "task": report.task_type.title, "rows": f"{report.n_rows:,}"}
+    if report.positive_label is not None and report.positive_share is not None:
         items["positive label"] = f"{report.positive_label} ({report.positive_share:.1%} of rows)"
-    items["intervals"] = f"{report.confidence:.0%} percentile bootstrap, {report.n_bootstrap} resamples, seed {report.seed}"
+    if report.class_metrics:
+        items["classes (rows)"] = _classes(report)
+    if report.n_bootstrap:
+        items["intervals"] = f"{report.confidence:.0%} percentile bootstrap, {report.n_bootstrap} resamples, seed {report.seed}"
+    else:
+        items["intervals"] = "none (n_bootstrap = 0)"
     for other in report.comparisons:
         items[other.name] = other.description
     return items
 
 
-def blocks(report: MetricsReport) -> Iterator[str]:
-    """Curves and the comparison first, then the confusion matrix and the metric table."""
-    yield html.section("Overview", html.key_values(_overview(report)), html.warnings(report.warnings))
-    yield html.section("Against the baseline", html.figure(comparison_figure(report)))
-    yield html.section("Curves", *(html.figure(curve_figure(report, name)) for name in report.curves))
+def _binary_sections(report: MetricsReport) -> Iterator[str]:
+    yield html.section("Curves", *(html.figure(curve_figure(report, name)) for name in curve_views(report)))
     if report.confusion_matrix:
         yield html.section("Confusion matrix", html.figure(confusion_figure(report)))
+
+
+def _multiclass_sections(report: MetricsReport) -> Iterator[str]:
+    yield html.section("Per class", html.figure(class_figure(report)), html.figure(confusion_figure(report)))
+    yield html.section("Curves", *(html.figure(curve_figure(report, name)) for name in curve_views(report)))
+
+
+def _regression_sections(report: MetricsReport) -> Iterator[str]:
+    yield html.section("Curves", *(html.figure(curve_figure(report, name)) for name in curve_views(report)))
+
+
+# The figure sections of each task, after the comparison with the baseline.
+TASK_SECTIONS: dict[str, Callable[[MetricsReport], Iterator[str]]] = {
+    "binary": _binary_sections,
+    "multiclass": _multiclass_sections,
+    "regression": _regression_sections,
+}
+
+
+def blocks(report: MetricsReport) -> Iterator[str]:
+    """The overview, the figures (comparison, then the task's), then the tables."""
+    yield html.section("Overview", html.key_values(_overview(report)), html.warnings(report.warnings))
+    yield html.section("Against the baseline", html.figure(comparison_figure(report)))
+    yield from TASK_SECTIONS[report.task](report)
     yield html.section("Metrics", html.table(metric_rows(report)))
+    if report.class_metrics:
+        yield html.section("Classes", html.table(class_rows(report)))
+
+
+def _picker_view(options: list[tuple[str, str]], value: str, draw: Callable[[str], Any], label: str) -> Any:
+    """A dropdown above a live figure that redraws from the report's data when it changes."""
+    import ipywidgets as w
+
+    picker = w.Dropdown(options=options, value=value, description=label)
+    figure = live(draw(value))
+    picker.observe(lambda change: redraw(figure, draw(change["new"])), names="value")
+    return w.VBox([picker, figure])
 
 
 def widget(report: MetricsReport) -> Any:
-    """Curve and metric pickers that redraw from the stored points, the confusion matrix, the table."""
+    """Curve, metric and (multiclass) per-class pickers over live figures, the confusion matrix, the tables."""
     import ipywidgets as w
 
-    curve_picker = w.Dropdown(options=[(CURVE_TITLES.get(n, n), n) for n in report.curves], description="Curve")
-    metric_picker = w.Dropdown(options=list(report.metrics), value=report.primary_metric, description="Metric")
-    curve = live(curve_figure(report, curve_picker.value))
-    comparison = live(comparison_figure(report, metric_picker.value))
-    curve_picker.observe(lambda change: redraw(curve, curve_figure(report, change["new"])), names="value")
-    metric_picker.observe(lambda change: redraw(comparison, comparison_figure(report, change["new"])), names="value")
-    views = [w.VBox([curve_picker, curve]), w.VBox([metric_picker, comparison])]
-    titles = ["Curves", "Against the baseline"]
+    curves = curve_views(report)
+    tabs: list[tuple[str, Any]] = []
+    if curves:
+        options = [(CURVE_TITLES.get(n, n), n) for n in curves]
+        tabs.append(("Curves", _picker_view(options, curves[0], lambda name: curve_figure(report, name), "Curve")))
+    tabs.append(("Against the baseline", _picker_view(
+        [(n, n) for n in report.metrics], report.primary_metric, lambda name: comparison_figure(report, name), "Metric",
+    )))
+    if report.class_metrics:
+        tabs.append(("Per class", _picker_view([(n, n) for n in CLASS_FIGURES], CLASS_FIGURES[0],
+                                               lambda name: class_figure(report, name), "Figure")))
     if report.confusion_matrix:
-        views.append(live(confusion_figure(report)))
-        titles.append("Confusion matrix")
-    views.append(w.HTML(html.key_values(_overview(report)) + html.table(metric_rows(report))))
-    titles.append("Table")
-    tabs = w.Tab(children=views)
-    for index, title in enumerate(titles):
-        tabs.set_title(index, title)
-    return tabs
+        tabs.append(("Confusion matrix", live(confusion_figure(report))))
+    tables = html.key_values(_overview(report)) + html.table(metric_rows(report))
+    if report.class_metrics:
+        tables += html.table(class_rows(report))
+    tabs.append(("Table", w.HTML(tables)))
+    view = w.Tab(children=[child for _, child in tabs])
+    for index, (title, _) in enumerate(tabs):
+        view.set_title(index, title)
+    return view

@@ -23,11 +23,10 @@ TOP = 15
 
 def aggregate_only(report: Report) -> Report:
     """A copy of ``report`` without row-level values (the report itself when it has none)."""
-    if report.kind == "explanation":
-        columns = getattr(report, "columns", ())
-        return dataclasses.replace(
-            report, rows=(), values=(), outputs=(), data={c: () for c in columns}  # type: ignore[call-arg]
-        )
+    from workbench.evaluate.explain import ExplanationReport
+
+    if isinstance(report, ExplanationReport):  # every class's sample too, for a multiclass model
+        return report.without_rows()
     if report.kind == "validation":
         failures = tuple(dataclasses.replace(f, examples=()) for f in getattr(report, "failures", ()))
         return dataclasses.replace(report, failures=failures)  # type: ignore[call-arg]

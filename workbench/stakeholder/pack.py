@@ -222,10 +222,21 @@ def _summary_sections(project: Any, out: Path | None) -> list[str]:
             if source is not None:
                 write_text(out / name, source.read_text(encoding="utf-8"))
         link = "model_card.html" if (out / "model_card.html").is_file() else None
+    status = _status(project)
     return [
-        section("Model card", card_summary_html(project, link=link)),
-        section("Gates", gate_lights_html(project)),
+        section("Model card", card_summary_html(project, link=link, status=status)),
+        section("Gates", gate_lights_html(project, status=status)),
     ]
+
+
+def _status(project: Any) -> Any:
+    """The project's status, computed once for both summary sections (None: unreadable, each says so)."""
+    from workbench.phases import project_status
+
+    try:
+        return project_status(project)
+    except Exception:  # the tracking store is unreadable: the sections show the error themselves
+        return None
 
 
 def _log_section(title: str, module: str, function: str, project: Any) -> str:

@@ -37,17 +37,23 @@ def read_card_summary(project: Any) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def card_summary_html(project: Any, *, link: str | None = None) -> str:
-    """Model card summary: intended use, version, headline metrics, top drivers, limitations."""
+def card_summary_html(project: Any, *, link: str | None = None, status: Any = None) -> str:
+    """Model card summary: intended use, version, the Package phase's state now (is the card
+    still about the model that moves on?), headline metrics, top drivers, limitations.
+
+    ``status`` is the project's :class:`~workbench.phases.ProjectStatus` when the caller has it.
+    """
     from workbench.render.html import key_values, table, text
 
     summary = read_card_summary(project)
     if summary is None:
         return text(NOT_RUN, css="wb-missing")
+    package = _package_state(project, status)
     head = {
         "Model": summary.get("name", ""),
         "Version": summary.get("version", ""),
         "Intended use": summary.get("intended_use", ""),
+        "Package phase now": package,
     }
     parts = [key_values({k: v for k, v in head.items() if v not in (None, "")})]
     metrics = summary.get("metrics") or {}
@@ -65,6 +71,17 @@ def card_summary_html(project: Any, *, link: str | None = None) -> str:
     return "".join(parts)
 
 
+def _package_state(project: Any, status: Any) -> str:
+    """The Package phase's state and reason, from :func:`workbench.phases.project_status`."""
+    from workbench.phases import project_status
+
+    try:
+        phase = (status or project_status(project)).phase("package")
+    except Exception as err:  # the tracking store is unreadable: the card still shows
+        return f"unknown ({err})"
+    return phase.state + (f" ({phase.reason})" if phase.reason else "")
+
+
 def _metric_row(name: str, value: Any) -> dict[str, Any]:
     if isinstance(value, dict):
         return {"metric": name, **{k: value[k] for k in ("value", "low", "high") if k in value}}
@@ -79,32 +96,41 @@ def _driver_name(driver: Any) -> str:
     return str(driver)
 
 
-def gate_lights_html(project: Any) -> str:
-    """One light per gate of each phase's newest run (amber: not run yet), then the next step."""
-    from workbench.phases import DONE, FAILED, GATES_FAILED, PASSED, project_status
+def gate_lights_html(project: Any, *, status: Any = None) -> str:
+    """One light per gate of the run each phase's state comes from, and one per phase whose state
+    the gates do not tell (not run, running, failed, stale, alerts fired); then the chosen model
+    and the next step. Every verdict is :func:`workbench.phases.project_status`'s."""
+    from workbench.phases import project_status
     from workbench.render.html import text
+    from workbench.selection import choice_summary
 
     try:
-        status = project_status(project)
+        status = status or project_status(project)
     except Exception as err:  # the tracking store is unreadable: say so, keep the page
         return text(f"Gate results unavailable: {err}", css="wb-missing")
-    lines = []
+    lines: list[tuple[str, str]] = []
     for phase in status.phases:
-        if phase.gates:
-            lines += [(g["passed"], f"{phase.title}: {g['reason']}") for g in phase.gates]
-        elif phase.state in (DONE, PASSED):
-            lines.append((True, f"{phase.title}: ran, no gates"))
-        else:
-            lines.append((False if phase.state in (FAILED, GATES_FAILED) else None,
-                          f"{phase.title}: {phase.state}"))
-    return _lights(lines) + text(f"Next: {status.next_step}")
+        lines += [("pass" if g["passed"] else "fail", f"{phase.title}: {g['reason']}") for g in phase.gates]
+        light = _PHASE_LIGHTS.get(phase.state)
+        if light is not None and not (phase.gates and light == "pass"):
+            why = f" ({phase.reason})" if phase.reason else ""
+            lines.append((light, f"{phase.title}: {'ran, no gates' if light == 'pass' else phase.state}{why}"))
+    return (_lights(lines) + text(f"Chosen model: {choice_summary(status.chosen_model)}")
+            + text(f"Next: {status.next_step}"))
 
 
-def _lights(lines: list[tuple[bool | None, str]]) -> str:
-    """Gate lights: green pass, red fail, amber for a phase that has no result yet."""
+# The light a phase's own state shows (gates failed: its failed gates already show red).
+_PHASE_LIGHTS = {"passed": "pass", "done": "pass", "not run": "wait", "running": "wait", "failed": "fail",
+                 "stale": "stale", "alerts fired": "alert"}
+_LIGHT_LOOKS = {"pass": ("wb-pass", "PASS"), "fail": ("wb-fail", "FAIL"), "wait": ("wb-warn", "WAIT"),
+                "stale": ("wb-warn", "STALE"), "alert": ("wb-fail", "ALERT")}
+
+
+def _lights(lines: list[tuple[str, str]]) -> str:
+    """Gate lights: green pass, red fail or alert, amber for a phase without a current result."""
     out = []
-    for passed, reason in lines:
-        css, word = {True: ("wb-pass", "PASS"), False: ("wb-fail", "FAIL"), None: ("wb-warn", "WAIT")}[passed]
+    for light, reason in lines:
+        css, word = _LIGHT_LOOKS[light]
         out.append(
             f'<div class="wb-gate"><span class="wb-light {css}" title="{word}"></span>'
             f"<strong>{word}</strong> {_html.escape(reason)}</div>"

@@ -128,14 +128,17 @@ def _execute(pm: Any, nb: Any, source: Path, output: Path, root: Path, parameter
              secrets: dict[str, str], run_id: str, step: str, attempt: int) -> None:
     from workbench.notebooks import without_injected_cells
     from workbench.pipelines._engine import ENGINE_NAME
+    from workbench.pipelines.params import notebook_parameters
+    from workbench.redaction import SECRET_NAMES_ENV
 
-    # The notebook as checked, without injected-parameters cells (papermill adds the run's one).
+    # The notebook as checked, without injected-parameters cells (papermill adds the run's one);
+    # parameter names become code in the cell papermill writes, so they are checked here too.
     pm.execute_notebook(
         without_injected_cells(nb), str(output), source_path=str(source),
-        parameters={"project_dir": str(root), **parameters},
+        parameters=notebook_parameters({"project_dir": str(root), **parameters}, where=f"parameters of {step}"),
         engine_name=ENGINE_NAME, progress_bar=False, kernel_cwd=str(source.parent),
         kernel_env={"WORKBENCH_PROJECT": str(root), "WORKBENCH_NOTEBOOK": str(source),
                     "WORKBENCH_RUN_ID": run_id, "WORKBENCH_STEP": step,
-                    "WORKBENCH_ATTEMPT": str(attempt), **secrets},
+                    "WORKBENCH_ATTEMPT": str(attempt), **secrets, SECRET_NAMES_ENV: ",".join(secrets)},
         secrets=secrets,
     )
