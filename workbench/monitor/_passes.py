@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from functools import partial
 from typing import Any
 
@@ -119,8 +120,7 @@ def summarize(reference: Source, current: Source, kinds: Mapping[str, str], *, b
     numeric = [name for name, kind in kinds.items() if kind == "numeric"]
     guesses = guess_grids(reference, current, numeric, bins=bins)
     first = partial(_first, kinds=dict(kinds), guesses=guesses)
-    ref_first = reference.summarize(first, columns=list(kinds))
-    cur_first = current.summarize(first, columns=list(kinds))
+    ref_first, cur_first = _both(reference, current, first, columns=list(kinds))
     grids = {name: make_grid(ref_first[name].merge(cur_first[name]), bins=bins) for name in numeric}
     ref_hist: dict[str, Histogram] = {}
     cur_hist: dict[str, Histogram] = {}
@@ -130,9 +130,23 @@ def summarize(reference: Source, current: Source, kinds: Mapping[str, str], *, b
             ref_hist[name], cur_hist[name] = ref_guessed, cur_guessed
     rest = {name: grid for name, grid in grids.items() if name not in ref_hist}
     if rest:
-        ref_hist.update(reference.summarize(partial(second_pass, grids=rest), columns=list(rest)))
-        cur_hist.update(current.summarize(partial(second_pass, grids=rest), columns=list(rest)))
+        ref_rest, cur_rest = _both(reference, current, partial(second_pass, grids=rest), columns=list(rest))
+        ref_hist.update(ref_rest)
+        cur_hist.update(cur_rest)
     return Summaries(ref_first, cur_first, grids, ref_hist, cur_hist)
+
+
+def _both(reference: Source, current: Source, function: Any, *, columns: list[str]) -> tuple[dict[Any, Any], dict[Any, Any]]:
+    """``function`` summarised over both datasets: at once on Dask, one after the other otherwise.
+
+    On Dask the current data's tasks are queued beside the reference's, so no worker idles at the
+    end of the reference's pieces; in this process one dataset at a time keeps memory at one chunk.
+    """
+    if reference.client is None or current.client is None:
+        return reference.summarize(function, columns=columns), current.summarize(function, columns=columns)
+    with ThreadPoolExecutor(1, thread_name_prefix="workbench-drift") as other:
+        later = other.submit(current.summarize, function, columns=columns)
+        return reference.summarize(function, columns=columns), later.result()
 
 
 @dataclasses.dataclass

@@ -76,8 +76,11 @@ class Moments:
         total = finite.sum(dtype=np.float64) if total is None else total
         mean = float(total / len(finite))
         deviations = finite - mean
+        # Squared in place and summed, not np.dot: BLAS threads spin against each other on a busy
+        # 2-core machine (drift over 2 x 1M rows in chunks: 24 s wall with np.dot, 7.4 s without).
+        m2 = float(np.square(deviations, out=deviations).sum())
         return cls(
-            n=len(finite), missing=missing, mean=mean, m2=float(np.dot(deviations, deviations)),
+            n=len(finite), missing=missing, mean=mean, m2=m2,
             minimum=float(finite.min()), maximum=float(finite.max()), integral=_integral(finite),
             infinite=infinite,
         )
