@@ -2,10 +2,15 @@
 
 Both serve the same demo model (a scikit-learn Pipeline with HistGradientBoosting over the credit
 data's 20 features) on 127.0.0.1 and get the same load: single-row ``/invocations`` requests
-(``dataframe_records``) at concurrency 1, 8 and 32 for ``--seconds`` each. Ours validates every
+(``dataframe_records``) at concurrency 8 and 32 for ``--seconds`` each. Ours validates every
 field and writes every request to the prediction log; MLflow's does neither.
 
-    python benchmarks/serve.py [--seconds 15] [--concurrency 1 8 32]
+    python benchmarks/serve.py [--seconds 15] [--concurrency 8 32]
+
+MLflow runs twice: with its default threads, and at its best on this machine, with
+``OMP_NUM_THREADS=1`` (the model's OpenMP threads otherwise spin against the server's own work on
+2 cores; our server limits OpenMP to one thread itself). Both rows are printed against ours,
+with the load average at each measurement (the machine is shared).
 
 ``--workers 2`` compares ``workbench serve --workers 2`` with one worker instead (no MLflow):
 the same load at each concurrency (default 32 only), throughput ratio and the machine's load
@@ -204,6 +209,38 @@ def _serve_logs(logs: dict[str, str | None], args: argparse.Namespace) -> dict[s
     return results
 
 
+def load_average() -> str:
+    return "/".join(f"{v:.1f}" for v in os.getloadavg())
+
+
+SERVERS = ("workbench", "mlflow", "mlflow-1-thread")
+
+
+def commands(root: Path, uri: str, local: Path, ports: dict[str, int]) -> dict[str, list[str]]:
+    mlflow = [sys.executable, "-m", "mlflow", "models", "serve", "-m", str(local), "--env-manager", "local",
+              "-h", "127.0.0.1", "-p"]
+    return {
+        "workbench": [sys.executable, "-m", "workbench", "serve", uri, "--port", str(ports["workbench"]),
+                      "-P", str(root)],
+        "mlflow": [*mlflow, str(ports["mlflow"])],
+        "mlflow-1-thread": [*mlflow, str(ports["mlflow-1-thread"])],
+    }
+
+
+def measure(cmd: list[str], port: int, env: dict[str, str], payload: dict, levels: list[int],
+            seconds: float) -> dict[int, dict[str, float]]:
+    proc = start(cmd, port, env)
+    try:
+        load(port, payload, 1, 2)  # warm-up
+        results = {}
+        for concurrency in levels:
+            results[concurrency] = load(port, payload, concurrency, seconds)
+            results[concurrency]["load"] = os.getloadavg()[0]
+        return results
+    finally:
+        stop(proc)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=15)
@@ -215,65 +252,34 @@ def main() -> None:
     if args.workers is not None:
         compare_workers(args.workers, args.concurrency or [32], args.seconds)
         return
-    args.concurrency = args.concurrency or [1, 8, 32]
+    args.concurrency = args.concurrency or [8, 32]
     if args.log:
         args.load_before = " ".join(f"{x:.2f}" for x in os.getloadavg())
         compare_logs(args)
         return
+    print(f"load average at the start: {load_average()} (1/5/15 min, 2 cores)")
     with tempfile.TemporaryDirectory() as tmp:
         root, uri, local, record = build_model(Path(tmp))
         payload = {"dataframe_records": [record]}
         # mlflow starts ``uvicorn`` by name: the interpreter's bin folder must be on PATH.
         env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
-        ports = {"workbench": _free_port(), "mlflow": _free_port()}
-        commands = {
-            "workbench": [
-                sys.executable,
-                "-m",
-                "workbench",
-                "serve",
-                uri,
-                "--port",
-                str(ports["workbench"]),
-                "-P",
-                str(root),
-            ],
-            "mlflow": [
-                sys.executable,
-                "-m",
-                "mlflow",
-                "models",
-                "serve",
-                "-m",
-                str(local),
-                "--env-manager",
-                "local",
-                "-h",
-                "127.0.0.1",
-                "-p",
-                str(ports["mlflow"]),
-            ],
-        }
-        results: dict[str, dict[int, dict[str, float]]] = {}
-        for name, cmd in commands.items():
-            proc = start(cmd, ports[name], env)
-            try:
-                load(ports[name], payload, 1, 2)  # warm-up
-                results[name] = {c: load(ports[name], payload, c, args.seconds) for c in args.concurrency}
-            finally:
-                stop(proc)
-    print(
-        f"{'concurrency':>11} | {'workbench rps':>13} {'p50 ms':>7} {'p99 ms':>7} | {'mlflow rps':>10} {'p50 ms':>7} "
-        f"{'p99 ms':>7} | {'ratio':>5}"
-    )
+        envs = {"workbench": env, "mlflow": env, "mlflow-1-thread": {**env, "OMP_NUM_THREADS": "1"}}
+        ports = {name: _free_port() for name in SERVERS}
+        results = {name: measure(cmd, ports[name], envs[name], payload, args.concurrency, args.seconds)
+                   for name, cmd in commands(root, uri, local, ports).items()}
+    print(f"{'concurrency':>11} | {'server':<38} | {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} | {'ours ÷':>6} | load")
+    labels = {"workbench": "workbench serve (ours)", "mlflow": "mlflow models serve (default)",
+              "mlflow-1-thread": "mlflow models serve OMP_NUM_THREADS=1"}
     for c in args.concurrency:
-        ours, theirs = results["workbench"][c], results["mlflow"][c]
-        print(
-            f"{c:>11} | {ours['rps']:>13.0f} {ours['p50']:>7.1f} {ours['p99']:>7.1f} | {theirs['rps']:>10.0f} "
-            f"{theirs['p50']:>7.1f} {theirs['p99']:>7.1f} | {ours['rps'] / theirs['rps']:>4.1f}×"
-        )
-        if ours["failures"] or theirs["failures"]:
-            print(f"{'':>11}   failures: workbench {ours['failures']}, mlflow {theirs['failures']}")
+        ours = results["workbench"][c]
+        for name in SERVERS:
+            row = results[name][c]
+            ratio = "" if name == "workbench" else f"{ours['rps'] / row['rps']:.1f}×"
+            print(f"{c:>11} | {labels[name]:<38} | {row['rps']:>7.0f} {row['p50']:>7.1f} {row['p99']:>7.1f} | "
+                  f"{ratio:>6} | {row['load']:.1f}")
+            if row["failures"]:
+                print(f"{'':>11}   {row['failures']} failed requests")
+    print(f"load average at the end: {load_average()}")
 
 
 if __name__ == "__main__":

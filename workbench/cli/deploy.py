@@ -45,6 +45,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     score.add_argument("--chunk-size", type=int, default=50_000)
     score.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it is shown on stderr only when stderr is a terminal)")
+    score.add_argument("--no-log", action="store_true",
+                       help="do not write the scored rows to the prediction log (monitoring will not see them)")
     add_project_option(score)
     score.set_defaults(handler=_score)
 
@@ -121,7 +123,7 @@ def _score(args: argparse.Namespace) -> int:
 
     project = open_project(args, check_data=False)
     summary = score_batch(project, args.model, args.input, args.output, chunk_size=args.chunk_size,
-                          progress=False if args.no_progress else None)
+                          log=not args.no_log, progress=False if args.no_progress else None)
     print_json(dataclasses.asdict(summary))
     return 0
 
