@@ -144,7 +144,7 @@ def disparity_finding(verdict: Any, confidence: float) -> Finding | None:
     if not verdict.gated or limit is None or not math.isfinite(verdict.estimate):
         return None
     low, high = verdict.interval
-    words = f"the {DISPARITY_WORDS.get(verdict.disparity, verdict.disparity.replace('_', ' '))} by {verdict.subject}"
+    words = f"the {DISPARITY_WORDS.get(verdict.disparity, human(verdict.disparity))} ({_subject(verdict)})"
     span = f"{confidence:.0%} range {_num(low)} to {_num(high)}" if math.isfinite(low) else ""
     gate_failed = verdict.passed is False
     if verdict.estimate <= limit:
@@ -154,6 +154,12 @@ def disparity_finding(verdict: Any, confidence: float) -> Finding | None:
                                 f"{_num(limit)}, but its {span} reaches below the limit", gate_failed)
     shown = f" ({span})" if span else ""
     return Finding("red", f"{words} is {_num(verdict.estimate)}{shown}, above the limit of {_num(limit)}", gate_failed)
+
+
+def _subject(verdict: Any) -> str:
+    """Whose groups are compared: ``by age band`` (and the class, for a multiclass review)."""
+    features = " and ".join(human(f) for f in str(verdict.feature).split(" & "))
+    return f"by {features}" + (f", class {verdict.worst_class}" if verdict.worst_class else "")
 
 
 def fairness_answer(fairness: FairnessReport | None, gates: GateReport | None) -> Answer:
@@ -261,13 +267,44 @@ def production_answer(monitor: MonitorReport | None, *, state: str | None = None
     return Answer(key="production", light="green", sentence=f"Yes: {seen} raised no alert.")
 
 
-def _alert_words(alert: Mapping[str, Any]) -> str:
-    from workbench.monitor.rules import METRICS
+#: What an alert on a metric means, in words (``{value}`` is the measured figure).
+ALERT_WORDS = {
+    "drift_share": "{percent} of the inputs drifted from the training data",
+    "latest_drift_share": "{percent} of the inputs drifted in the latest period",
+    "n_drifted": "{value} inputs drifted from the training data",
+    "dataset_drift": "the inputs as a whole drifted from the training data",
+    "top_features_drifted": "{value} of its most important inputs drifted from the training data",
+    "prediction_drift": "its predictions drifted from those made on the training data",
+    "accuracy": "its accuracy on labelled predictions is {value}",
+    "roc_auc": "its ROC AUC on labelled predictions is {value}",
+    "f1_macro": "its macro F1 on labelled predictions is {value}",
+    "mae": "its average error on labelled predictions is {value}",
+    "rmse": "its RMSE on labelled predictions is {value}",
+    "auc_drop": "its ROC AUC fell by {value} since it was evaluated",
+    "latest_auc_drop": "its ROC AUC fell by {value} in the latest period, against its evaluation",
+    "accuracy_drop": "its accuracy fell by {value} since it was evaluated",
+    "latest_accuracy_drop": "its accuracy fell by {value} in the latest period, against its evaluation",
+    "latest_f1_macro_drop": "its macro F1 fell by {value} in the latest period, against its evaluation",
+    "latest_mae_rise": "its average error rose by {percent} in the latest period, against its evaluation",
+    "latest_rmse_rise": "its RMSE rose by {percent} in the latest period, against its evaluation",
+    "p50_latency_ms": "answers are slow (median {value} ms)",
+    "p99_latency_ms": "the slowest answers take {value} ms (99th percentile)",
+    "failure_rate": "{percent} of requests failed",
+    "reject_rate": "{percent} of requests were rejected as invalid",
+    "requests": "the number of requests was {value}",
+}
 
+
+def _alert_words(alert: Mapping[str, Any]) -> str:
     metric = str(alert.get("metric") or "")
-    described = METRICS.get(metric, human(metric) or str(alert.get("rule") or "alert"))
     value = alert.get("value")
-    return f"{described} at {_num(value)}" if isinstance(value, int | float) else described
+    template = ALERT_WORDS.get(metric)
+    if template is None:  # a metric added later: its rule's own name still says which alert it is
+        return f"the {human(str(alert.get('rule') or metric or 'unnamed'))} alert"
+    number = float(value) if isinstance(value, int | float) and not isinstance(value, bool) else math.nan
+    percent = f"{number:.0%}" if math.isfinite(number) else "–"
+    return template.format(value=_num(int(number) if number.is_integer() else number) if math.isfinite(number)
+                           else "–", percent=percent)
 
 
 # -- words ---------------------------------------------------------------------------------------------

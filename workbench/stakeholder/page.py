@@ -34,13 +34,13 @@ STYLE = """
 .wb-sh{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;color:#1f2933;max-width:1100px;
   margin:0 auto;padding:8px 16px 24px;box-sizing:border-box;line-height:1.4}
 .wb-sh *{box-sizing:border-box}
-.wb-sh h1{font-size:1.45em;margin:4px 0 2px}.wb-sh h2{font-size:1.1em;margin:18px 0 6px}
-.wb-sh h4{font-size:.95em;margin:14px 0 4px}
+.wb-sh h1{font-size:1.45em;font-weight:600;margin:4px 0 2px}.wb-sh h2{font-size:1.1em;font-weight:600;margin:18px 0 6px}
+.wb-sh h4{font-size:.95em;font-weight:600;margin:14px 0 4px}
 .wb-sh-sub{color:#4b5563;margin:0 0 4px}
 .wb-sh-answers{display:grid;grid-template-columns:repeat(2,minmax(0,1fr));gap:12px;margin:14px 0}
 .wb-sh-answer{background:#fff;border:1px solid #e5e7eb;border-left-width:6px;border-radius:8px;padding:10px 14px;
   min-width:0;overflow-wrap:anywhere}
-.wb-sh-answer h2{display:flex;align-items:center;gap:8px;margin:0 0 4px;font-size:1.05em}
+.wb-sh-answer h2{display:flex;align-items:center;gap:8px;margin:0 0 4px;font-size:1.05em;font-weight:600}
 .wb-sh-answer p{margin:0}
 .wb-sh-dot{flex:none;display:inline-block;width:16px;height:16px;border-radius:50%}
 .wb-sh-green{border-left-color:#16a34a}.wb-sh-green .wb-sh-dot{background:#16a34a}

@@ -271,20 +271,31 @@ def _approval_sentences(project: Project) -> list[str]:
     from workbench.pipelines import approval_states
 
     titles = {p.notebook_path: p.title for p in PHASES}
-    by_person: dict[str, list[str]] = {}
+    # (approver, day) -> the steps they approved that day: one sentence each, not one per step
+    by_person: dict[tuple[str, str], list[str]] = {}
     unapproved = []
     for state in approval_states(project):
         title = titles.get(state.notebook)
         if title is None:
             continue
         if state.state == "approved" and state.approved_by:
-            by_person.setdefault(state.approved_by, []).append(f"{title} ({_when(state.approved_at)})")
+            by_person.setdefault((state.approved_by, _day(state.approved_at)), []).append(title)
         else:
             unapproved.append(f"{title} ({_APPROVAL_WORDS.get(state.state, state.state)})")
-    out = [f"Steps approved by {person}: {', '.join(steps)}." for person, steps in by_person.items()]
+    out = [f"{_listing(steps)} {'was' if len(steps) == 1 else 'were'} approved by {person} on {day}."
+           for (person, day), steps in by_person.items()]
     if unapproved:
         out.append(f"Not approved as they stand: {', '.join(unapproved)}.")
     return out or ["No step of the lifecycle has been approved yet."]
+
+
+def _listing(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _day(iso: Any) -> str:
+    """``2026-12-07T11:40:00+00:00`` -> ``7 Dec 2026``."""
+    return _when(iso).split(",")[0]
 
 
 def _when(iso: Any) -> str:
