@@ -253,7 +253,7 @@ def _promotion_sentences(project: Project, champion: str | None) -> list[str]:
     if not moves:
         return [f"Version {champion} serves production; no promotion of it was recorded."]
     move = moves[-1]
-    verb = "Rolled back to" if move.get("action") == "rollback" else "Promoted to production"
+    verb = "Put back into production (a rollback)" if move.get("action") == "rollback" else "Promoted to production"
     reason = str(move.get("reason") or "").strip()
     why = f" (reason: {reason})" if reason else ""
     sentence = f"{verb} by {move.get('user') or 'an unrecorded user'} on {_when(move.get('time'))}{why}."

@@ -1,0 +1,76 @@
+"""The stakeholder page describes the version in production, names a challenger apart, shows no row."""
+
+from __future__ import annotations
+
+import re
+import shutil
+
+import pytest
+
+from workbench.stakeholder import QUESTIONS, StakeholderView, stakeholder_html, stakeholder_view
+from workbench.stakeholder.cache import PAGE_FILE, cached_stakeholder_html, sources_key
+
+
+@pytest.fixture(scope="module")
+def two_versions(reviewed, tmp_path_factory):
+    """A copy of the reviewed project: version 2 is the champion (promoted from 1), version 1 the challenger."""
+    from workbench.deploy import promote
+    from workbench.project import Project
+    from workbench.tracking import Tracker
+
+    root = tmp_path_factory.mktemp("view") / "proj"
+    shutil.copytree(reviewed.project.root, root)
+    project = Project.load(root)
+    client, name = Tracker(project).client, project.config.model_name
+    client.set_registered_model_alias(name, "champion", "1")
+    promote(project, "2", reason="better on the new half", force=True)  # no gates were logged: forced
+    client.set_registered_model_alias(name, "challenger", "1")
+    return project
+
+
+def test_page_describes_the_champion_and_names_the_challenger(two_versions, reviewed):
+    view = stakeholder_view(two_versions)
+    assert (view.champion, view.challenger) == ("2", "1")
+    assert view.described == "Version 2, the version in production"
+    # the answers read version 2's own run: its metrics were measured on the second half of the test rows
+    metrics = view.reports["metrics"]
+    assert metrics.n_rows == len(reviewed.split.X_test) - reviewed.half
+    assert metrics.metrics == reviewed.last["metrics"].metrics
+    assert [a.question for a in view.answers] == list(QUESTIONS.values())
+    assert view.changes[0] == "Compared with version 1, the version before it:"
+    assert any(line.startswith("ROC AUC went from ") for line in view.changes)
+    assert view.sign_off[0].startswith("Promoted to production by ")
+    assert "(reason: better on the new half). The promotion overrode failed release checks." in view.sign_off[0]
+    html = stakeholder_html(two_versions)
+    assert "A newer version, 1, is waiting as the challenger: it is not in production" in html
+    assert StakeholderView.from_dict(view.to_dict()).to_dict() == view.to_dict()
+
+
+def test_page_shows_no_individual_row(two_versions, reviewed):
+    full = reviewed.last["explanation"]
+    numeric = [c for c in full.columns if full.column_kinds[c] == "numeric"]
+    values = {repr(v) for c in numeric for v in full.data[c] if v is not None and len(repr(v)) >= 7}
+    assert len(values) > 20
+    html = stakeholder_html(two_versions)
+    assert not [v for v in values if v in html]
+    assert "row explained" not in html.lower() and "waterfall" not in html.lower()
+
+
+def test_an_older_version_is_described_as_not_in_production(two_versions):
+    view = stakeholder_view(two_versions, version="1")
+    assert view.described == "Version 1, not the version in production (version 2 is)"
+    assert view.sign_off[0] == "Version 1 is not in production: it was not promoted."
+
+
+def test_stored_page_is_used_until_a_source_changes(two_versions):
+    from workbench.deploy import rollback
+
+    root = two_versions.root
+    first = cached_stakeholder_html(root)
+    assert (root / PAGE_FILE).is_file() and sources_key(root) is not None
+    assert cached_stakeholder_html(root) == first
+    rollback(two_versions, reason="the new half was a fluke")  # promotions.jsonl and the registry change
+    after = cached_stakeholder_html(root)
+    assert after != first and "Version 1, the version in production" in after
+    assert re.search(r"Put back into production \(a rollback\) by \S+ on [^<]*\(reason: the new half was a fluke\)",
+                     after)
