@@ -282,11 +282,13 @@ def _approval_sentences(project: Project) -> list[str]:
             by_person.setdefault((state.approved_by, _day(state.approved_at)), []).append(title)
         else:
             unapproved.append(f"{title} ({_APPROVAL_WORDS.get(state.state, state.state)})")
+    if not by_person:
+        return ["No step of the lifecycle has been approved yet."]
     out = [f"{_listing(steps)} {'was' if len(steps) == 1 else 'were'} approved by {person} on {day}."
            for (person, day), steps in by_person.items()]
     if unapproved:
         out.append(f"Not approved as they stand: {', '.join(unapproved)}.")
-    return out or ["No step of the lifecycle has been approved yet."]
+    return out
 
 
 def _listing(items: list[str]) -> str:
