@@ -62,6 +62,16 @@ def test_an_older_version_is_described_as_not_in_production(two_versions):
     assert view.sign_off[0] == "Version 1 is not in production: it was not promoted."
 
 
+def test_the_pack_stores_the_dashboard_page(two_versions, tmp_path):
+    from workbench.stakeholder import build_evidence_pack
+
+    (two_versions.root / PAGE_FILE).unlink(missing_ok=True)
+    index = build_evidence_pack(two_versions, tmp_path / "pack")
+    stored = (two_versions.root / PAGE_FILE).read_text(encoding="utf-8")
+    assert stored == stakeholder_html(two_versions)
+    assert "Evidence pack — " in index.read_text(encoding="utf-8") and "Evidence pack" not in stored
+
+
 def test_stored_page_is_used_until_a_source_changes(two_versions):
     from workbench.deploy import rollback
 

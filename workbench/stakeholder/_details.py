@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import html as _html
 import math
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from workbench.stakeholder._svg import line_chart
-from workbench.stakeholder.answers import DISPARITY_WORDS, disparity_finding, human
+from workbench.stakeholder.answers import DISPARITY_WORDS, alert_words, disparity_finding, human
 
 #: Drift statistics in words (the registry :data:`workbench.monitor.stats.STATTESTS` names them for code).
 STATTEST_WORDS = {
@@ -113,7 +114,7 @@ def fairness_details(fairness: Any) -> str:
             finding = disparity_finding(verdict, fairness.confidence)
             if finding is None:
                 continue
-            judged.append({"difference": DISPARITY_WORDS.get(name, human(name)), "between groups of": verdict.subject,
+            judged.append({"difference": DISPARITY_WORDS.get(name, human(name)), "between groups of": _groups_of(verdict),
                            "estimate": verdict.estimate, f"{fairness.confidence:.0%} range": _range(verdict.interval),
                            "limit": verdict.limit, "reading": _LIGHT_WORDS[finding.light]})
     parts = [table(judged)] if judged else ["<p>No difference could be held against a limit.</p>"]
@@ -121,6 +122,11 @@ def fairness_details(fairness: Any) -> str:
         rows = [{human(k) if k != "rows" else "rows": v for k, v in _group_row(row).items()} for row in grouping.rows()]
         parts.append(f"<h4>{_html.escape(human(grouping.feature))}</h4>{table(rows)}")
     return fold("Fairness: the figures by group", *parts)
+
+
+def _groups_of(verdict: Any) -> str:
+    features = " and ".join(human(f) for f in str(verdict.feature).split(" & "))
+    return features + (f" (class {verdict.worst_class})" if verdict.worst_class else "")
 
 
 def _group_row(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -147,22 +153,20 @@ def driver_details(explanation: Any, top: int = 12) -> str:
         for c, v in list(importance.items())[:top] if math.isfinite(v)
     )
     note = (f"<p>Share of the total influence on the model's {_html.escape(explanation.output)}, averaged over "
-            f"{explanation.n_explained:,} rows (SHAP values, {_html.escape(explanation.explainer)}).</p>")
+            f"{explanation.n_explained:,} rows (SHAP values).</p>")
     return fold("Drivers: the influence of each input", note, f"<div class='wb-card'>{bars}</div>")
 
 
 # -- production ----------------------------------------------------------------------------------------
 def production_details(monitor: Any, drift: Any) -> str:
     """The latest review's alerts (once), its drift statistics per column and performance per window."""
-    from workbench.monitor.rules import METRICS
-
     if monitor is None and drift is None:
         return fold("Production: alerts, drift and performance", "<p>Not reviewed yet.</p>")
     parts = []
     if monitor is not None:
-        alerts = [{"alert": str(a.get("message") or METRICS.get(str(a.get("metric")), a.get("rule"))),
-                   "measured": a.get("value"), "limit": a.get("threshold")} for a in monitor.alerts]
-        parts.append("<h4>Alerts of the latest review</h4>" + (table(alerts) if alerts else "<p>None.</p>"))
+        alerts = [{"alert": alert_words(a), "rule": human(str(a.get("rule") or "")), "limit": a.get("threshold")}
+                  for a in monitor.alerts]
+        parts.append("<h4>Alerts of the latest review</h4>" + (table(alerts) if alerts else "<p>No alert fired.</p>"))
         parts.append(_performance(monitor))
     reviewed = (monitor.drift if monitor is not None and monitor.drift is not None else drift)
     if reviewed is not None:
@@ -209,8 +213,13 @@ def checks_details(gates: Any) -> str:
 def history_details(moves: Sequence[Mapping[str, Any]]) -> str:
     """Every move of the production alias, newest first."""
     rows = [{"when": str(m.get("time", "")).replace("T", " ")[:16], "what": _move_words(m),
-             "by": m.get("user"), "reason": m.get("reason") or ""} for m in reversed(list(moves))]
+             "by": m.get("user"), "reason": _no_paths(str(m.get("reason") or ""))} for m in reversed(list(moves))]
     return fold("Production history", table(rows) if rows else "<p>No promotion recorded yet.</p>")
+
+
+def _no_paths(text: str) -> str:
+    """``packaged into /srv/demo/.workbench/bundle`` -> ``packaged into bundle``: no server path on the page."""
+    return re.sub(r"(?<![^\s(])(?:[A-Za-z]:)?[/\\](?:[^\s/\\]+[/\\])*([^\s/\\]+)[/\\]?", r"\1", text)
 
 
 def _move_words(move: Mapping[str, Any]) -> str:

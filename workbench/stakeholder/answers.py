@@ -255,7 +255,7 @@ def production_answer(monitor: MonitorReport | None, *, state: str | None = None
                       sentence="Not known yet: production has not been reviewed.")
     seen = f"the last review of {monitor.n_predictions:,} predictions"
     if monitor.alerts:
-        rules = list(dict.fromkeys(_alert_words(a) for a in monitor.alerts))
+        rules = list(dict.fromkeys(alert_words(a) for a in monitor.alerts))
         quality = any(str(a.get("metric")) in QUALITY_ALERTS for a in monitor.alerts)
         count = f"{len(monitor.alerts)} alert{'s' if len(monitor.alerts) != 1 else ''}"
         lead = "No" if quality else "Under watch"
@@ -295,7 +295,7 @@ ALERT_WORDS = {
 }
 
 
-def _alert_words(alert: Mapping[str, Any]) -> str:
+def alert_words(alert: Mapping[str, Any]) -> str:
     metric = str(alert.get("metric") or "")
     value = alert.get("value")
     template = ALERT_WORDS.get(metric)

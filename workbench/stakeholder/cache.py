@@ -4,8 +4,8 @@ Gathering the page opens the MLflow store and a dozen reports, which takes secon
 the dashboard notebook on every visit, and a visitor should read the answers at once. The page
 is stored in ``.workbench/stakeholder/page.html`` beside a key made of the size and modification
 time of every file it is read from (the embedded MLflow store, the run store, the logged reports,
-the promotion, alert and approval records, the notebooks, ``workbench.toml``) and of the package
-version. A visit whose key matches reads the stored page without opening the project; any change
+the promotion, alert and approval records, the notebooks, ``workbench.toml``), of the modules
+that render it and of the package version. A visit whose key matches reads the stored page without opening the project; any change
 to a source renders it again. A project tracked on an MLflow server is never stored: its
 changes leave no trace in the folder.
 
@@ -41,6 +41,9 @@ def sources_key(root: Path | str) -> str | None:
     if not _embedded_store(root):
         return None
     digest = hashlib.sha256(f"{__version__}|{_LAYOUT}".encode())
+    # the code that renders the page: an upgrade in place (same version number) renders it anew
+    for path in sorted(Path(__file__).parent.glob("*.py")):
+        digest.update(f"|{path.name}:{path.stat().st_mtime_ns}".encode())
     for pattern in _SOURCES:
         for path in sorted(root.glob(pattern)):
             try:

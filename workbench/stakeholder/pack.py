@@ -143,8 +143,11 @@ def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | Non
     """
     from plotly.offline import get_plotlyjs
 
+    from workbench.deploy import alias_history
     from workbench.render.html import page
-    from workbench.stakeholder.page import stakeholder_html
+    from workbench.stakeholder.cache import sources_key, store_page
+    from workbench.stakeholder.page import render_view
+    from workbench.stakeholder.view import stakeholder_view
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -160,9 +163,13 @@ def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | Non
     items.append(_card_item(project, out))
     label = project.config.model_name + (f" version {version}" if version else "")
     links = "<ul class='wb-sh-links'>" + "".join(items) + "</ul>"
-    body = stakeholder_html(project, version=version, links=links, kicker=f"Evidence pack — {label}")
+    key = sources_key(project.root) if model is None else None  # taken before the sources are read
+    view, history = stakeholder_view(project, version=version), alias_history(project)
+    body = render_view(view, history=history, links=links, kicker=f"Evidence pack — {label}")
     index = out / "index.html"
     write_text(index, page(f"Evidence pack — {label}", body))
+    if model is None:  # the dashboard shows the same page: its first visitor need not wait for it
+        store_page(project.root, render_view(view, history=history), key)
     return index
 
 
@@ -193,7 +200,4 @@ def _write_report(out: Path, name: str, report: Report | Unreadable | None, note
     body = kept.to_html(full_page=False, plotlyjs="none") + spread_section(report)
     write_text(out / f"{name}.html", page(report.title, body, plotly_script='<script src="plotly.min.js"></script>'))
     write_text(out / f"{name}.json", kept.to_json(indent=1))
-    return (
-        f"<li><a href='{name}.html'>{_html.escape(report.title)}</a>{_html.escape(note)} — "
-        f"{_html.escape(report.summary())}</li>"
-    )
+    return f"<li><a href='{name}.html'>{_html.escape(report.title)}</a>{_html.escape(note)}</li>"
