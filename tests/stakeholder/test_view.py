@@ -84,3 +84,34 @@ def test_stored_page_is_used_until_a_source_changes(two_versions):
     assert after != first and "Version 1, the version in production" in after
     assert re.search(r"Put back into production \(a rollback\) by \S+ on [^<]*\(reason: the new half was a fluke\)",
                      after)
+
+
+@pytest.mark.parametrize(("task", "label"), [("multiclass", "ROC AUC (one-vs-rest, macro)"), ("regression", "R²")])
+def test_multiclass_and_regression_pages(task, label, tmp_path):
+    """The accuracy answer leads with the task's primary metric; without a sensitive column fairness is
+    not applicable (grey), as its gate says."""
+    from _task_projects import make_task_project
+
+    from workbench.evaluate import assess_fairness, evaluate_model, evaluation_gates
+    from workbench.tracking import Tracker
+
+    made = make_task_project(tmp_path / task, task)
+    project, tracker = made.project, Tracker(made.project)
+    metrics = evaluate_model(made.model, made.X_test, made.y_test, n_bootstrap=20)
+    fairness = assess_fairness(model=made.model, X=made.X_test, y_true=made.y_test, n_bootstrap=20)
+    gates = evaluation_gates(project, metrics=metrics, fairness=fairness)
+    with tracker.start_run("evaluate") as run:
+        run.log_report(metrics, "metrics")
+        run.log_report(fairness, "fairness")
+        run.log_gates(gates)
+    name = project.config.model_name
+    tracker.client.create_registered_model(name)
+    version = tracker.client.create_model_version(name, made.model_uri, run_id=run.run_id)
+    tracker.client.set_registered_model_alias(name, "champion", version.version)
+    view = stakeholder_view(project)
+    accuracy, fair = view.answer("accuracy"), view.answer("fairness")
+    assert f"{label} {metrics.metrics[metrics.primary_metric]:.3g}" in accuracy.sentence
+    assert accuracy.light == ("green" if gates.passed else "red")
+    assert fair.light == "grey" and fair.sentence.startswith("Not applicable")
+    html = stakeholder_html(project)
+    assert "Not applicable" in html and label in html
