@@ -174,3 +174,15 @@ def test_answer_round_trips_and_refuses_an_unknown_light():
     with pytest.raises(ParameterError, match="Unknown verdict light 'blue'") as err:
         Answer(key="accuracy", light="blue", sentence="?")
     assert "green, amber, red, grey" in err.value.hint
+
+
+def test_release_check_that_passed_on_the_interval_reads_not_conclusive(fairness):
+    from workbench.stakeholder._details import checks_details
+
+    report = _with_disparity(fairness, 0.12, 0.04, 0.2, limit=0.1, evidence="interval")
+    gate = check_max("max_demographic_parity_difference", 0.04, 0.1, label="lower bound of the interval (group)")
+    html = checks_details(GateReport(phase="evaluate", results=(gate,)), report)
+    assert "<span class='wb-light wb-warn'></span><strong>passed, not conclusive</strong>" in html
+    plain = checks_details(GateReport(phase="evaluate", results=(gate,)), _with_disparity(fairness, 0.05, 0.01, 0.08,
+                                                                                         limit=0.1))
+    assert "<strong>passed</strong>" in plain and "not conclusive" not in plain

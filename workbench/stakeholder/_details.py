@@ -198,16 +198,32 @@ def _performance(monitor: Any) -> str:
 
 
 # -- release checks and history ------------------------------------------------------------------------
-def checks_details(gates: Any) -> str:
-    """The release checks recorded with the version described, each passed or failed."""
+def checks_details(gates: Any, fairness: Any = None) -> str:
+    """The release checks recorded with the version described, each passed or failed.
+
+    A disparity check that passed on the lower end of its interval while the estimate is above
+    the limit shows amber, "passed, not conclusive", as the fairness answer does.
+    """
     if gates is None or not gates.results:
         return fold("Release checks of this version", "<p>No release check was recorded with this version.</p>")
-    lines = "".join(
-        f"<li><span class='wb-light {'wb-pass' if r.passed else 'wb-fail'}'></span>"
-        f"<strong>{'passed' if r.passed else 'failed'}</strong> {_html.escape(r.reason)}</li>"
-        for r in gates.results
+    lines = []
+    for result in gates.results:
+        css, word = ("wb-pass", "passed") if result.passed else ("wb-fail", "failed")
+        if result.passed and _estimate_above(result, fairness):
+            css, word = "wb-warn", "passed, not conclusive"
+        lines.append(f"<li><span class='wb-light {css}'></span><strong>{word}</strong> {_html.escape(result.reason)}</li>")
+    return fold("Release checks of this version", f"<ul class='wb-sh-checks'>{''.join(lines)}</ul>")
+
+
+def _estimate_above(result: Any, fairness: Any) -> bool:
+    """Whether gate ``result`` holds a disparity whose estimate, for a gated feature, is above its limit."""
+    name = result.name.removeprefix("max_")
+    if fairness is None or not fairness.applicable or name not in fairness.gated_disparities:
+        return False
+    limit = result.threshold
+    return isinstance(limit, int | float) and any(
+        g.disparities.get(name, math.nan) > limit for g in fairness.groupings if g.feature in fairness.sensitive
     )
-    return fold("Release checks of this version", f"<ul class='wb-sh-checks'>{lines}</ul>")
 
 
 def history_details(moves: Sequence[Mapping[str, Any]]) -> str:

@@ -95,7 +95,7 @@ def render_view(view: StakeholderView, *, history: Sequence[dict[str, Any]] = ()
         fairness_details(reports.get("fairness")),
         driver_details(reports.get("explanation")),
         production_details(reports.get("monitor"), reports.get("drift")),
-        checks_details(view.gates),
+        checks_details(view.gates, reports.get("fairness")),
         history_details(history),
     ]
     if links:
