@@ -115,3 +115,14 @@ def test_multiclass_and_regression_pages(task, label, tmp_path):
     assert fair.light == "grey" and fair.sentence.startswith("Not applicable")
     html = stakeholder_html(project)
     assert "Not applicable" in html and label in html
+
+
+def test_a_read_only_project_still_shows_the_page(tmp_path):
+    from workbench.stakeholder.cache import store_page
+
+    blocked = tmp_path / "ro"
+    (blocked / ".workbench").mkdir(parents=True)
+    (blocked / ".workbench" / "stakeholder").write_text("a file where the folder would go")
+    (blocked / "workbench.toml").write_text("[project]\nname = 'x'\n")
+    store_page(blocked, "<p>page</p>", sources_key(blocked))  # cannot write: no error, nothing kept
+    assert (blocked / ".workbench" / "stakeholder").read_text() == "a file where the folder would go"

@@ -75,11 +75,15 @@ def store_page(root: Path | str, html: str, key: str | None) -> None:
     if key is None or sources_key(root) != key:
         return
     page, key_file = root / PAGE_FILE, root / _KEY_FILE
-    page.parent.mkdir(parents=True, exist_ok=True)
-    for path, content in ((page, html), (key_file, key)):
-        partial = path.with_name(path.name + ".partial")
-        partial.write_text(content, encoding="utf-8")
-        partial.replace(path)  # a reader sees the old file or the new one, never half of one
+    try:
+        page.parent.mkdir(parents=True, exist_ok=True)
+        key_file.unlink(missing_ok=True)  # no key names a page half replaced
+        for path, content in ((page, html), (key_file, key)):
+            partial = path.with_name(path.name + ".partial")
+            partial.write_text(content, encoding="utf-8")
+            partial.replace(path)  # a reader sees the old file or the new one, never half of one
+    except OSError:  # a read-only project folder: the page is shown, only not kept
+        return
 
 
 def cached_stakeholder_html(root: Path | str) -> str:
