@@ -189,7 +189,8 @@ def _limit(fairness: FairnessReport, gates: GateReport | None, name: str) -> flo
     if limit is not None and math.isfinite(limit):
         return limit
     recorded = next((r for r in (gates.results if gates else ()) if r.name == f"max_{name}"), None)
-    return float(recorded.threshold) if recorded is not None and isinstance(recorded.threshold, float) else None
+    threshold = None if recorded is None else recorded.threshold
+    return float(threshold) if isinstance(threshold, int | float) and not isinstance(threshold, bool) else None
 
 
 def _fairness_sentence(findings: list[Finding], small: Any, features: str) -> Answer:
@@ -244,11 +245,11 @@ QUALITY_ALERTS = frozenset({
 })
 
 
-def production_answer(monitor: MonitorReport | None, *, state: str | None = None, reason: str | None = None) -> Answer:
+def production_answer(monitor: MonitorReport | None, *, state: str | None = None) -> Answer:
     """Monitor's latest review: red when a quality alert fired, amber for drift or service alerts.
 
-    ``state`` and ``reason`` are the Monitor phase's (:func:`workbench.phases.project_status`):
-    a stale review (an older deployment) is amber, whatever it found.
+    ``state`` is the Monitor phase's (:func:`workbench.phases.project_status`):
+    a stale review (of an earlier deployment) that raised no alert is amber, not green.
     """
     if monitor is None:
         return Answer(key="production", light="grey",

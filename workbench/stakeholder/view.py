@@ -117,12 +117,12 @@ def stakeholder_view(project: Project, *, version: str | int | None = None) -> S
         gates = _latest_evaluate_gates(tracker)
     described = _described(chosen, champion, reviewed=bool(run_id))
     reports: dict[str, Any] = {**own, "monitor": latest["monitor"], "drift": latest["drift"]}
-    monitor_state, monitor_reason = _monitor_state(project, tracker)
+    monitor_state = _monitor_state(project, tracker)
     answers = (
         accuracy_answer(reports["metrics"], gates),
         fairness_answer(reports["fairness"], gates),
         drivers_answer(reports["explanation"], gates, sensitive=tuple(project.config.data.sensitive or ())),
-        production_answer(reports["monitor"], state=monitor_state, reason=monitor_reason),
+        production_answer(reports["monitor"], state=monitor_state),
     )
     return StakeholderView(
         model=name, task=project.config.data.task, champion=champion,
@@ -168,14 +168,14 @@ def _latest_evaluate_gates(tracker: Any) -> GateReport | None:
     return _gates(tracker, run.run_id) if run is not None else None
 
 
-def _monitor_state(project: Project, tracker: Any) -> tuple[str | None, str | None]:
+def _monitor_state(project: Project, tracker: Any) -> str | None:
+    """The Monitor phase's state (stale, alerts fired ...), None when the status cannot be read."""
     from workbench.phases import project_status
 
     try:
-        phase = project_status(project, tracker).phase("monitor")
+        return project_status(project, tracker).phase("monitor").state
     except Exception:  # the tracking store is unreadable: the review itself still answers
-        return None, None
-    return phase.state, phase.reason
+        return None
 
 
 # -- what changed since the previous version -------------------------------------------------------------
