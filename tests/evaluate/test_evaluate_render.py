@@ -11,6 +11,7 @@ import pytest
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 from workbench.evaluate import assess_fairness, evaluate_model, explain
+from workbench.render._live import figure_of
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +37,10 @@ def test_metrics_page_and_widget(credit) -> None:
     tabs = report.widget()
     picker, curve = tabs.children[0].children
     picker.value = "pr"
-    assert curve.layout.title.text == "Precision-recall curve" and curve.data[0].x == report.curves["pr"].x
+    assert figure_of(curve).layout.title.text == "Precision-recall curve" and figure_of(curve).data[0].x == report.curves["pr"].x
     metric, comparison = tabs.children[1].children
     metric.value = "brier"
-    assert comparison.data[0].y[0] == pytest.approx(report.metrics["brier"])
+    assert figure_of(comparison).data[0].y[0] == pytest.approx(report.metrics["brier"])
 
 
 def test_fairness_page_and_widget_redraw_fast_on_10000_rows(large) -> None:
@@ -56,8 +57,8 @@ def test_fairness_page_and_widget_redraw_fast_on_10000_rows(large) -> None:
     metric.value = "false_positive_rate"
     elapsed = time.perf_counter() - started
     grouping = report.grouping("sex & band")
-    assert list(chart.data[0].y) == pytest.approx(list(grouping.metrics["false_positive_rate"]))
-    assert chart.layout.title.text == "False positive rate by sex & band"
+    assert list(figure_of(chart).data[0].y) == pytest.approx(list(grouping.metrics["false_positive_rate"]))
+    assert figure_of(chart).layout.title.text == "False positive rate by sex & band"
     assert "F, a" in tabs.children[0].children[2].value
     assert elapsed < 2.0, f"two redraws took {elapsed:.2f} s"  # loose: ~0.1 s here; nothing is recomputed
 
@@ -70,7 +71,7 @@ def test_fairness_mitigation_view(credit) -> None:
     page = report.to_html(plotlyjs="none")
     assert "Mitigation" in _sections(page) and "thresholds for equalized odds" in page
     assert "limit 0.01" in page and "wb-fail" in page
-    assert [tabs for tabs in report.widget().children][2].children[0].data[0].name == "model as is"
+    assert figure_of([tabs for tabs in report.widget().children][2].children[0]).data[0].name == "model as is"
 
 
 def test_explanation_page_and_widget_redraw_fast_on_10000_rows(large) -> None:
@@ -87,12 +88,12 @@ def test_explanation_page_and_widget_redraw_fast_on_10000_rows(large) -> None:
     row_picker.value = position
     column_picker.value = "f3"
     elapsed = time.perf_counter() - started
-    assert waterfall.layout.title.text.startswith(f"Row {report.rows[position]}:")
-    assert waterfall.data[0].x[-1] == pytest.approx(report.outputs[position])
-    assert list(dependence.data[0].y) == pytest.approx(list(report.column_values("f3")[1]))
+    assert figure_of(waterfall).layout.title.text.startswith(f"Row {report.rows[position]}:")
+    assert figure_of(waterfall).data[0].x[-1] == pytest.approx(report.outputs[position])
+    assert list(figure_of(dependence).data[0].y) == pytest.approx(list(report.column_values("f3")[1]))
     assert elapsed < 2.0, f"two redraws took {elapsed:.2f} s"  # loose: ~0.1 s here; no model call
     beeswarm = tabs.children[0].children[2]
-    assert len(beeswarm.data) == 6 and len(beeswarm.data[0].x) == 300
+    assert len(figure_of(beeswarm).data) == 6 and len(figure_of(beeswarm).data[0].x) == 300
 
 
 @pytest.fixture(scope="module")
@@ -123,17 +124,17 @@ def test_multiclass_page_and_widget(many_classes) -> None:
         "Curves", "Against the baseline", "Per class", "Confusion matrix", "Table",
     ]
     picker, curves = tabs.children[0].children
-    assert picker.value == "roc_ovr" and len(curves.data) == 11  # ten classes and the chance line
-    assert curves.data[0].name == f"category-A (AUC {report.class_metrics[0].roc_auc:.3f})"
+    assert picker.value == "roc_ovr" and len(figure_of(curves).data) == 11  # ten classes and the chance line
+    assert figure_of(curves).data[0].name == f"category-A (AUC {report.class_metrics[0].roc_auc:.3f})"
     picker.value = "calibration"
-    assert curves.layout.title.text == "Calibration" and curves.data[0].x == report.curves["calibration"].x
+    assert figure_of(curves).layout.title.text == "Calibration" and figure_of(curves).data[0].x == report.curves["calibration"].x
     figure, bars = tabs.children[2].children
     figure.value = "precision"
-    shown = list(bars.layout.yaxis.ticktext)
-    assert bars.layout.title.text == "precision by class"
+    shown = list(figure_of(bars).layout.yaxis.ticktext)
+    assert figure_of(bars).layout.title.text == "precision by class"
     for entry, text in zip(report.class_metrics, shown, strict=True):
         assert text == (f"{entry.label}  undefined" if entry.label in undefined else f"{entry.label}  <b>{entry.precision:.3f}</b>")
-    heatmap = tabs.children[3].data[0]
+    heatmap = figure_of(tabs.children[3]).data[0]
     assert heatmap.z[0][0] == pytest.approx(report.confusion_matrix[0][0] / report.class_metrics[0].support)
 
 
@@ -151,15 +152,15 @@ def test_regression_page_and_widget() -> None:
     tabs = report.widget()
     picker, curve = tabs.children[0].children
     assert picker.value == "actual_vs_predicted"
-    diagonal = curve.data[1]
+    diagonal = figure_of(curve).data[1]
     assert diagonal.name == "actual = predicted" and diagonal.x == diagonal.y
     picker.value = "residuals"
-    assert curve.layout.title.text == "Residuals vs predicted (row sample)"
-    assert curve.data[0].y == report.curves["residuals"].y
+    assert figure_of(curve).layout.title.text == "Residuals vs predicted (row sample)"
+    assert figure_of(curve).data[0].y == report.curves["residuals"].y
     metric, comparison = tabs.children[1].children
     metric.value = "mae"
-    assert comparison.data[0].y == (report.metrics["mae"], report.comparison("baseline").metrics["mae"])
-    assert comparison.layout.title.text == "MAE: model vs baseline (lower is better)"
+    assert figure_of(comparison).data[0].y == (report.metrics["mae"], report.comparison("baseline").metrics["mae"])
+    assert figure_of(comparison).layout.title.text == "MAE: model vs baseline (lower is better)"
 
 
 def _visible_text(page: str) -> str:
@@ -186,13 +187,13 @@ def test_multiclass_fairness_page_and_widget_with_a_class_picker(wine) -> None:
     assert [o[1] for o in metric.options] == ["selection_rate", "true_positive_rate", "false_positive_rate", "accuracy"]
     feature.value, metric.value, klass.value = "ash_band", "true_positive_rate", "2"
     grouping = report.grouping("ash_band")
-    assert list(chart.data[0].y) == pytest.approx(list(grouping.metrics["true_positive_rate[2]"]))
-    assert chart.layout.title.text == "Recall (true positive rate) of class 2 (one-vs-rest) by ash_band"
+    assert list(figure_of(chart).data[0].y) == pytest.approx(list(grouping.metrics["true_positive_rate[2]"]))
+    assert figure_of(chart).layout.title.text == "Recall (true positive rate) of class 2 (one-vs-rest) by ash_band"
     every_class = tabs.children[0].children[3]
-    assert [trace.name for trace in every_class.data] == ["class 0", "class 1", "class 2"]
-    assert every_class.layout.title.text == "Selection rate per class by ash_band"
+    assert [trace.name for trace in figure_of(every_class).data] == ["class 0", "class 1", "class 2"]
+    assert figure_of(every_class).layout.title.text == "Selection rate per class by ash_band"
     metric.value = "accuracy"  # one figure per group, whatever the class
-    assert list(chart.data[0].y) == pytest.approx(list(grouping.metrics["accuracy"]))
+    assert list(figure_of(chart).data[0].y) == pytest.approx(list(grouping.metrics["accuracy"]))
 
 
 def test_regression_fairness_page_and_widget(diabetes) -> None:
@@ -207,9 +208,9 @@ def test_regression_fairness_page_and_widget(diabetes) -> None:
     tabs = report.widget()
     _, metric = tabs.children[0].children[0].children
     chart = tabs.children[0].children[1]
-    assert [trace.name for trace in chart.data] == ["Mean prediction", "mean target"]
+    assert [trace.name for trace in figure_of(chart).data] == ["Mean prediction", "mean target"]
     metric.value = "mae"
-    assert list(chart.data[0].y) == pytest.approx(list(report.grouping("sex").metrics["mae"]))
+    assert list(figure_of(chart).data[0].y) == pytest.approx(list(report.grouping("sex").metrics["mae"]))
 
 
 def test_not_applicable_renders_as_one_line(diabetes) -> None:
@@ -229,7 +230,7 @@ def test_multiclass_explanation_page_and_class_picker(wine) -> None:
     box = report.widget()
     picker, tabs = box.children
     importance, beeswarm = tabs.children[0].children[1], tabs.children[0].children[2]
-    assert [t.name for t in importance.data] == ["class 0", "class 1", "class 2"]
+    assert [t.name for t in figure_of(importance).data] == ["class 0", "class 1", "class 2"]
     row_picker, waterfall = tabs.children[1].children
     column_picker, dependence = tabs.children[2].children
     other = next(c for c in report.classes if c != report.explained_class)
@@ -237,8 +238,8 @@ def test_multiclass_explanation_page_and_class_picker(wine) -> None:
     picker.value = other
     elapsed = time.perf_counter() - started
     view = report.for_class(other)
-    assert beeswarm.layout.title.text.endswith(f"(class {other})")
-    assert list(beeswarm.data[-1].x) == pytest.approx(list(view.column_values(next(iter(view.column_importance)))[1]))
-    assert waterfall.data[0].x[-1] == pytest.approx(view.outputs[row_picker.value])
-    assert list(dependence.data[0].y) == pytest.approx(list(view.column_values(column_picker.value)[1]))
+    assert figure_of(beeswarm).layout.title.text.endswith(f"(class {other})")
+    assert list(figure_of(beeswarm).data[-1].x) == pytest.approx(list(view.column_values(next(iter(view.column_importance)))[1]))
+    assert figure_of(waterfall).data[0].x[-1] == pytest.approx(view.outputs[row_picker.value])
+    assert list(figure_of(dependence).data[0].y) == pytest.approx(list(view.column_values(column_picker.value)[1]))
     assert elapsed < 2.0, f"a class change took {elapsed:.2f} s"  # loose: redraws only, no SHAP call

@@ -9,6 +9,7 @@ import pytest
 import workbench as wb
 from workbench.datasets import TARGET, TIME_COLUMN, make_credit_risk
 from workbench.render import drift as drift_render
+from workbench.render._live import figure_of
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +43,7 @@ def test_drift_widget_redraws_the_picked_column(reports):
     assert picker.options[0][0].startswith("●")  # drifted badge
     other = picker.options[-1][1]
     picker.value = other
-    assert chart.layout.title.text.startswith(f"{other}:")
+    assert figure_of(chart).layout.title.text.startswith(f"{other}:")
 
 
 def test_monitor_widget_has_every_view(reports):

@@ -69,6 +69,6 @@ def test_gate_checks_and_rendering() -> None:
     assert "wb-fail" in html and "DP difference 0.3 &gt; 0.2" in html
 
 
-def test_mimebundle_has_html_and_json() -> None:
+def test_mimebundle_outside_a_kernel_is_html_never_a_json_tree() -> None:
     bundle = _Example(values={}, score=1.0)._repr_mimebundle_()
-    assert set(bundle) == {"text/plain", "text/html", "application/json"}
+    assert set(bundle) == {"text/plain", "text/html"}

@@ -104,8 +104,16 @@ def group_figure(report: FairnessReport, feature: str, metric: str = "selection_
     if math.isfinite(overall):
         fig.add_hline(y=overall, line_dash="dot", annotation_text=f"overall {overall:.3g}")
     fig.update_xaxes(title=f"{feature} (rows)")
-    fig.update_yaxes(title=metric_label(report, metric))
+    fig.update_yaxes(title=_axis_label(report, metric))
     return style(fig, title=f"{metric_label(report, metric)} by {feature}", height=360)
+
+
+def _axis_label(report: FairnessReport, metric: str) -> str:
+    """A y-axis title short enough for the plot's height (the full one ran into the chart's title)."""
+    base, _, label = metric.partition("[")
+    if not label:
+        return metric_label(report, metric)
+    return f"{SHORT_NAMES.get(base, metric_label(report, base))}, class {label.rstrip(']')}"
 
 
 def class_figure(report: FairnessReport, feature: str, metric: str = "selection_rate") -> go.Figure:
@@ -172,12 +180,15 @@ def tradeoff_figure(report: FairnessReport) -> go.Figure:
     fig = go.Figure()
     for result in report.mitigation:
         fig.add_trace(go.Scatter(
-            x=[result.demographic_parity_difference], y=[result.accuracy], mode="markers+text",
-            text=[result.strategy], textposition="top center", name=result.strategy, marker={"size": 12},
+            x=[result.demographic_parity_difference], y=[result.accuracy], mode="markers", name=result.strategy,
+            marker={"size": 12}, hovertemplate=f"{_html.escape(result.strategy)}<br>DP difference %{{x:.3f}}<br>"
+                                               "accuracy %{y:.3f}<extra></extra>",
         ))
     fig.update_xaxes(title="demographic parity difference (lower is fairer)")
     fig.update_yaxes(title="accuracy")
-    return style(fig, title="Accuracy / disparity trade-off (ThresholdOptimizer)", height=360)
+    style(fig, title="Accuracy / disparity trade-off (ThresholdOptimizer)", height=380)
+    # Strategies are named in a legend beside the plot: labels on the markers were clipped at its edges.
+    return fig.update_layout(legend={"orientation": "v", "x": 1.02, "y": 1, "xanchor": "left"})
 
 
 def verdicts(report: FairnessReport, disparity: str) -> list[Verdict]:
@@ -191,7 +202,8 @@ def verdicts(report: FairnessReport, disparity: str) -> list[Verdict]:
 
 
 def _light_text(report: FairnessReport, verdict: Verdict) -> str:
-    text = f"{verdict.disparity.replace('_', ' ')} [{verdict.feature}] = {verdict.estimate:.3f}"
+    estimate = f"{verdict.estimate:.3f}" if math.isfinite(verdict.estimate) else UNDEFINED
+    text = f"{verdict.disparity.replace('_', ' ')} [{verdict.feature}] = {estimate}"
     if verdict.worst_class:
         text += f", worst class {verdict.worst_class}"
     low, high = verdict.interval

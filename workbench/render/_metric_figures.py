@@ -67,7 +67,7 @@ def curve_figure(report: MetricsReport, name: str) -> go.Figure:
     if name == "residual_histogram":
         fig.add_trace(go.Bar(x=list(curve.x), y=list(curve.y), name="rows", marker_color=PALETTE["primary"]))
     elif name in ("actual_vs_predicted", "residuals"):
-        fig.add_trace(go.Scattergl(
+        fig.add_trace(go.Scatter(
             x=list(curve.x), y=list(curve.y), mode="markers", name="rows",
             marker={"size": 5, "opacity": 0.55, "color": PALETTE["primary"]},
         ))
@@ -178,11 +178,16 @@ def class_figure(report: MetricsReport, metric: str = CLASS_FIGURES[0]) -> go.Fi
     return style(fig, title=f"{label} by class", height=max(280, 110 + 30 * len(classes)))
 
 
+def _float(value: float | None) -> float:
+    return math.nan if value is None else float(value)
+
+
 def comparison_figure(report: MetricsReport, metric: str | None = None) -> go.Figure:
     """``metric`` for the model and each comparison; the model's bar carries its interval."""
     metric = metric or report.primary_metric
     names = ["model", *(c.name for c in report.comparisons)]
-    values = [report.metrics[metric], *(c.metrics[metric] for c in report.comparisons)]
+    # An undefined figure (e.g. a constant baseline's precision) is stored as NaN, or null once reloaded.
+    values = [_float(report.metrics[metric]), *(_float(c.metrics.get(metric)) for c in report.comparisons)]
     low, high = report.intervals.get(metric, (math.nan, math.nan))
     hover = [report.model, *(c.description for c in report.comparisons)]
     trace = go.Bar(

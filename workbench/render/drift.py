@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import plotly.graph_objects as go
 
 from workbench.render import html
-from workbench.render._live import live, redraw
+from workbench.render._live import html_view, live, redraw
 from workbench.render.figures import PALETTE, style
 
 if TYPE_CHECKING:
@@ -137,7 +137,7 @@ def widget(report: DriftReport) -> Any:
         redraw(chart, distribution_figure(report.column(picker.value)))
 
     picker.observe(show, names="value")
-    overview = w.HTML(html.key_values(_overview(report)) + badges(report))
+    overview = html_view(html.key_values(_overview(report)) + badges(report))
     views = [w.VBox([overview, live(impact_figure(report))]), w.VBox([picker, chart])]
     titles = ["Columns", "Distributions"]
     if report.windows:

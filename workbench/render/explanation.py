@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.colors import qualitative
 
 from workbench.render import html
-from workbench.render._live import live, redraw
+from workbench.render._live import html_view, live, redraw
 from workbench.render.figures import PALETTE, bar, style
 
 if TYPE_CHECKING:
@@ -89,7 +89,9 @@ def beeswarm_figure(report: ExplanationReport, *, top: int = TOP) -> go.Figure:
     fig = go.Figure()
     for position, column in enumerate(columns):
         raw, shap_values = report.column_values(column)
-        fig.add_trace(go.Scattergl(
+        # SVG, not WebGL (Scattergl): a page gets only a few WebGL contexts, and a chart past
+        # that limit, or in a browser without WebGL, is drawn as empty axes.
+        fig.add_trace(go.Scatter(
             x=list(shap_values), y=(position + jitter).tolist(), mode="markers", name=column, showlegend=False,
             marker={"size": 4, "color": _colour_scale(raw, report.column_kinds.get(column, "numeric")),
                     "colorscale": "RdBu", "reversescale": True, "cmin": 0, "cmax": 1,
@@ -108,10 +110,10 @@ def dependence_figure(report: ExplanationReport, column: str) -> go.Figure:
     raw, shap_values = report.column_values(column)
     if report.column_kinds.get(column) == "categorical":
         labels = ["(missing)" if v is None else str(v) for v in raw]
-        trace: go.Box | go.Scattergl = go.Box(x=labels, y=list(shap_values), boxpoints="all", jitter=0.4, pointpos=0, name=column)
+        trace: go.Box | go.Scatter = go.Box(x=labels, y=list(shap_values), boxpoints="all", jitter=0.4, pointpos=0, name=column)
     else:
         kept = [(v, s) for v, s in zip(raw, shap_values, strict=True) if v is not None]
-        trace = go.Scattergl(x=[v for v, _ in kept], y=[s for _, s in kept], mode="markers", marker={"size": 5, "opacity": 0.6}, name=column)
+        trace = go.Scatter(x=[v for v, _ in kept], y=[s for _, s in kept], mode="markers", marker={"size": 5, "opacity": 0.6}, name=column)
     fig = go.Figure(trace)
     fig.update_xaxes(title=column)
     fig.update_yaxes(title=f"SHAP value of {column}")
@@ -218,7 +220,7 @@ def widget(report: ExplanationReport) -> Any:
     beeswarm = live(beeswarm_figure(report))
     row_picker.observe(lambda change: redraw(waterfall, waterfall_figure(shown["view"], change["new"])), names="value")
     column_picker.observe(lambda change: redraw(dependence, dependence_figure(shown["view"], change["new"])), names="value")
-    overview = [w.HTML(html.fragment_style() + html.key_values(_overview(report)) + html.warnings(report.warnings)),
+    overview = [html_view(html.key_values(_overview(report)) + html.warnings(report.warnings)),
                 live(_importance(report))]
     if report.classes:
         class_picker = w.Dropdown(options=list(report.classes), value=report.explained_class, description="Class")
@@ -233,6 +235,6 @@ def widget(report: ExplanationReport) -> Any:
 
         class_picker.observe(show_class, names="value")
     tabs = w.Tab(children=[w.VBox([*overview, beeswarm]), w.VBox([row_picker, waterfall]), w.VBox([column_picker, dependence])])
-    for index, title in enumerate(("Importance", "Row (waterfall)", "Column (dependence)")):
+    for index, title in enumerate(("Importance", "One row", "Dependence")):
         tabs.set_title(index, title)
     return w.VBox([class_picker, tabs]) if report.classes else tabs

@@ -30,7 +30,7 @@ from workbench.render._fairness_parts import (
     tradeoff_figure,
     verdicts,
 )
-from workbench.render._live import live, redraw
+from workbench.render._live import html_content, html_view, live, redraw
 
 if TYPE_CHECKING:
     from workbench.evaluate.fairness import FairnessReport, GroupMetrics
@@ -141,12 +141,11 @@ def _groups_view(report: FairnessReport) -> Any:
         return f"{name}[{class_picker.value}]" if report.classes and name != "accuracy" else name
 
     chart = live(group_figure(report, features[0], metric()))
-    style = html.fragment_style()
-    table = w.HTML(style + html.table(group_rows(report, report.grouping(features[0]), (metric(),))))
+    table = html_view(html.table(group_rows(report, report.grouping(features[0]), (metric(),))))
 
     def show(_: Any = None) -> None:
         redraw(chart, group_figure(report, feature_picker.value, metric()))
-        table.value = style + html.table(group_rows(report, report.grouping(feature_picker.value), (metric(),)))
+        table.value = html_content(html.table(group_rows(report, report.grouping(feature_picker.value), (metric(),))))
 
     for picker in (feature_picker, metric_picker, class_picker):
         picker.observe(show, names="value")
@@ -164,20 +163,21 @@ def widget(report: FairnessReport) -> Any:
     import ipywidgets as w
 
     if not report.applicable:
-        return w.HTML(html.fragment_style() + _not_applicable_card(report))
+        return html_view(_not_applicable_card(report))
     tables = [html.table(disparity_rows(report))] + ([html.table(class_disparity_rows(report))] if report.classes else [])
     charts = [live(disparity_figure(report, report.gated_disparities[0]))]
     if report.classes:
         charts.append(live(class_disparity_figure(report)))
-    summary = w.VBox([w.HTML(html.fragment_style() + lights(report) + html.warnings(report.warnings)), *charts,
-                      w.HTML("".join(tables))])
+    summary = w.VBox([html_view(lights(report) + html.warnings(report.warnings)), *charts,
+                      html_view("".join(tables))])
     views = [_groups_view(report), summary]
     titles = ["Groups", "Disparities"]
     if report.mitigation:
-        views.append(w.VBox([live(tradeoff_figure(report)), w.HTML(html.text(report.mitigation_note))]))
+        rows = [{k.replace("_", " "): v for k, v in vars(m).items()} for m in report.mitigation]
+        views.append(w.VBox([live(tradeoff_figure(report)), html_view(html.text(report.mitigation_note) + html.table(rows))]))
         titles.append("Mitigation")
     elif report.mitigation_note:
-        views.append(w.HTML(html.text(report.mitigation_note)))
+        views.append(html_view(html.text(report.mitigation_note)))
         titles.append("Mitigation")
     tabs = w.Tab(children=views)
     for index, title in enumerate(titles):

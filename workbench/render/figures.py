@@ -31,6 +31,8 @@ def style(fig: go.Figure, *, title: str | None = None, height: int = 360) -> go.
         margin={"l": 50, "r": 20, "t": 50 if title else 20, "b": 40},
         legend={"orientation": "h", "y": -0.2},
     )
+    # A y tick label at the origin would otherwise touch the x tick label under it ("0" over "0").
+    fig.update_yaxes(ticklabelstandoff=6)
     return fig
 
 

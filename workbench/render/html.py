@@ -24,17 +24,21 @@ __all__ = ["figure", "fragment_style", "gates", "key_values", "page", "render_re
 _STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;color:#1f2933;background:#f7f8fa}
 .wb-page{max-width:1100px;margin:0 auto;padding:24px}
+.wb-report{line-height:1.45;min-width:0;max-width:100%}
 .wb-report h1{font-size:1.5em;margin:0 0 4px}.wb-report h2{font-size:1.15em;margin:24px 0 8px}
 .wb-meta{color:#6b7280;font-size:.85em;margin-bottom:12px}
-.wb-card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px;margin:12px 0;overflow-x:auto}
+.wb-card{background:#fff;border:1px solid #e5e7eb;border-radius:8px;padding:12px 16px;margin:12px 0;overflow-x:auto;max-width:100%;box-sizing:border-box}
 .wb-table{border-collapse:collapse;font-size:.85em;width:100%}
-.wb-table th,.wb-table td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left}
+.wb-table th,.wb-table td{border-bottom:1px solid #e5e7eb;padding:4px 8px;text-align:left;line-height:1.35;vertical-align:top}
 .wb-table th{background:#f3f4f6}.wb-table td.num{text-align:right;font-variant-numeric:tabular-nums}
 .wb-gate{display:flex;gap:8px;align-items:center;margin:3px 0}
 .wb-light{display:inline-block;width:12px;height:12px;border-radius:50%}
 .wb-pass{background:#16a34a}.wb-fail{background:#dc2626}.wb-warn{background:#d97706}.wb-off{background:#9ca3af}
 .wb-kv{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;font-size:.9em}
-.wb-kv dt{color:#6b7280}.wb-kv dd{margin:0}
+.wb-kv dt{color:#6b7280;white-space:nowrap}.wb-kv dd{margin:0;min-width:0;overflow-wrap:anywhere}
+.widget-html-content:has(> .wb-widget){flex:1 1 auto;min-width:0;max-width:100%}
+.wb-widget{font-size:13px;color:#1f2933;width:100%;box-sizing:border-box;overflow-x:auto}.wb-widget .wb-card{margin:8px 0}.wb-widget .wb-table{width:auto;min-width:60%}
+.wb-widget .wb-table th,.wb-widget .wb-table td{white-space:nowrap}
 .wb-warning{color:#92400e;background:#fffbeb;border-left:3px solid #d97706;padding:4px 8px;margin:4px 0}
 """
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from workbench.evaluate.metrics import metric_label
 from workbench.render import html
-from workbench.render._live import live, redraw
+from workbench.render._live import html_view, live, redraw
 from workbench.render._metric_figures import (
     CLASS_FIGURES,
     CURVE_TITLES,
@@ -168,7 +168,7 @@ def widget(report: MetricsReport) -> Any:
     tables = html.key_values(_overview(report)) + html.table(metric_rows(report))
     if report.class_metrics:
         tables += html.table(class_rows(report))
-    tabs.append(("Table", w.HTML(tables)))
+    tabs.append(("Table", html_view(tables)))
     view = w.Tab(children=[child for _, child in tabs])
     for index, (title, _) in enumerate(tabs):
         view.set_title(index, title)

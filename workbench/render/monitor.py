@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from workbench.monitor.performance import METRIC_TITLES
 from workbench.render import drift as drift_render
 from workbench.render import html
-from workbench.render._live import live
+from workbench.render._live import html_view, live
 from workbench.render.figures import PALETTE, style
 from workbench.tasks import task_named
 
@@ -119,8 +119,9 @@ def service_figure(report: MonitorReport) -> go.Figure:
         fig.add_trace(go.Scatter(x=starts, y=[_value(getattr(s, key)) for s in windows], yaxis="y2",
                                  name=key.split("_")[0] + " latency (ms)", mode="lines+markers", line_dash=dash,
                                  marker_color=PALETTE["primary"]))
-    fig.update_layout(yaxis2={"overlaying": "y", "side": "right", "title": "ms"}, barmode="overlay")
-    fig.update_yaxes(title="requests")
+    # Only the left axis counts requests: update_yaxes would title the latency axis "requests" too.
+    fig.update_layout(yaxis={"title": "requests"}, barmode="overlay",
+                      yaxis2={"overlaying": "y", "side": "right", "title": "latency (ms)", "rangemode": "tozero"})
     return style(fig, title="Service per window", height=320)
 
 
@@ -189,19 +190,19 @@ def widget(report: MonitorReport) -> Any:
     """Tabs: overview and alerts, drift (the drift widget), performance and service timelines."""
     import ipywidgets as w
 
-    overview = w.HTML("".join(blocks_overview(report)))
+    overview = html_view("".join(blocks_overview(report)))
     views, titles = [overview], ["Overview"]
     if report.drift is not None:
         views.append(drift_render.widget(report.drift))
         titles.append("Drift")
     if report.performance:
         views.append(w.VBox([*(live(f) for f in performance_figures(report)),
-                             w.HTML(html.table(performance_rows(report)))]))
+                             html_view(html.table(performance_rows(report)))]))
         titles.append("Performance")
     if report.service:
         views.append(live(service_figure(report)))
         titles.append("Service")
-    views.append(w.HTML(html.table(alert_rows(report.history[::-1]))))
+    views.append(html_view(html.table(alert_rows(report.history[::-1]))))
     titles.append("Alert history")
     tabs = w.Tab(children=views)
     for index, title in enumerate(titles):

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import itertools
+import math
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import plotly.graph_objects as go
 
 from workbench.render import html
+from workbench.render._live import html_content, html_view, live, redraw
 from workbench.render.figures import PALETTE, bar, style
 
 if TYPE_CHECKING:
@@ -123,36 +125,41 @@ def blocks(report: ProfileReport) -> Iterator[str]:
     yield html.section("Columns", html.table(_column_rows(report)))
 
 
+def _column_details(column: ColumnProfile) -> dict[str, Any]:
+    """One column's statistics as labelled, formatted values (an undefined figure as a dash)."""
+    items: dict[str, Any] = {"kind": column.kind, "missing": f"{column.missing_share:.1%}",
+                             "distinct": f"{column.n_unique:,}"}
+    for name, value in column.stats.items():
+        items[name] = "–" if value is None or (isinstance(value, float) and not math.isfinite(value)) else value
+    return items
+
+
+def _details_table(column: ColumnProfile) -> str:
+    # A two-column table, not a definition list: in a narrow flex column the list's labels ran into their values.
+    return html.table([{"statistic": k, "value": v} for k, v in _column_details(column).items()])
+
+
 def widget(report: ProfileReport) -> Any:
     """Overview, warnings and heatmap, and a column picker that redraws one column's chart."""
     import ipywidgets as w
 
     picker = w.Dropdown(options=[c.name for c in report.columns], description="Column")
-    chart = w.Output()
-    details = w.HTML()
+    first = report.columns[0] if report.columns else None
+    chart = live(column_figure(first) if first is not None else go.Figure())
+    details = html_view(_details_table(first) if first is not None else "")
+    # The statistics sit in their own column beside the chart, wide enough for label and value.
+    chart.layout = w.Layout(flex="3 1 0%", min_width="0", min_height=chart.layout.min_height)
+    details.layout = w.Layout(flex="1 1 0%", min_width="220px")
 
     def show(name: str) -> None:
         column = report.column(name)
-        chart.clear_output(wait=True)
-        with chart:
-            column_figure(column).show()
-        details.value = html.key_values(
-            {"missing": column.missing_share, "distinct": column.n_unique, **column.stats}
-        )
+        redraw(chart, column_figure(column))
+        details.value = html_content(_details_table(column))
 
     picker.observe(lambda change: show(change["new"]), names="value")
-    if report.columns:
-        show(report.columns[0].name)
-    heatmap = w.Output()
-    with heatmap:
-        (
-            correlation_figure(report) if report.correlation_columns else missing_figure(report)
-        ).show()
-    head = w.HTML(
-        html.key_values(_overview(report))
-        + html.warnings(_warning_lines(report))
-    )
-    per_column = w.VBox([picker, w.HBox([chart, details])])
+    heatmap = live(correlation_figure(report) if report.correlation_columns else missing_figure(report))
+    head = html_view(html.key_values(_overview(report)) + html.warnings(_warning_lines(report)))
+    per_column = w.VBox([picker, w.HBox([chart, details], layout=w.Layout(width="100%"))])
     tabs = w.Tab(children=[head, per_column, heatmap])
     for index, title in enumerate(("Overview", "Columns", "Associations")):
         tabs.set_title(index, title)

@@ -119,13 +119,20 @@ class Report:
         return f"{self.title} ({self.created_at})"
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, Any]:
+        """Display as the live widget in a Jupyter kernel, else as HTML; never as a JSON tree.
+
+        JSON is not offered as a display type: JupyterLab prefers ``application/json`` over
+        HTML and would show a collapsible tree. Tools read :meth:`to_dict` / :meth:`to_json`.
+        """
+        from workbench.render.widgets import in_widget_kernel
+
+        if in_widget_kernel():
+            bundle = dict(self.widget()._repr_mimebundle_(include=include, exclude=exclude))
+            bundle["text/plain"] = self.summary()
+            return bundle
         from workbench.render.html import render_report
 
-        return {
-            "text/plain": self.summary(),
-            "text/html": render_report(self, full_page=False, plotlyjs="once"),
-            "application/json": self.to_dict(),
-        }
+        return {"text/plain": self.summary(), "text/html": render_report(self, full_page=False, plotlyjs="once")}
 
 
 def jsonable(value: Any) -> Any:
