@@ -229,3 +229,28 @@ def test_the_config_names_the_log_and_the_environment_wins(project, postgres_url
     monkeypatch.setenv("WORKBENCH_PREDICTION_LOG", "logs/local.db")  # a path: relative to the project
     rid = log_batch(project, frame, result, model_name="credit", model_version="1")
     assert read_requests(project.root / "logs" / "local.db")["request_id"].tolist() == [rid]
+
+
+def test_a_commit_whose_acknowledgement_was_lost_is_a_clear_log_error(tmp_path) -> None:
+    """The first attempt commits, then its connection drops before the acknowledgement; the retry
+    breaks the request's unique key. The client gets a log error with no SQL or parameters in it,
+    and the request is in the log once."""
+    from sqlalchemy.exc import OperationalError
+
+    log = open_log(f"sqlite:///{tmp_path / 'log.db'}")
+    _write(log, "lost-ack")  # what the first attempt committed
+    attempts: list[int] = []
+
+    def work(conn) -> None:
+        attempts.append(1)
+        if len(attempts) == 1:
+            raise OperationalError("COMMIT", {}, ConnectionError("server closed the connection"),
+                                   connection_invalidated=True)
+        conn.execute(text("INSERT INTO requests (request_id) VALUES ('lost-ack')"))
+
+    with pytest.raises(PredictionLogError) as caught:
+        log.write(work)
+    message = str(caught.value)
+    assert len(attempts) == 2 and "was logged but not answered" in message and "INSERT" not in message
+    assert "lost-ack" not in message and read_requests(log)["request_id"].tolist() == ["lost-ack"]
+    log.close()

@@ -17,7 +17,13 @@ from typing import Any, TypeVar
 
 from sqlalchemy import create_engine, select
 from sqlalchemy.engine import URL, Connection
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    DBAPIError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    SQLAlchemyError,
+)
 
 from workbench.deploy.predlog._backends import Backend, backend_for
 from workbench.deploy.predlog._schema import VERSION_TABLE, log_info
@@ -65,13 +71,22 @@ class PredictionLog:
         statement; the transaction is then run once more on a fresh connection, so the service
         recovers by itself. A lost or refused connection is a :class:`PredictionLogError`
         ("unavailable"); any other database error (a broken constraint: a bug, not an outage)
-        propagates as it is.
+        propagates as it is. A retry that breaks a unique key means the first attempt's commit
+        went through before its acknowledgement was lost: that is a :class:`PredictionLogError`
+        too (logged, not answered), whose message carries no SQL or parameters.
         """
         for attempt in (1, 2):
             try:
                 with self._writer.begin() as conn:
                     self.backend.start_write(conn)
                     return work(conn)
+            except IntegrityError as err:
+                if attempt == 1:
+                    raise
+                raise PredictionLogError(
+                    f"the connection to the prediction log at {self.shown} was lost while it committed; the "
+                    "request was logged but not answered.", url=self.shown,
+                    hint="Send the request again with a new request id.") from err
             except _UNAVAILABLE as err:
                 if attempt == 1 and err.connection_invalidated:
                     continue
