@@ -177,3 +177,32 @@ def json_records(frame) -> list[dict]:
 def plain_values(frame):
     """``frame`` as objects with missing values as None, ready for a JSON payload."""
     return frame.astype(object).where(frame.notna(), None)
+
+
+def _postgres_or_skip(durable: bool = False):
+    """A started PostgreSQL server (tests/pg.py); skip when its binaries are absent, fail in CI."""
+    from pg import REQUIRE_ENV, start_server
+
+    server = start_server(durable=durable)
+    if isinstance(server, str):
+        if os.environ.get(REQUIRE_ENV):
+            pytest.fail(f"{server} ({REQUIRE_ENV} is set: CI must test against PostgreSQL)")
+        pytest.skip(server)
+    return server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator:
+    """One real PostgreSQL server for the session (tests/pg.py's :class:`PostgresServer`).
+
+    Shared: never stop it in a test (make your own ``pg.start_server()`` for that).
+    """
+    server = _postgres_or_skip()
+    yield server
+    server.cleanup()
+
+
+@pytest.fixture
+def postgres_url(postgres_server) -> str:
+    """The SQLAlchemy URL (``postgresql+psycopg://user:password@127.0.0.1:port/db``) of a fresh database."""
+    return postgres_server.create_database()

@@ -52,3 +52,26 @@ def test_every_public_module_imports() -> None:
     done = subprocess.run([sys.executable, "-c", script, *modules], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-3000:]
     assert done.stdout.strip() == f"ok {len(modules)}"
+
+
+def test_the_monitor_package_loads_its_parts_on_first_use() -> None:
+    """Opening a project validates [[alerts]] through workbench.monitor.rules: no statistics load with it.
+
+    The package's ``drift`` and ``monitor`` stay the functions even after their submodules load.
+    """
+    script = textwrap.dedent(
+        """
+        import inspect, sys
+        import workbench.monitor.rules
+        print("loaded:", sorted(m for m in ("scipy", "workbench.monitor.drift", "workbench.monitor.review")
+                                if m in sys.modules))
+        import workbench.monitor.drift, workbench.monitor.review
+        from workbench.monitor import AlertRule, drift, monitor
+        import workbench as wb
+        print(inspect.isfunction(drift), inspect.isfunction(monitor), callable(wb.monitor), wb.drift is drift,
+              "DriftReport" in dir(workbench.monitor))
+        """
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert done.stdout.split("\n")[:2] == ["loaded: []", "True True True True True"]

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import nbformat
@@ -47,3 +48,32 @@ def test_unreadable_notebook(tmp_path: Path) -> None:
     bad.write_text("not json")
     with pytest.raises(PipelineError, match="is not a readable notebook"):
         content_hash(bad)
+
+
+def _hashes(path: Path) -> tuple[str, str | None]:
+    return content_hash(path), notebook_phase(path)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_a_file_hashes_as_nbformat_reads_it(path: Path, tmp_path: Path) -> None:
+    """Files are read with the json module (approvals and status stay fast): same hash and phase."""
+    nb = nbformat.read(path, as_version=4)
+    assert _hashes(path) == (content_hash(nb), notebook_phase(nb))
+    split = tmp_path / path.name  # nbformat's own writer splits every source into a list of lines
+    nb.cells[-1].metadata["tags"] = ["skip-execution"]
+    nbformat.write(nb, split)
+    assert isinstance(json.loads(split.read_text())["cells"][0]["source"], list)
+    assert _hashes(split) == (content_hash(nb), notebook_phase(nb))
+
+
+def test_an_older_notebook_format_is_converted_by_nbformat(tmp_path: Path) -> None:
+    """A file that is not plain nbformat 4 goes through nbformat (which converts it)."""
+    nb = nbformat.read(NOTEBOOKS[0], as_version=4)
+    old = tmp_path / "old.ipynb"
+    nbformat.write(nbformat.convert(nb, 3), old)
+    assert content_hash(old) == content_hash(nbformat.read(old, as_version=4))
+    for cell in ('{"cell_type": "code"}', '{"cell_type": "code", "source": "x = 1"}'):  # no metadata: nbformat refuses
+        odd = tmp_path / "odd.ipynb"
+        odd.write_text('{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [' + cell + "]}")
+        with pytest.raises(PipelineError, match="missing an expected key: metadata"):
+            content_hash(odd)

@@ -19,6 +19,7 @@ from workbench.phases import project_status
 from workbench.project import Project
 from workbench.reports import GateReport, check_min
 from workbench.tracking import NOTEBOOK_ENV, Tracker, model_schema, tracking_uri
+from workbench.tracking_read import MlflowStoreReader
 
 
 def test_embedded_store_lives_in_the_project(project: Project) -> None:
@@ -144,4 +145,10 @@ def test_same_flow_against_a_tracking_server(trained, mlflow_server: str, tmp_pa
     status = project_status(project, tracker)
     assert status.tracking_uri == mlflow_server
     assert status.phases[1].state == "passed"
+    # A server is read through MLflow's REST client, with the answers of a direct search.
+    reader = Tracker(project, read_only=True).reader
+    assert isinstance(reader, MlflowStoreReader)
+    listed = tracker.client.search_runs([tracker.experiment_id], order_by=["attributes.start_time DESC"])
+    assert [r.run_id for r in reader.search_runs(tracker.experiment_id)] == [r.info.run_id for r in listed]
+    assert project_status(project).to_dict() == status.to_dict()
     assert not (root / ".workbench" / "mlflow.db").exists()

@@ -16,7 +16,6 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -99,13 +98,8 @@ class Evidence:
         return sum(1 for r in self.runs("evaluate") if r.status == "FINISHED" and is_side_experiment(r))
 
     def _run(self, run_id: str) -> RunInfo | None:
-        from workbench.tracking import TAG, RunInfo
-
-        try:
-            run = self.tracker.client.get_run(run_id)
-        except Exception:  # a challenger registered from a run of another store
-            return None
-        return RunInfo.from_mlflow(run) if run.data.tags.get(TAG + "phase") == "evaluate" else None
+        run = self.tracker.reader.get_run(run_id)  # None: a challenger registered from a run of another store
+        return run if run is not None and run.phase == "evaluate" else None
 
     # -- inputs ------------------------------------------------------------------------------
     def stale_reason(self, phase: str, run: RunInfo) -> str | None:
@@ -172,12 +166,11 @@ _STALENESS = {"evaluate": _evaluate, "develop": _develop, "package": _package, "
 
 def _report_json(tracker: Tracker, run_id: str, name: str) -> Any:
     """A report's raw JSON as the run logged it (None when it logged none)."""
-    with tempfile.TemporaryDirectory() as tmp:
-        try:
-            local = tracker.client.download_artifacts(run_id, f"reports/{name}.json", tmp)
-            return json.loads(Path(local).read_text(encoding="utf-8"))
-        except Exception:  # not logged, or unreadable: no alerts can be read from it
-            return None
+    text = tracker.reader.read_artifact(run_id, f"reports/{name}.json")
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:  # unreadable: no alerts can be read from it
+        return None
 
 
 # -- the run store ----------------------------------------------------------------------------------

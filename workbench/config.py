@@ -118,13 +118,18 @@ SECTIONS: dict[str, dict[str, Key]] = {
                                  "digits and . _ / : @ -; it is written into the Dockerfile and the manifests)"),
         "port": Key(int, 8000, min=1, max=65535, doc="Port the container's service listens on."),
         "replicas": Key(int, 1, min=1, max=1000,
-                        doc="Pods of the Deployment; the prediction log is per pod (one replica keeps it on a volume claim)."),
+                        doc="Pods of the Deployment; more than one needs a PostgreSQL [deploy] prediction_log "
+                            "(the pods read its URL from the model's Secret)."),
         "cpu_request": Key(str, "250m", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
         "memory_request": Key(str, "512Mi", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
         "cpu_limit": Key(str, "1", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
         "memory_limit": Key(str, "1Gi", pattern=_QUANTITY, pattern_doc=_QUANTITY_DOC),
         "reproduce_tolerance": Key(_NUM, 1e-4, min=0, doc="Largest absolute metric difference `workbench reproduce` accepts."),
         "strict_versions": Key(bool, False, doc="Serving a bundle refuses library versions other than its pins (else warns)."),
+    },
+    "deploy": {
+        "prediction_log": Key(str, "", doc="The prediction log: empty (.workbench/predictions.db), a SQLite path, or "
+                              "postgresql://USER:PASSWORD@HOST:PORT/DB; WORKBENCH_PREDICTION_LOG wins over it."),
     },
 }
 

@@ -24,6 +24,7 @@ __all__ = [
     "OptionalDependencyError",
     "ParameterError",
     "PipelineError",
+    "PredictionLogError",
     "ReportError",
     "SchemaValidationError",
     "ServingError",
@@ -232,6 +233,14 @@ class PipelineError(WorkbenchError):
 
 class ServingError(WorkbenchError):
     """The model service cannot start or cannot serve the requested model."""
+
+
+class PredictionLogError(ServingError):
+    """The prediction log cannot be opened or written; ``url`` names it with its password masked."""
+
+    def __init__(self, message: str, *, url: str, hint: str | None = None) -> None:
+        self.url = url
+        super().__init__(message, hint=hint)
 
 
 class TamperedBundleError(ModelError):

@@ -27,12 +27,14 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import json
 from pathlib import Path
-from typing import Any
-
-import nbformat
+from typing import TYPE_CHECKING, Any
 
 from workbench.exceptions import PipelineError
+
+if TYPE_CHECKING:  # nbformat takes seconds to import (its JSON schema formats): only where notebooks run
+    import nbformat
 
 __all__ = [
     "content_hash", "notebook_phase", "parameter_defaults", "parameters_cell", "read_notebook",
@@ -47,6 +49,8 @@ EXECUTION_TAGS = frozenset({"skip-execution", "raises-exception", "papermill-err
 
 def read_notebook(path: Path | str) -> nbformat.NotebookNode:
     """Read a notebook (nbformat 4), with an error naming the file when it is not one."""
+    import nbformat
+
     source = Path(path)
     try:
         return nbformat.read(source, as_version=4)
@@ -58,14 +62,58 @@ def read_notebook(path: Path | str) -> nbformat.NotebookNode:
         raise PipelineError(f"{source} is not a readable notebook: {err}.") from err
 
 
+def _read_plain(path: Path | str) -> dict[str, Any]:
+    """A notebook's content as nbformat reads it, for hashing and its phase tag.
+
+    A well-formed nbformat 4 file is read with the json module (its multi-line sources joined,
+    as nbformat joins them): ``approvals`` and ``status`` read every notebook, and importing
+    nbformat costs more than the rest of those commands. Anything else (another version, a
+    malformed file) goes through :func:`read_notebook`, so errors and conversions are nbformat's.
+    """
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        data = None
+    if not _plain_v4(data):
+        return dict(read_notebook(path))
+    for cell in data["cells"]:
+        if isinstance(cell["source"], list):
+            cell["source"] = "".join(cell["source"])
+    return data
+
+
+def _plain_v4(data: Any) -> bool:
+    """Is ``data`` an nbformat 4 notebook that nbformat would read without an error or a change?"""
+    if not isinstance(data, dict) or data.get("nbformat") != 4 or not isinstance(data.get("nbformat_minor"), int):
+        return False
+    cells = data.get("cells")
+    return isinstance(data.get("metadata"), dict) and isinstance(cells, list) and all(map(_plain_cell, cells))
+
+
+def _plain_cell(cell: Any) -> bool:
+    """A cell with a type, metadata, a text source, and outputs and attachments nbformat can rejoin."""
+    if not (isinstance(cell, dict) and isinstance(cell.get("cell_type"), str) and isinstance(cell.get("metadata"), dict)):
+        return False
+    source = cell.get("source")
+    if not (isinstance(source, str) or (isinstance(source, list) and all(isinstance(line, str) for line in source))):
+        return False
+    outputs, attachments = cell.get("outputs", []), cell.get("attachments", {})
+    return (isinstance(outputs, list) and all(isinstance(o, dict) and isinstance(o.get("data", {}), dict) for o in outputs)
+            and isinstance(attachments, dict) and all(isinstance(a, dict) for a in attachments.values()))
+
+
+def _content(notebook: Any) -> Any:
+    """``notebook`` itself when it is one already read, else the file's content (:func:`_read_plain`)."""
+    return _read_plain(notebook) if isinstance(notebook, (str, Path)) else notebook
+
+
 def _tags(cell: Any) -> list[str]:
     return list(cell.get("metadata", {}).get("tags", []))
 
 
 def notebook_phase(notebook: nbformat.NotebookNode | Path | str) -> str | None:
     """The phase a notebook is tagged with (``metadata.workbench.phase``), if any."""
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else read_notebook(notebook)
-    phase = nb.metadata.get("workbench", {}).get("phase")
+    phase = _content(notebook)["metadata"].get("workbench", {}).get("phase")
     return str(phase) if phase else None
 
 
@@ -83,6 +131,8 @@ def without_injected_cells(notebook: nbformat.NotebookNode) -> nbformat.Notebook
     papermill replaces only the *first* such cell with the run's parameters; any other one would
     run although :func:`content_hash` leaves it out. Execute only what this returns.
     """
+    import nbformat
+
     copy = nbformat.from_dict(notebook)
     copy.cells = [cell for cell in copy.cells if INJECTED_TAG not in _tags(cell)]
     return copy
@@ -95,16 +145,16 @@ def content_hash(notebook: nbformat.NotebookNode | Path | str) -> str:
     (see the module docstring for the list and why). Cells tagged ``injected-parameters`` are
     left out: they are stripped before every execution (:func:`without_injected_cells`).
     """
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else read_notebook(notebook)
-    kernel = nb.metadata.get("kernelspec", {}).get("name", "")
+    nb = _content(notebook)
+    kernel = nb["metadata"].get("kernelspec", {}).get("name", "")
     digest = hashlib.sha256(f"kernel:{kernel}\n".encode())
     language = _language(nb)
     if language != "python":  # Python notebooks keep the hash they had before the language counted
         digest.update(f"language:{len(language)}:{language}\n".encode())
-    for cell in nb.cells:
-        if cell.cell_type != "code" or INJECTED_TAG in _tags(cell):
+    for cell in nb["cells"]:
+        if cell["cell_type"] != "code" or INJECTED_TAG in _tags(cell):
             continue
-        source = "\n".join(line.rstrip() for line in cell.source.replace("\r\n", "\n").split("\n")).strip()
+        source = "\n".join(line.rstrip() for line in cell["source"].replace("\r\n", "\n").split("\n")).strip()
         marker = "P" if PARAMETERS_TAG in _tags(cell) else "C"
         digest.update(f"{marker}:{len(source)}:".encode())
         digest.update(source.encode())
@@ -114,15 +164,16 @@ def content_hash(notebook: nbformat.NotebookNode | Path | str) -> str:
     return f"sha256:{digest.hexdigest()}"
 
 
-def _language(nb: nbformat.NotebookNode) -> str:
+def _language(nb: Any) -> str:
     """The language papermill writes parameters in: ``language_info.name``, else ``kernelspec.language``."""
-    language = nb.metadata.get("language_info", {}).get("name") or nb.metadata.get("kernelspec", {}).get("language")
+    metadata = nb["metadata"]
+    language = metadata.get("language_info", {}).get("name") or metadata.get("kernelspec", {}).get("language")
     return str(language or "python").lower()
 
 
 def parameter_defaults(notebook: nbformat.NotebookNode | Path | str) -> dict[str, Any]:
     """The literal defaults assigned in the parameters cell (``name = literal`` lines)."""
-    nb = notebook if isinstance(notebook, nbformat.NotebookNode) else read_notebook(notebook)
+    nb = read_notebook(notebook) if isinstance(notebook, (str, Path)) else notebook
     cell = parameters_cell(nb)
     if cell is None:
         return {}

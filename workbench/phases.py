@@ -149,7 +149,7 @@ def project_status(project: Project, tracker: Tracker | None = None) -> ProjectS
     from workbench._status import collect_evidence
     from workbench.tracking import Tracker
 
-    tracker = tracker or Tracker(project)
+    tracker = tracker or Tracker(project, read_only=True)
     evidence = collect_evidence(project, tracker)
     phases = tuple(_phase_status(phase, evidence) for phase in PHASES)
     return ProjectStatus(project=project.name, tracking_uri=tracker.uri, phases=phases,

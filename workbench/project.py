@@ -7,13 +7,14 @@ are resolved with :meth:`Project.resolve`, which refuses anything that escapes t
 from __future__ import annotations
 
 from pathlib import Path
-
-import pandas as pd
-import pyarrow.parquet as pq
+from typing import TYPE_CHECKING
 
 from workbench._io import read_table
 from workbench.config import CONFIG_NAME, ProjectConfig, load_config
 from workbench.exceptions import ConfigError, DataError
+
+if TYPE_CHECKING:  # read only when data is: status, approvals and runs open a project without them
+    import pandas as pd
 
 __all__ = ["Project"]
 
@@ -178,9 +179,13 @@ def _columns(path: Path) -> list[str]:
     suffix = path.suffix.lower()
     try:
         if suffix == ".csv":
+            import pandas as pd  # its ParserError is a ValueError
+
             return [str(c) for c in pd.read_csv(path, nrows=0).columns]
         if suffix in (".parquet", ".pq"):
+            import pyarrow.parquet as pq  # the footer alone: pandas is not needed for the names
+
             return list(pq.read_schema(path).names)
-    except (ValueError, OSError, pd.errors.ParserError) as err:
+    except (ValueError, OSError) as err:
         raise DataError(f"Cannot read the header of {path}: {err}", path=path) from err
     raise DataError(f"Cannot read {path}: use a .csv or .parquet file.", path=path)

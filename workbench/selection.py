@@ -86,19 +86,14 @@ def is_side_experiment(run: RunInfo) -> bool:
 
 def chosen_model(tracker: Tracker) -> ChosenModel | None:
     """The chosen Evaluate model (see the module's description), or None when there is none."""
-    query = f"tags.`{SELECTED}` = 'true' and attributes.status = 'FINISHED' and tags.`{TAG}phase` = 'evaluate'"
-    try:
-        found = tracker.client.search_runs([tracker.experiment_id], filter_string=query,
-                                           order_by=[f"tags.`{SELECTED_AT}` DESC"], max_results=1)
-    except TrackingError:
-        raise
-    except Exception as err:
-        raise TrackingError(f"Cannot search runs in {tracker.uri}: {err}") from err
+    experiment = tracker.read_experiment_id()
+    found = [] if experiment is None else tracker.reader.search_runs(
+        experiment, tags={SELECTED: "true", TAG + "phase": "evaluate"}, status="FINISHED",
+        order_by_tag=SELECTED_AT, max_results=1)
     if found:
-        tags = found[0].data.tags
-        run_id = found[0].info.run_id
-        return _with_registry(tracker, ChosenModel(run_id, f"runs:/{run_id}/model", tags.get(SELECTED_AT),
-                                                   tags.get(SELECTED_BY) or "run.log_model"))
+        run = found[0]
+        return _with_registry(tracker, ChosenModel(run.run_id, f"runs:/{run.run_id}/model", run.tags.get(SELECTED_AT),
+                                                   run.tags.get(SELECTED_BY) or "run.log_model"))
     return _challenger(tracker)
 
 
@@ -123,11 +118,8 @@ def chosen_uri(tracker: Tracker) -> str:
 
 def _challenger(tracker: Tracker) -> ChosenModel | None:
     name = tracker.project.config.model_name
-    try:
-        version = tracker.client.get_model_version_by_alias(name, CHALLENGER)
-    except Exception:  # no registered model, or no challenger: nothing stands in
-        return None
-    if not version.run_id:
+    version = tracker.reader.version_by_alias(name, CHALLENGER)
+    if version is None or not version.run_id:  # no registered model, or no challenger: nothing stands in
         return None
     chosen = ChosenModel(version.run_id, f"models:/{name}/{version.version}", None,
                          f"the registry (the {CHALLENGER} alias; no Evaluate run was chosen)")
@@ -137,13 +129,10 @@ def _challenger(tracker: Tracker) -> ChosenModel | None:
 def _with_registry(tracker: Tracker, chosen: ChosenModel) -> ChosenModel:
     """``chosen`` with the registered versions made from its run and the aliases they hold."""
     name = tracker.project.config.model_name
-    try:
-        found = tracker.client.search_model_versions(f"name = '{name}' and run_id = '{chosen.run_id}'")
-        held = dict(tracker.client.get_registered_model(name).aliases or {}) if found else {}
-    except Exception:  # no registry, or nothing registered yet: the choice stands without registry facts
-        return chosen
-    versions = tuple(sorted((str(v.version) for v in found), key=int))
-    aliases = tuple(sorted(alias for alias, version in held.items() if str(version) in versions))
+    found = tracker.reader.model_versions(name, run_id=chosen.run_id)
+    held = tracker.reader.aliases(name) if found else {}
+    versions = tuple(sorted((v.version for v in found), key=int))
+    aliases = tuple(sorted(alias for alias, version in held.items() if version in versions))
     return dataclasses.replace(chosen, versions=versions, aliases=aliases)
 
 
@@ -217,6 +206,13 @@ def model_run_id(tracker: Tracker, uri: str | None) -> str | None:
         return None
     if uri.startswith("runs:/"):
         return uri[len("runs:/"):].split("/")[0] or None
+    from workbench.tracking_read import registry_reference
+
+    reference = registry_reference(uri.strip())
+    if reference is not None:  # a registered version: read from the store, MLflow not needed
+        name, version, alias = reference
+        found = tracker.reader.model_version(name, version) if version else tracker.reader.version_by_alias(name, alias or "")
+        return found.run_id if found else None
     from workbench.package.source import resolve_model
 
     try:

@@ -17,12 +17,13 @@ Examples
 from __future__ import annotations
 
 import dataclasses
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from workbench.exceptions import DataError, ParameterError
+
+if TYPE_CHECKING:  # numpy and pandas load only when a target is read: opening a project needs neither
+    import numpy as np
+    import pandas as pd
 
 __all__ = [
     "MAX_CLASSES",
@@ -126,6 +127,9 @@ def infer_task(y: pd.Series | np.ndarray | Any, *, name: str = "the target") -> 
     20, and at most one per 20 rows) are classes too; other numbers are a regression target.
     The target is checked with :func:`check_target` for the task found.
     """
+    import numpy as np
+    import pandas as pd
+
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
     task = task_of_values(series, name=name)
     check_target(series, task, name=name)
@@ -137,6 +141,9 @@ def task_of_values(y: pd.Series | np.ndarray | Any, *, name: str = "the target")
 
     The reviews use it on a test set or on predictions, where a class may be rare or absent.
     """
+    import numpy as np
+    import pandas as pd
+
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
     values = series.dropna()
     if values.empty:
@@ -160,6 +167,9 @@ def check_target(y: pd.Series | np.ndarray | Any, task: TaskType | str, *, name:
     Missing labels, one class only, a class too small to split, more classes than
     :data:`MAX_CLASSES`, or (regression) values that are not finite numbers.
     """
+    import numpy as np
+    import pandas as pd
+
     task = task if isinstance(task, TaskType) else task_named(task)
     series = y if isinstance(y, pd.Series) else pd.Series(np.asarray(y))
     missing = int(series.isna().sum())
@@ -209,6 +219,9 @@ def _check_classes(series: pd.Series, task: TaskType, *, name: str) -> None:
 
 
 def _check_numeric(series: pd.Series, *, name: str) -> None:
+    import numpy as np
+    import pandas as pd
+
     column = str(series.name) if series.name is not None else None
     if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
         raise DataError(

@@ -9,6 +9,7 @@ runs against both.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import subprocess
 import tempfile
@@ -17,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from workbench.exceptions import TrackingError
+from workbench.exceptions import ReportError, TrackingError
 from workbench.notebooks import content_hash
 from workbench.reports.base import Report, load_report
 from workbench.reports.gates import GateReport
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from workbench.explore.schema import Schema
     from workbench.project import Project
     from workbench.selection import ChosenModel
+    from workbench.tracking_read import StoreReader
 
 __all__ = ["RunInfo", "TrackedRun", "Tracker", "model_schema", "tracking_uri", "user_tracking_uri"]
 
@@ -102,24 +104,36 @@ class RunInfo:
 
     @classmethod
     def from_mlflow(cls, run: Any) -> RunInfo:
-        tags = dict(run.data.tags)
+        return cls.from_parts(run_id=run.info.run_id, status=run.info.status, start_ms=run.info.start_time,
+                              end_ms=run.info.end_time, tags=dict(run.data.tags), params=dict(run.data.params),
+                              metrics=dict(run.data.metrics))
+
+    @classmethod
+    def from_parts(cls, *, run_id: str, status: str, start_ms: int | None, end_ms: int | None,
+                   tags: dict[str, str], params: dict[str, str], metrics: dict[str, float]) -> RunInfo:
+        """A run from its fields as the store keeps them (times in milliseconds since the epoch)."""
         return cls(
-            run_id=run.info.run_id,
+            run_id=run_id,
             phase=tags.get(TAG + "phase"),
-            status=run.info.status,
-            start_time=run.info.start_time / 1000 if run.info.start_time else None,
-            end_time=run.info.end_time / 1000 if run.info.end_time else None,
+            status=status,
+            start_time=start_ms / 1000 if start_ms else None,
+            end_time=end_ms / 1000 if end_ms else None,
             notebook=tags.get(TAG + "notebook"),
             notebook_hash=tags.get(TAG + "notebook_hash"),
             gates=tags.get(TAG + "gates"),
-            metrics=dict(run.data.metrics),
+            metrics=metrics,
             tags=tags,
-            params=dict(run.data.params),
+            params=params,
         )
 
 
 class Tracker:
     """MLflow tracking and registry for one project.
+
+    Reads (:meth:`runs`, :meth:`load_gates`, the chosen model) go through :attr:`reader`, the
+    cheapest correct reader of the store; MLflow itself is imported when a write or the
+    :attr:`client` needs it. ``read_only`` leaves MLflow's process-wide URI alone (status, the
+    panel): otherwise the tracker points MLflow's fluent API at the project's store.
 
     Examples
     --------
@@ -128,23 +142,47 @@ class Tracker:
     ...     run.log_metrics({"roc_auc": 0.81})
     """
 
-    def __init__(self, project: Project) -> None:
-        import mlflow
-
+    def __init__(self, project: Project, *, read_only: bool = False) -> None:
         self.project = project
         self.uri = tracking_uri(project)
         self.embedded = self.uri.startswith("sqlite:///") and str(project.state_dir) in self.uri
-        self.client = mlflow.MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
-        # MLflow's fluent API (log_model, load_model, register_model) reads a process-wide
-        # URI; a notebook works with one project, so the tracker points it there.
-        _point_mlflow_at(self.uri)
+        self._client: mlflow.MlflowClient | None = None
+        self._reader: StoreReader | None = None
         self._experiment_id: str | None = None
+        if not read_only:
+            # MLflow's fluent API (log_model, load_model, register_model) reads a process-wide
+            # URI; a notebook works with one project, so the tracker points it there.
+            _point_mlflow_at(self.uri)
+
+    @property
+    def client(self) -> mlflow.MlflowClient:
+        """MLflow's client for the project's store (MLflow is imported on first use)."""
+        if self._client is None:
+            import mlflow
+
+            self._client = mlflow.MlflowClient(tracking_uri=self.uri, registry_uri=self.uri)
+        return self._client
+
+    @property
+    def reader(self) -> StoreReader:
+        """The cheapest correct reader of the store (:mod:`workbench.tracking_read`)."""
+        if self._reader is None:
+            from workbench.tracking_read import store_reader
+
+            self._reader = store_reader(self.uri, client=self._client)
+        return self._reader
 
     @property
     def experiment_id(self) -> str:
         """The project's experiment, created on first use."""
         if self._experiment_id is None:
             self._experiment_id = self._ensure_experiment()
+        return self._experiment_id
+
+    def read_experiment_id(self) -> str | None:
+        """The project's experiment, or None while it has none (reading never creates it)."""
+        if self._experiment_id is None:
+            self._experiment_id = self.reader.experiment_id(self.project.config.experiment)
         return self._experiment_id
 
     def _ensure_experiment(self) -> str:
@@ -212,16 +250,11 @@ class Tracker:
     # -- look-ups --------------------------------------------------------------------------
     def runs(self, *, phase: str | None = None, max_results: int = 100) -> list[RunInfo]:
         """The project's runs, newest first (optionally of one phase)."""
-        query = f"tags.`{TAG}phase` = '{phase}'" if phase else ""
-        try:
-            found = self.client.search_runs(
-                [self.experiment_id], filter_string=query, order_by=["attributes.start_time DESC"], max_results=max_results
-            )
-        except TrackingError:
-            raise
-        except Exception as err:
-            raise TrackingError(f"Cannot search runs in {self.uri}: {err}") from err
-        return [RunInfo.from_mlflow(r) for r in found]
+        experiment = self.read_experiment_id()
+        if experiment is None:
+            return []
+        tags = {TAG + "phase": phase} if phase else {}
+        return self.reader.search_runs(experiment, tags=tags, max_results=max_results)
 
     def latest_run(self, phase: str) -> RunInfo | None:
         """The newest run of ``phase``, or None."""
@@ -230,21 +263,17 @@ class Tracker:
 
     def load_report(self, run_id: str, name: str) -> Report:
         """A report logged by :meth:`TrackedRun.log_report`."""
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                local = self.client.download_artifacts(run_id, f"reports/{name}.json", tmp)
-            except Exception as err:
-                raise TrackingError(f"Run {run_id} has no report named '{name}'.") from err
-            return load_report(local)
+        text = self.reader.read_artifact(run_id, f"reports/{name}.json")
+        if text is None:
+            raise TrackingError(f"Run {run_id} has no report named '{name}'.")
+        return _report_from_text(text)
 
     def load_gates(self, run_id: str) -> GateReport | None:
         """The gate report logged with a run, or None when it logged none."""
-        with tempfile.TemporaryDirectory() as tmp:
-            try:
-                local = self.client.download_artifacts(run_id, "gates/gates.json", tmp)
-            except Exception:
-                return None
-            report = load_report(local)
+        text = self.reader.read_artifact(run_id, "gates/gates.json")
+        if text is None:
+            return None
+        report = _report_from_text(text)
         return report if isinstance(report, GateReport) else None
 
     def model_uri(self, phase: str = "evaluate") -> str:
@@ -362,6 +391,15 @@ class TrackedRun:
         for key, value in selection_tags(select=select, by=chooser).items():
             self.set_tag(key, value)
         return str(info.model_uri)
+
+
+def _report_from_text(text: str) -> Report:
+    """A report from the JSON text of its logged artifact."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as err:
+        raise ReportError(f"Not valid report JSON: {err.msg}.") from err
+    return load_report(data if isinstance(data, dict) else {})
 
 
 def model_schema(model_uri: str) -> Schema | None:

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import httpx
@@ -14,15 +15,16 @@ import httpx
 import workbench
 
 
-def start_server(root: Path, model_uri: str, port: int, token_file: Path) -> subprocess.Popen:
-    """Start `workbench serve` and wait until /health answers."""
-    env = {**os.environ, "PYTHONPATH": str(Path(workbench.__file__).resolve().parents[1])}
+def start_server(root: Path, model_uri: str, port: int, token_file: Path, *, options: Sequence[str] = (),
+                 env: Mapping[str, str] | None = None, wait: float = 120) -> subprocess.Popen:
+    """Start `workbench serve` (with ``options`` and ``env`` added) and wait until /health answers."""
+    env = {**os.environ, "PYTHONPATH": str(Path(workbench.__file__).resolve().parents[1]), **(env or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "workbench", "serve", model_uri, "--port", str(port), "-P", str(root),
-         "--token-file", str(token_file)],
+         "--token-file", str(token_file), *options],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
     )
-    deadline = time.time() + 120
+    deadline = time.time() + wait
     while time.time() < deadline:
         if proc.poll() is not None:
             raise RuntimeError(f"the server exited: {proc.stderr.read().decode()[-2000:]}")
@@ -32,7 +34,7 @@ def start_server(root: Path, model_uri: str, port: int, token_file: Path) -> sub
         except httpx.HTTPError:
             time.sleep(0.2)
     stop_server(proc)
-    raise RuntimeError("the server did not answer /health within 120 s")
+    raise RuntimeError(f"the server did not answer /health within {wait:.0f} s")
 
 
 def stop_server(proc: subprocess.Popen, sig: int = signal.SIGTERM) -> None:

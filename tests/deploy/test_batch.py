@@ -50,10 +50,13 @@ def test_cli_score(trained, tmp_path, capsys):
     assert main(["score", trained.model_uri, str(src), str(tmp_path / "out.csv"), "--chunk-size", "10",
                  "--json", "-P", str(root)]) == 0
     assert '"chunks": 3' in capsys.readouterr().out
-    assert main(["score", trained.model_uri, str(src), str(tmp_path / "out.csv"), "--chunk-size", "10",
-                 "-P", str(root)]) == 0
-    assert capsys.readouterr().out == f"Scored 30 of 30 rows in 3 chunk(s) into {tmp_path / 'out.csv'}.\n"
     assert len(pd.read_csv(tmp_path / "out.csv")) == 30
+    project = Project.load(root)
+    assert len(read_prediction_log(project, variant="batch")) == 30
+    assert main(["score", trained.model_uri, str(src), str(tmp_path / "again.csv"), "--no-log", "-P", str(root)]) == 0
+    assert capsys.readouterr().out == f"Scored 30 of 30 rows in 1 chunk(s) into {tmp_path / 'again.csv'}.\n"
+    assert len(read_prediction_log(project, variant="batch")) == 30  # nothing more logged
+    pd.testing.assert_frame_equal(pd.read_csv(tmp_path / "again.csv"), pd.read_csv(tmp_path / "out.csv"))
 
 
 def test_outputs_are_replaced_whole_with_header_and_logged_by_registry_version(trained, tmp_path):
@@ -163,3 +166,25 @@ def test_memory_stays_flat_as_the_input_grows(trained, tmp_path):
             tracemalloc.stop()
         assert summary.scored == rows
     assert peaks[40_000] < 1.3 * peaks[4_000], peaks
+
+
+def test_every_refused_row_of_a_chunk_is_rejected_with_its_reason(trained, tmp_path):
+    """More refused rows in one chunk than the 1,000 problems a client answer lists: none is scored."""
+    project = _copy(trained, tmp_path)
+    base = trained.split.X_test.reset_index(drop=True)
+    frame = pd.concat([base] * (3000 // len(base) + 1), ignore_index=True).head(3000)
+    numeric = next(c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]))
+    bad = frame.astype({numeric: object})
+    refused = np.arange(0, 3000, 2)  # 1,500 rows
+    bad.loc[refused, numeric] = "oops"
+    bad.to_csv(tmp_path / "in.csv", index=False)
+    summary = score_batch(project, trained.model_uri, tmp_path / "in.csv", tmp_path / "out.parquet",
+                          chunk_size=3000, log=False)
+    assert (summary.rows, summary.rejected, summary.scored, summary.chunks) == (3000, 1500, 1500, 1)
+    rejects = pd.read_csv(summary.rejects)
+    assert len(rejects) == 1500
+    assert (rejects["reason"] == f"{numeric}: expected a number, got text 'oops'").all()
+    out = pd.read_parquet(summary.output)
+    kept = frame.drop(index=refused)
+    np.testing.assert_allclose(out["probability"], trained.model.predict_proba(kept)[:, 1], atol=1e-9)
+    np.testing.assert_array_equal(out["prediction"], trained.model.predict(kept))

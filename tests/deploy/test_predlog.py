@@ -26,6 +26,8 @@ from workbench.deploy import (
 from workbench.deploy.predlog import log_path
 from workbench.exceptions import DataError, DuplicateLabelError, LabelError
 
+HEAD = "0002"  # the newest revision of workbench/deploy/predlog/_migrations
+
 
 def _result(n: int, seed: int = 0) -> SimpleNamespace:
     rng = np.random.default_rng(seed)
@@ -258,8 +260,8 @@ def test_a_log_of_the_first_version_opens_and_takes_typed_labels(project):
     with pytest.raises(LabelError, match=r"row 1: text 'no' is not a number"):
         write_feedback(project, "old", {"1": "no"}, replace=True)
     with sqlite3.connect(path) as conn:
-        assert conn.execute("PRAGMA user_version").fetchone() == (2,)
+        assert conn.execute("SELECT version_num FROM workbench_log_version").fetchall() == [(HEAD,)]
         columns = [row[1] for row in conn.execute("PRAGMA table_info(requests)")]
-    assert columns[-2:] == ["task", "classes"]
+    assert columns[-3:] == ["task", "classes", "replica"]
     rid = log_batch(project, _frame(2), _result(2), model_name="m", model_version="2", classes=[0, 1])
     assert set(read_prediction_log(project)["request_id"]) == {"old", rid}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -178,6 +179,42 @@ def test_parquet_in_chunks_matches_memory(tmp_path, reference):
     _compare(drift(reference, current.assign(**{TIME_COLUMN: current[TIME_COLUMN].astype(str)})), chunked)
 
 
+def _write_parts(frame: pd.DataFrame, folder, sizes: list[int]) -> None:
+    """``frame`` as a folder of Parquet files of ``sizes`` rows (several row groups each)."""
+    folder.mkdir()
+    start = 0
+    for number, size in enumerate(sizes):
+        frame.iloc[start:start + size].to_parquet(folder / f"part-{number:03d}.parquet", row_group_size=400)
+        start += size
+    assert start == len(frame)
+
+
+def test_parquet_folder_in_chunks_matches_memory(tmp_path, reference):
+    """A dataset written in parts: every file read, in name order, only the tested columns."""
+    current = make_credit_risk(3000, seed=7, scenario="covariate_shift")
+    _write_parts(reference, tmp_path / "ref", [2500, 2500, 1000])
+    _write_parts(current, tmp_path / "cur", [1000, 2000])
+    (tmp_path / "cur" / "README.txt").write_text("not a part")  # other files are left alone
+    chunked = drift(tmp_path / "ref", tmp_path / "cur", chunk_rows=700)
+    assert chunked.engine == "chunks" and (chunked.n_reference, chunked.n_current) == (6000, 3000)
+    _compare(drift(reference, current), chunked)
+    some = drift(tmp_path / "ref", tmp_path / "cur", columns=["income", "region"], chunk_rows=700)
+    assert [c.column for c in sorted(some.columns, key=lambda c: c.column)] == ["income", "region"]
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(DataError, match=r"The current folder .*empty holds no \.parquet file"):
+        drift(tmp_path / "ref", tmp_path / "empty")
+
+
+def test_parquet_pieces_are_whole_row_groups_of_bounded_size(tmp_path, reference):
+    from workbench.monitor.sources import parquet_pieces
+
+    _write_parts(reference, tmp_path / "ref", [2500, 3500])
+    files = sorted((tmp_path / "ref").glob("*.parquet"))
+    pieces = parquet_pieces(files, rows=1000)  # row groups of 400 rows (the last of a file 100 and 300)
+    assert [groups for _, groups in pieces] == [(0, 1), (2, 3), (4, 5, 6), (0, 1), (2, 3), (4, 5), (6, 7), (8,)]
+    assert [path for path, _ in pieces] == [str(files[0])] * 3 + [str(files[1])] * 5
+
+
 @pytest.mark.slow
 def test_dask_cluster_matches_memory(tmp_path, reference):
     distributed = pytest.importorskip("distributed")
@@ -213,3 +250,90 @@ def test_inputs_are_checked(reference):
         drift(reference, reference, prediction="score")
     with pytest.raises(DataError, match=r"use a \.csv or \.parquet"):
         drift(reference, "current.xlsx")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_dask_scheduler_address_matches_memory(tmp_path, reference):
+    """The same review on a cluster started as a user would (``dask scheduler`` + ``dask worker``),
+    reached by its address: Parquet folders, a file and frames give the in-memory verdicts."""
+    import shutil
+    import subprocess
+    import sys
+
+    distributed = pytest.importorskip("distributed")
+    current = make_credit_risk(3000, seed=7, scenario="covariate_shift")
+    _write_parts(reference, tmp_path / "ref", [2500, 2500, 1000])
+    _write_parts(current, tmp_path / "cur", [1000, 2000])
+    current.to_parquet(tmp_path / "cur.parquet")
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    dask = shutil.which("dask", path=str(Path(sys.executable).parent)) or "dask"
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", address.rsplit(":", 1)[1],
+                                  "--no-dashboard"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = None
+    try:
+        worker = subprocess.Popen([dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--memory-limit",
+                                   "1GB", "--no-dashboard", "--host", "127.0.0.1"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        with distributed.Client(address, timeout="60s") as client:
+            client.wait_for_workers(2, timeout=120)
+        in_memory = drift(reference, current)
+        on_folders = drift(tmp_path / "ref", tmp_path / "cur", dask=address, chunk_rows=900)
+        on_file = drift(tmp_path / "ref", tmp_path / "cur.parquet", dask=address)
+        with distributed.Client(address, timeout="60s") as client:
+            on_frames = drift(reference, current, dask=client, chunk_rows=1000)
+    finally:
+        for process in (worker, scheduler):
+            if process is not None:
+                process.terminate()
+                process.wait(30)
+    for report in (on_folders, on_file, on_frames):
+        assert report.engine == "dask"
+        _compare(in_memory, report)
+    assert on_folders.drifted_columns() == in_memory.drifted_columns() != []
+
+
+def test_parquet_statistics_spare_the_second_pass_with_the_same_histograms(tmp_path, reference, monkeypatch):
+    """Pass one counts each numeric column on the grid its Parquet min/max imply; only columns
+    whose grid turns out otherwise (heavy tails, whole numbers in a float column, ±inf) are read
+    again, and every histogram equals the two-pass one bin for bin."""
+    from workbench.monitor import _passes
+    from workbench.monitor.sources import Source, open_source
+
+    current = make_credit_risk(3000, seed=7, scenario="covariate_shift")
+    current.loc[5, "interest_rate"] = np.inf  # Parquet's max is inf: no guess for this column
+    reference.to_parquet(tmp_path / "ref.parquet", row_group_size=700)
+    _write_parts(current, tmp_path / "cur", [1000, 2000])
+
+    def on_files():
+        return (open_source(tmp_path / "ref.parquet", name="reference", chunk_rows=500),
+                open_source(tmp_path / "cur", name="current", chunk_rows=500))
+
+    kinds = _passes.choose_columns(on_files()[0].head(), on_files()[1].head(), None, (), None)
+    numeric = [name for name, kind in kinds.items() if kind == "numeric"]
+    reads: list[list[str] | None] = []
+    summarize = Source.summarize
+    monkeypatch.setattr(Source, "summarize", lambda self, f, columns=None: reads.append(columns) or summarize(self, f, columns))
+    one_pass = _passes.summarize(*on_files(), kinds)
+    monkeypatch.setattr(_passes, "guess_grids", lambda *args, **kwargs: {})
+    two_pass = _passes.summarize(*on_files(), kinds)
+    in_memory = _passes.summarize(open_source(reference, name="reference"), open_source(current, name="current"), kinds)
+
+    reread = {name for name in numeric if one_pass.grids[name].kind == "asinh"} | {"interest_rate"}
+    reread |= {name for name in numeric if one_pass.grids[name].kind == "integer" and reference[name].dtype.kind == "f"}
+    assert {"loan_amount", "interest_rate", "months_since_delinquency"} <= reread < set(numeric)
+    assert [set(columns) for columns in reads[:4]] == [set(kinds), set(kinds), reread, reread]
+    assert one_pass.grids == two_pass.grids and one_pass.reference.keys() == two_pass.reference.keys()
+    for name in numeric:
+        exact_grid = one_pass.grids[name].kind != "asinh"  # the asinh grid's centre is a mean: rounding differs by chunk
+        for side in ("reference_hist", "current_hist"):
+            ours, again, memory = (getattr(result, side)[name] for result in (one_pass, two_pass, in_memory))
+            assert np.array_equal(ours.counts, again.counts) and ours.missing == again.missing, name
+            assert not exact_grid or np.array_equal(ours.counts, memory.counts), name

@@ -11,6 +11,7 @@ def test_package_verify_and_refuse_to_overwrite(packaged, tmp_path, capsys):
     assert main(["package", packaged.uri, "--out", str(out), "-P", project]) == 1  # gates fail: no reviews
     printed = capsys.readouterr().out
     assert "package gates FAILED" in printed and "FAIL the training run logged no gates" in printed
+    assert "k8s/: 1 replica(s); prediction log: SQLite in the pod, on the volume claim" in printed
     assert (out / "MANIFEST.sha256").is_file()
     assert main(["verify", str(out), "-P", project]) == 0
     assert "sha256 verified; inference: robust" in capsys.readouterr().out

@@ -8,7 +8,7 @@ import shutil
 import pytest
 
 from workbench.exceptions import TrackingError
-from workbench.stakeholder import build_evidence_pack, resolve_version, sections
+from workbench.stakeholder import QUESTIONS, build_evidence_pack, resolve_version, stakeholder_html
 
 
 @pytest.fixture(scope="module")
@@ -50,29 +50,21 @@ def test_version_pack_holds_that_version_reports(versioned, tmp_path):
     assert "metrics: <em class='wb-missing'>not run yet</em>" in page
 
 
-def test_card_summary_and_gate_lights(project, tmp_path):
+def test_pack_index_is_the_stakeholder_page_with_the_model_card_linked(project, tmp_path):
     reports = project.state_dir / "reports"
     reports.mkdir(parents=True, exist_ok=True)
-    summary = {
-        "name": "credit", "version": "3", "intended_use": "Rank loan applications for manual review.",
-        "metrics": {"roc_auc": {"value": 0.81, "low": 0.78, "high": 0.84}},
-        "top_drivers": [{"column": "income"}, {"column": "debt_ratio"}],
-        "limitations": ["Trained on synthetic data."],
-    }
+    summary = {"name": "credit", "version": "3", "intended_use": "Rank loan applications for manual review."}
     (reports / "model_card.json").write_text(json.dumps(summary), encoding="utf-8")
     (reports / "model_card.html").write_text("<html>card</html>", encoding="utf-8")
     index = build_evidence_pack(project, tmp_path / "pack")
     page = index.read_text(encoding="utf-8")
-    assert "Rank loan applications for manual review." in page
-    assert "Top drivers: income, debt_ratio." in page
-    assert "<li>Trained on synthetic data.</li>" in page
-    assert "<a href='model_card.html'>" in page
+    assert "<a href='model_card.html'>Model card</a> of version 3, the last one packaged" in page
     assert (tmp_path / "pack" / "model_card.html").read_text(encoding="utf-8") == "<html>card</html>"
-    # No phase has run: one amber light per phase, and the next step.
-    assert page.count('class="wb-light wb-warn"') == 6
-    assert "Next: Run notebooks/01_explore.ipynb" in page
-    titles = [title for title, _ in sections(project)]
-    assert titles[:2] == ["Model card", "Gates"]
+    # Nothing has run: the four questions are asked, each answered grey ("not known yet").
+    for question in QUESTIONS.values():
+        assert question in page
+    assert page.count("data-light='grey'") == 4 and page.count("Not known yet") == 4
+    assert "Nothing is in production yet" in page and "No step of the lifecycle has been approved yet." in page
 
 
 def test_a_broken_report_is_marked_unreadable_and_the_rest_still_shows(trained, tmp_path):
@@ -90,10 +82,10 @@ def test_a_broken_report_is_marked_unreadable_and_the_rest_still_shows(trained, 
     index = build_evidence_pack(project, tmp_path / "pack")
     page = index.read_text(encoding="utf-8")
     assert page.count("unreadable (") == 2 and "run the phase&#x27;s notebook again" in page
-    assert (tmp_path / "pack" / "schema.html").is_file() and "Gates" in page
-    shown = dict(sections(project))
-    assert "unreadable (ReportError: Unknown report class" in shown["Performance against the baseline"]
-    assert "unreadable" in shown["Fairness by group"] and "not run yet" in shown["Drift status"]
+    assert (tmp_path / "pack" / "schema.html").is_file() and "Is it accurate enough?" in page
+    shown = stakeholder_html(project)  # the dashboard still answers; the broken reviews are not known
+    assert "Not known yet: the model has not been evaluated." in shown
+    assert "Not known yet: fairness has not been reviewed." in shown
 
 
 def test_pack_holds_aggregates_only(reviewed, tmp_path):

@@ -19,7 +19,10 @@ def register(commands: argparse._SubParsersAction) -> None:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to bind (default 127.0.0.1); others need --token-file or --insecure")
     serve.add_argument("--port", type=int, default=DEFAULT_PORT,
-                       help=f"port to listen on (default {DEFAULT_PORT}); 0 picks a free one")
+                       help=f"port to listen on (default {DEFAULT_PORT}); 0 picks a free one (one worker)")
+    serve.add_argument("--workers", type=int, default=1, metavar="N",
+                       help="processes serving the port (default 1; one per core), each with one OpenMP thread; "
+                            "they share the prediction log and each records its replica id in it")
     serve.add_argument("--token-file", type=Path, help="file holding the bearer token to require")
     serve.add_argument("--insecure", action="store_true",
                        help="allow a non-loopback --host without a token (another layer guards the port)")
@@ -45,6 +48,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     score.add_argument("--chunk-size", type=int, default=50_000)
     score.add_argument("--no-progress", action="store_true",
                        help="no progress bar (it is shown on stderr only when stderr is a terminal)")
+    score.add_argument("--no-log", action="store_true",
+                       help="do not write the scored rows to the prediction log (monitoring will not see them)")
     add_json_option(score, "the batch summary")
     add_project_option(score)
     score.set_defaults(handler=_score)
@@ -91,51 +96,41 @@ def _serve(args: argparse.Namespace) -> int:
     import contextlib
     import os
 
-    import uvicorn
-
-    from workbench.deploy import create_app
     from workbench.deploy._auth import check_exposure, read_token_file
     from workbench.deploy._edge import (
         DEFAULT_HEADER_TIMEOUT,
         AllowedHosts,
+        check_header_timeout,
         default_allowed_hosts,
-        header_deadline_protocol,
     )
+    from workbench.deploy.workers import ServeOptions, check_workers, serve
     from workbench.package.verify import EXPECT_ENV
 
     token = read_token_file(args.token_file) if args.token_file else None
     check_exposure(args.host, token=token, insecure=args.insecure)
+    check_workers(args.workers)
     hosts = [name for given in args.allowed_hosts for name in given.split(",")] if args.allowed_hosts \
         else list(default_allowed_hosts(args.host))
     AllowedHosts(hosts)  # a bad name is refused before the model loads
-    protocol = header_deadline_protocol(args.header_timeout if args.header_timeout is not None
-                                        else DEFAULT_HEADER_TIMEOUT)
+    header_timeout = args.header_timeout if args.header_timeout is not None else DEFAULT_HEADER_TIMEOUT
+    check_header_timeout(header_timeout)
     project = open_project(args, check_data=False)
-    app = create_app(
-        project, args.model, challenger_uri=args.challenger, mode=args.mode, fraction=args.fraction, token=token,
-        allowed_hosts=hosts, expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
-    )
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning", http=protocol)
+    options = ServeOptions(
+        project_root=str(project.root), model_uri=args.model, challenger_uri=args.challenger, mode=args.mode,
+        fraction=args.fraction, token_file=str(args.token_file) if args.token_file else None,
+        allowed_hosts=tuple(hosts), expected_sha256=args.expect or os.environ.get(EXPECT_ENV) or None,
+        header_timeout=header_timeout)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl+C is how a served model is stopped: not an error
-        _announcing_server(uvicorn.Server, args.model)(config).run()
+        serve(options, host=args.host, port=args.port, workers=args.workers,
+              on_ready=lambda url: _announce(args.model, url))
     print("Stopped.")
     return 0
 
 
-def _announcing_server(base: Any, model: str) -> Any:
-    """uvicorn's Server that says where it listens and how to stop it, once it accepts connections."""
-
-    class AnnouncingServer(base):
-        async def startup(self, sockets: Any = None) -> None:
-            await super().startup(sockets=sockets)
-            if not self.started:
-                return
-            host, port = self.servers[0].sockets[0].getsockname()[:2]
-            where = f"[{host}]" if ":" in host else host
-            print(f"Serving {model} at http://{where}:{port} (POST /v1/predict; GET /health, /docs)", flush=True)
-            print("Press Ctrl+C to stop.", flush=True)
-
-    return AnnouncingServer
+def _announce(model: str, url: str) -> None:
+    """Say where the service listens and how to stop it (once it accepts connections)."""
+    print(f"Serving {model} at {url} (POST /v1/predict; GET /health, /docs)", flush=True)
+    print("Press Ctrl+C to stop.", flush=True)
 
 
 def _score(args: argparse.Namespace) -> int:
@@ -145,7 +140,7 @@ def _score(args: argparse.Namespace) -> int:
 
     project = open_project(args, check_data=False)
     summary = score_batch(project, args.model, args.input, args.output, chunk_size=args.chunk_size,
-                          progress=False if args.no_progress else None)
+                          log=not args.no_log, progress=False if args.no_progress else None)
     if args.json:
         print_json(dataclasses.asdict(summary))
         return 0

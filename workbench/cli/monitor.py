@@ -41,6 +41,8 @@ def register(commands: argparse._SubParsersAction) -> None:
     add_out_option(monitor)
     add_json_option(monitor, "the monitoring report")
     monitor.add_argument("--dry-run", action="store_true", help="evaluate the rules without recording alerts")
+    monitor.add_argument("--log", metavar="URL", help="review this prediction log (a SQLite path or postgresql:// URL; "
+                                                      "default: [deploy] prediction_log or WORKBENCH_PREDICTION_LOG)")
     monitor.set_defaults(handler=_monitor)
 
     alerts = commands.add_parser("alerts", help="list the recorded alerts")
@@ -72,12 +74,17 @@ def _monitor(args: argparse.Namespace) -> int:
 
     project = open_project(args)
     report = monitor(project, since=args.since, until=args.until, window=args.window, labels=args.labels,
-                     record=not args.dry_run)
+                     record=not args.dry_run, log=args.log)
     save_reports(report, args.out, quiet_stdout=args.json)
     if args.json:
         print_json(report.to_dict())
     else:
         print(report.summary())
+        if len(report.replicas) > 1:
+            print(f"  log: {report.log}")
+            for replica in report.replicas:
+                print(f"  replica {replica.replica}: {replica.requests} requests, p99 {replica.p99_latency_ms:.1f} ms, "
+                      f"{replica.failures} failures, {replica.rejects} rejects")
         for note in report.notes:
             print(f"  note: {note}")
         for alert in report.alerts:

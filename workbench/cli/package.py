@@ -78,6 +78,8 @@ def _package(args: argparse.Namespace) -> int:
         print(bundle.summary())
         print(f"manifest sha256 {file_sha256(bundle.path / MANIFEST_NAME)} (the anchor to pass as --expect, "
               "e.g. docker build --build-arg BUNDLE_SHA256=...)")
+        if bundle.info.get("prediction_log"):
+            print(f"k8s/: {bundle.info.get('replicas', 1)} replica(s); prediction log: {bundle.info['prediction_log']}")
         print(bundle.gates.summary())
         if bundle.gates.passed and bundle.version:
             print(f"{bundle.name} version {bundle.version} is the challenger")

@@ -117,7 +117,8 @@ def _check_init_options(args: argparse.Namespace) -> None:
 def _status(args: argparse.Namespace) -> int:
     from workbench.phases import project_status
 
-    status = project_status(open_project(args))
+    # Status reads the tracking store, never the data (as the panel's status): no data check.
+    status = project_status(open_project(args, check_data=False))
     if args.json:
         print_json(status.to_dict())
     else:

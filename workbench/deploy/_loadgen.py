@@ -8,6 +8,7 @@ figures are the server's, not the client's.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -32,16 +33,20 @@ async def _read_response(reader: asyncio.StreamReader) -> tuple[int, bytes]:
     return status, await reader.readexactly(length) if length else b""
 
 
-async def drive(host: str, port: int, path: str, bodies: Sequence[Any], *, headers: dict[str, str] | None = None,
+async def drive(host: str, port: int | Sequence[int], path: str, bodies: Sequence[Any], *, headers: dict[str, str] | None = None,
                 concurrency: int = 32, seconds: float | None = None, parse: bool = True,
-                results: list | None = None) -> list[tuple[int, Any, float]]:
+                results: list | None = None, reconnect: bool = False) -> list[tuple[int, Any, float]]:
     """POST each body as JSON (cycling when ``seconds`` is set) over ``concurrency`` connections.
 
     Returns ``(status, parsed JSON or None, latency seconds)`` per request; a broken connection
-    (a killed server) ends that connection's loop with status 0. Pass ``results`` to watch
-    them arrive from another thread.
+    (a killed server) counts its request as status 0 and ends that connection's loop, or, with
+    ``reconnect``, opens a new connection for the next request (another worker on the port
+    answers it). Several ports: connection ``i`` uses port ``i`` modulo their number, and
+    reconnects to the next port that accepts (a client-side balancer over several servers).
+    Pass ``results`` to watch them arrive from another thread.
     """
-    encoded = [_request(host, port, path, orjson.dumps(b), headers or {}) for b in bodies]
+    ports = [port] if isinstance(port, int) else list(port)
+    encoded = [_request(host, ports[0], path, orjson.dumps(b), headers or {}) for b in bodies]
     results = [] if results is None else results
     state = {"next": 0}
     end = None if seconds is None else time.perf_counter() + seconds
@@ -55,24 +60,37 @@ async def drive(host: str, port: int, path: str, bodies: Sequence[Any], *, heade
         state["next"] = i + 1
         return encoded[i % len(encoded)]
 
-    async def connection() -> None:
-        try:
-            reader, writer = await asyncio.open_connection(host, port)
-        except OSError:
-            results.append((0, None, 0.0))
-            return
-        try:
-            while (request := take()) is not None:
-                started = time.perf_counter()
+    async def exchange(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> bool:
+        """Send requests on one connection until the bodies run out (True) or it breaks (False)."""
+        while (request := take()) is not None:
+            started = time.perf_counter()
+            try:
                 writer.write(request)
-                try:
-                    status, body = await _read_response(reader)
-                except (asyncio.IncompleteReadError, ConnectionError):
-                    results.append((0, None, time.perf_counter() - started))
-                    return
-                results.append((status, orjson.loads(body) if parse and body else None, time.perf_counter() - started))
-        finally:
-            writer.close()
+                status, body = await _read_response(reader)
+            except (asyncio.IncompleteReadError, ConnectionError):
+                results.append((0, None, time.perf_counter() - started))
+                return False
+            results.append((status, orjson.loads(body) if parse and body else None, time.perf_counter() - started))
+        return True
 
-    await asyncio.gather(*(connection() for _ in range(concurrency)))
+    async def connect(first: int) -> tuple[asyncio.StreamReader, asyncio.StreamWriter] | None:
+        for i in range(len(ports)):
+            with contextlib.suppress(OSError):
+                return await asyncio.open_connection(host, ports[(first + i) % len(ports)])
+        return None
+
+    async def connection(number: int) -> None:
+        while True:
+            opened = await connect(number)
+            if opened is None:
+                results.append((0, None, 0.0))
+                return
+            reader, writer = opened
+            try:
+                if await exchange(reader, writer) or not reconnect:
+                    return
+            finally:
+                writer.close()
+
+    await asyncio.gather(*(connection(i) for i in range(concurrency)))
     return results

@@ -207,6 +207,9 @@ def create_app(project: Any, model_uri: str, *, challenger_uri: str | None = Non
                            hint="pass a non-empty token, or token=None to serve without auth")
     from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
+    from workbench.deploy.predlog import open_log
+
+    open_log(project).close()  # a wrong or unreachable log stops start-up here, naming it (password masked)
     champion = Variant(project, model_uri, "champion", max_rows=max_rows, expected_sha256=expected_sha256)
     challenger = Variant(project, challenger_uri, "challenger", max_rows=max_rows) if challenger_uri else None
     registry = CollectorRegistry()

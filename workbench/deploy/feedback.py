@@ -8,6 +8,7 @@ What the service answers:
   counted in the log);
 * 413 — a body over :func:`max_feedback_bytes` (refused before it is parsed) or more labels
   than a request may have rows (refused before any label is looked at);
+* 503 — the prediction log is unavailable (its database went away): nothing was recorded, retry;
 * 422 — anything else that cannot be recorded: not JSON, a missing or mistyped key, an unknown
   request, a request not answered 200, a row out of range, a label that is not a class of the
   model (or a finite number, for a regressor). Errors list at most ten rows, never the body.
@@ -19,7 +20,7 @@ from typing import Any
 
 from workbench.deploy.labels import MAX_LABEL_CHARS
 from workbench.deploy.predlog import write_feedback
-from workbench.exceptions import DataError, DuplicateLabelError, LabelError
+from workbench.exceptions import DataError, DuplicateLabelError, LabelError, PredictionLogError
 
 __all__ = ["FEEDBACK_SHAPE", "answer_feedback", "max_feedback_bytes"]
 
@@ -94,4 +95,6 @@ async def answer_feedback(project: Any, body: bytes, *, max_rows: int) -> tuple[
         return _error(413 if err.too_many else 422, err)
     except DataError as err:
         return _error(422, err)
+    except PredictionLogError as err:
+        return 503, {"detail": err.message, "hint": err.hint}
     return 200, {"labelled": labelled}

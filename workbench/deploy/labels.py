@@ -30,10 +30,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-import sqlite3
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.engine import Connection
 
 from workbench.exceptions import DataError, DuplicateLabelError, LabelError
 
@@ -214,10 +216,10 @@ _HINTS = {
 
 
 # -- recording: which request, which rows, and the write ------------------------------------
-def labelled_request(conn: sqlite3.Connection, request_id: str) -> tuple[int, LabelKind]:
+def labelled_request(conn: Connection, request_id: str) -> tuple[int, LabelKind]:
     """The row count of a request answered 200, and the kind its labels are read as."""
-    known = conn.execute("SELECT n_rows, status_code, task, classes FROM requests WHERE request_id = ?",
-                         (request_id,)).fetchone()
+    known = conn.execute(text("SELECT n_rows, status_code, task, classes FROM requests WHERE request_id = :id"),
+                         {"id": request_id}).fetchone()
     if known is None:
         raise DataError(f"unknown request id {short(request_id, 80)}", hint="use the request_id of a logged response")
     n_rows, status, task, classes = known
@@ -226,8 +228,8 @@ def labelled_request(conn: sqlite3.Connection, request_id: str) -> tuple[int, La
                         hint="post labels only for the request_id of a successful (200) answer")
     kind = LabelKind.for_model(task, json.loads(classes) if classes else None)
     if kind is None:  # a log that does not say: labels take the kind of the logged predictions
-        first = conn.execute("SELECT prediction FROM predictions WHERE request_id = ? AND variant != 'shadow' "
-                             "LIMIT 1", (request_id,)).fetchone()
+        first = conn.execute(text("SELECT prediction FROM predictions WHERE request_id = :id "
+                                  "AND variant != 'shadow' LIMIT 1"), {"id": request_id}).fetchone()
         kind = LabelKind.like(json.loads(first[0]) if first and first[0] is not None else None)
     return int(n_rows), kind
 
@@ -255,10 +257,11 @@ def row_pairs(labels: Any, n_rows: int, request_id: str) -> list[tuple[int, Any]
     return pairs
 
 
-def store_labels(conn: sqlite3.Connection, request_id: str, records: list[tuple], *, replace: bool) -> None:
+def store_labels(conn: Connection, request_id: str, records: list[tuple], *, replace: bool) -> None:
     """Insert labels; a row already labelled is refused unless ``replace`` (then counted in ``replaced``)."""
     if not replace:
-        done = {row for (row,) in conn.execute("SELECT row FROM feedback WHERE request_id = ?", (request_id,))}
+        done = {row for (row,) in conn.execute(text("SELECT row FROM feedback WHERE request_id = :id"),
+                                               {"id": request_id})}
         again = sorted(done.intersection(row for _, row, _, _ in records))
         if again:
             shown = ", ".join(map(str, again[:10])) + (f" and {len(again) - 10:,} more" if len(again) > 10 else "")
@@ -268,10 +271,12 @@ def store_labels(conn: sqlite3.Connection, request_id: str, records: list[tuple]
                 hint="send only rows without a label, or replace=true (\"replace\": true in /v1/feedback) "
                      "to correct them (each replacement is counted in the feedback's 'replaced' column)",
             )
-    conn.executemany(
-        "INSERT INTO feedback (request_id, row, label, timestamp) VALUES (?,?,?,?) "
+    # The same upsert on SQLite and PostgreSQL.
+    conn.execute(text(
+        "INSERT INTO feedback (request_id, row, label, timestamp) VALUES (:request_id, :row, :label, :timestamp) "
         "ON CONFLICT (request_id, row) DO UPDATE SET label = excluded.label, timestamp = excluded.timestamp, "
-        "replaced = feedback.replaced + 1", records)
+        "replaced = feedback.replaced + 1"),
+        [dict(zip(("request_id", "row", "label", "timestamp"), record, strict=True)) for record in records])
 
 
 def row_number(row: Any) -> int:

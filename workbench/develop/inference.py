@@ -13,6 +13,7 @@ and its classes; a :class:`Prediction` renders the task's answer with :meth:`Pre
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any
 
 import numpy as np
@@ -92,13 +93,22 @@ class Prediction:
 
 @dataclasses.dataclass(frozen=True)
 class Screened:
-    """A prepared batch that may hold refused rows: ``bad`` marks them, ``problems`` says why."""
+    """A prepared batch that may hold refused rows: ``bad`` marks them, ``problems`` says why.
+
+    ``warnings`` (one list per row) is built from ``notes`` when first read: batch scoring never
+    reads it, and 50,000 lists a chunk cost more than the checks themselves (the garbage
+    collector walks them).
+    """
 
     frame: pd.DataFrame
-    warnings: list[list[str]]
+    notes: Notes
     problems: list[dict[str, Any]]
     bad: np.ndarray
     problem_count: int
+
+    @functools.cached_property
+    def warnings(self) -> list[list[str]]:
+        return self.notes.warnings()
 
 
 def _final_estimator(model: Any) -> Any:
@@ -156,7 +166,7 @@ class RobustModel:
             notes.warn(np.ones(source.n_rows, dtype=bool), f"ignored extra column(s): {shown}")
         prepared = pd.DataFrame({col.name: self._coerce(source, col, notes) for col in self.schema.columns},
                                 copy=False)
-        return Screened(frame=prepared, warnings=notes.warnings(), problems=notes.problems(),
+        return Screened(frame=prepared, notes=notes, problems=notes.problems(),
                         bad=notes.bad_rows(), problem_count=notes.problem_count())
 
     def _coerce(self, source: Any, column: Any, notes: Notes) -> np.ndarray:

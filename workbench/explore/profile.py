@@ -18,7 +18,7 @@ import pandas as pd
 
 from workbench.exceptions import DataError
 from workbench.explore._columns import reject_nested, text_columns
-from workbench.explore.associations import association_matrix, target_associations
+from workbench.explore.associations import associations
 from workbench.explore.schema import _kind
 from workbench.reports.base import Report
 
@@ -128,23 +128,26 @@ def _overflow_exponent(finite: np.ndarray) -> int:
     return int(np.frexp(np.abs(finite).max())[1])
 
 
-def _numeric_profile(values: np.ndarray) -> dict[str, Any]:
+def _numeric_profile(values: np.ndarray, ordered: np.ndarray) -> dict[str, Any]:
+    """Statistics and histogram of the finite ``values``; ``ordered`` is the non-missing values sorted."""
     finite = values[np.isfinite(values)]
     if not finite.size:
         return {}
     exponent = _overflow_exponent(finite)  # scaling by a power of two is exact
     scaled = np.ldexp(finite, -exponent) if exponent else finite
-    q = np.quantile(scaled, [0.05, 0.25, 0.5, 0.75, 0.95])
+    ordered = ordered[np.isfinite(ordered)]  # ±inf sit at the ends
+    ordered = np.ldexp(ordered, -exponent) if exponent else ordered
+    q = np.quantile(ordered, [0.05, 0.25, 0.5, 0.75, 0.95])  # the same order statistics, cheaper on sorted values
     raw = {
         "mean": scaled.mean(),
         "std": scaled.std(ddof=1) if scaled.size > 1 else 0.0,
-        "min": scaled.min(),
+        "min": ordered[0],
         "p05": q[0],
         "p25": q[1],
         "median": q[2],
         "p75": q[3],
         "p95": q[4],
-        "max": scaled.max(),
+        "max": ordered[-1],
     }
     stats = {key: float(np.ldexp(value, exponent)) for key, value in raw.items()}
     stats["zeros_share"] = float((finite == 0).mean())
@@ -159,8 +162,9 @@ def _column_profile(series: pd.Series, n_rows: int) -> ColumnProfile:
     extra: dict[str, Any] = {}
     if kind in ("numeric", "integer", "boolean"):
         values = series.to_numpy(dtype=float, na_value=np.nan)
-        extra = _numeric_profile(values)
-        n_unique = int(pd.unique(values[~np.isnan(values)]).size)
+        ordered = np.sort(values[~np.isnan(values)])  # one sort: the distinct count and the quantiles
+        extra = _numeric_profile(values, ordered)
+        n_unique = int(np.count_nonzero(ordered[1:] != ordered[:-1])) + 1 if ordered.size else 0
     else:
         labels = series.dt.strftime("%Y-%m") if kind == "datetime" else series.astype(str).where(series.notna())
         counts = labels.value_counts(dropna=True)
@@ -269,12 +273,10 @@ def profile(
     columns = [_column_profile(frame[name], n_rows) for name in frame.columns]
     kinds = {c.name: c.kind for c in columns}
     usable = [c.name for c in columns if c.kind not in ("text", "datetime") and c.missing_share < 1.0 and c.n_unique > 1]
-    if target is not None:
-        with np.errstate(all="ignore"):
-            linked = target_associations(sampled[[*dict.fromkeys([*usable, target])]], kinds, target)
-        columns = [dataclasses.replace(c, target_association=_rounded(linked.get(c.name))) for c in columns]
     with np.errstate(all="ignore"):
-        matrix = association_matrix(sampled[usable], kinds)
+        matrix, linked = associations(sampled, kinds, usable, target=target)
+    if target is not None:
+        columns = [dataclasses.replace(c, target_association=_rounded(linked.get(c.name))) for c in columns]
     group_sizes = {
         name: {str(k): int(v) for k, v in frame[name].astype(str).where(frame[name].notna(), "<missing>").value_counts().items()}
         for name in sensitive

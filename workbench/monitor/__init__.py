@@ -12,14 +12,31 @@
 
 from __future__ import annotations
 
+import importlib
 import sys
 import types
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from workbench.monitor.alerts import alert_history, load_rules, trigger_pipeline
-from workbench.monitor.drift import ColumnDrift, DriftReport, WindowDrift, drift
-from workbench.monitor.review import MonitorReport, monitor
-from workbench.monitor.rules import AlertRule
+if TYPE_CHECKING:
+    from workbench.monitor.alerts import alert_history, load_rules, trigger_pipeline
+    from workbench.monitor.drift import ColumnDrift, DriftReport, WindowDrift, drift
+    from workbench.monitor.review import MonitorReport, monitor
+    from workbench.monitor.rules import AlertRule
+
+# Attributes load on first use: opening a project validates its [[alerts]] rules through
+# workbench.monitor.rules, which must not pull in the drift statistics (scipy) or the review.
+_EXPORTS: dict[str, str] = {
+    "AlertRule": "workbench.monitor.rules",
+    "ColumnDrift": "workbench.monitor.drift",
+    "DriftReport": "workbench.monitor.drift",
+    "WindowDrift": "workbench.monitor.drift",
+    "drift": "workbench.monitor.drift",
+    "MonitorReport": "workbench.monitor.review",
+    "monitor": "workbench.monitor.review",
+    "alert_history": "workbench.monitor.alerts",
+    "load_rules": "workbench.monitor.alerts",
+    "trigger_pipeline": "workbench.monitor.alerts",
+}
 
 __all__ = [
     "AlertRule",
@@ -35,6 +52,19 @@ __all__ = [
 ]
 
 
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'workbench.monitor' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *__all__])
+
+
 class _CallableModule(types.ModuleType):
     """``workbench.monitor`` is both this package and, as ``wb.monitor``, the review function.
 
@@ -43,7 +73,16 @@ class _CallableModule(types.ModuleType):
     """
 
     def __call__(self, *args: Any, **kwargs: Any) -> MonitorReport:
+        from workbench.monitor.review import monitor
+
         return monitor(*args, **kwargs)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Importing the submodule workbench.monitor.drift binds it here as ``drift``; the
+        # package's ``drift`` is the function (as when it was imported eagerly), so keep it.
+        if isinstance(value, types.ModuleType) and _EXPORTS.get(name) == f"{self.__name__}.{name}":
+            return
+        super().__setattr__(name, value)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -36,7 +36,13 @@ from workbench.monitor.performance import (
     overall,
     performance_by_window,
 )
-from workbench.monitor.service import WindowService, service_by_window, service_totals
+from workbench.monitor.service import (
+    ReplicaService,
+    WindowService,
+    service_by_replica,
+    service_by_window,
+    service_totals,
+)
 from workbench.monitor.windows import check_window, choose_window, origin_of
 from workbench.reports.base import Report
 from workbench.tasks import TaskType, task_named
@@ -66,6 +72,8 @@ class MonitorReport(Report):
     drift: DriftReport | None
     performance: tuple[WindowPerformance, ...] = ()
     service: tuple[WindowService, ...] = ()
+    replicas: tuple[ReplicaService, ...] = ()
+    log: str = ""
     figures: dict[str, Any] = dataclasses.field(default_factory=dict)
     reference_metrics: dict[str, float] = dataclasses.field(default_factory=dict)
     rules: tuple[dict[str, Any], ...] = ()
@@ -90,6 +98,10 @@ class MonitorReport(Report):
             WindowService(**{k: _nan(v) if k.endswith("latency_ms") else v for k, v in s.items()})
             for s in payload.get("service", ())
         )
+        payload["replicas"] = tuple(
+            ReplicaService(**{k: _nan(v) if k.endswith("latency_ms") else v for k, v in r.items()})
+            for r in payload.get("replicas", ())
+        )
         for key in ("rules", "alerts", "history", "notes"):
             payload[key] = tuple(payload.get(key, ()))
         return cls(**payload)
@@ -100,7 +112,8 @@ class MonitorReport(Report):
         return bool(self.alerts)
 
     def summary(self) -> str:
-        parts = [f"{self.n_predictions} predictions, {self.n_requests} requests ({self.window} windows)"]
+        served = f" from {len(self.replicas)} replicas" if len(self.replicas) > 1 else ""
+        parts = [f"{self.n_predictions} predictions, {self.n_requests} requests{served} ({self.window} windows)"]
         if self.drift is not None:
             parts.append(f"drift share {self.drift.drift_share:.2f}")
         scored = [f"{METRIC_TITLES[m]} {self.figures[m]:.4g}" for m in task_named(self.task).monitor_metrics
@@ -123,6 +136,7 @@ def monitor(
     window: str | None = None,
     labels: pd.DataFrame | str | Path | None = None,
     record: bool = True,
+    log: str | None = None,
 ) -> MonitorReport:
     """Review the project's prediction log since ``since`` and evaluate its ``[[alerts]]`` rules.
 
@@ -139,6 +153,11 @@ def monitor(
         Labels to use instead of the log's ``/v1/feedback``: a DataFrame or a CSV/Parquet file
         with columns ``request_id``, ``row`` (optional: a request's labels in row order) and
         ``label`` (see :func:`workbench.monitor.performance.load_labels`).
+    log
+        The prediction log to review: a SQLite path or a ``postgresql://`` URL (default: the
+        project's configured log, ``[deploy] prediction_log`` or ``WORKBENCH_PREDICTION_LOG``).
+        Every replica that writes to it is reviewed; only rows new since the last review are
+        read from it (:mod:`workbench.monitor.logreader`).
     record
         Record fired alerts (``.workbench/alerts.jsonl``), then send them to the sinks and start
         their pipelines (a failing side effect is recorded with its alert, never raised).
@@ -149,39 +168,40 @@ def monitor(
     >>> report = wb.monitor(project, since="2026-01-01")  # doctest: +SKIP
     >>> report.alerts  # doctest: +SKIP
     """
-    from workbench.deploy.predlog import read_feedback, read_prediction_log, read_requests
+    from workbench.monitor.logreader import read_log
 
     settings = project.config.sections.get("monitor", {})
     task = task_named(project.config.data.task)
     given_labels = load_labels(labels) if labels is not None else None
-    log = read_prediction_log(project, since=since, until=until)
-    log = log[log["variant"] != "shadow"].reset_index(drop=True) if not log.empty else log
-    requests = read_requests(project, since=since, until=until)
+    frames = read_log(project, log=log, since=since, until=until)
+    requests = frames.requests
+    log_rows = frames.predictions
+    log_rows = log_rows[log_rows["variant"] != "shadow"].reset_index(drop=True) if not log_rows.empty else log_rows
     notes: list[str] = []
-    span = _window(window or settings.get("window", "auto"), log, requests)
-    origin = origin_of(_first_time(log, requests)) if span else None
-    drift_report = _drift(project, task, log, span, settings, notes)
-    given = given_labels if given_labels is not None else read_feedback(project)
-    labelled, performance, scored = _performance(project, task, join_labels(log, given), span, origin, notes)
+    span = _window(window or settings.get("window", "auto"), log_rows, requests)
+    origin = origin_of(_first_time(log_rows, requests)) if span else None
+    drift_report = _drift(project, task, log_rows, span, settings, notes)
+    given = given_labels if given_labels is not None else frames.feedback
+    labelled, performance, scored = _performance(project, task, join_labels(log_rows, given), span, origin, notes)
     service = service_by_window(requests, window=span, origin=origin) if span else []
     reference = reference_metrics(project, task, notes)
     found = figures(drift_report, scored, service_totals(requests), reference, performance)
     rules = _alerts.load_rules(project)
     fired = _alerts.evaluate_rules(rules, found)
-    context = {"since": _text(since), "until": _text(until), "predictions": len(log)}
+    context = {"since": _text(since), "until": _text(until), "predictions": len(log_rows)}
     alerts = _alerts.fire_all(project, fired, context=context) if record else [
         {"rule": rule.name, "metric": rule.metric, "value": value, "threshold": rule.threshold,
          "message": rule.describe(value), "pipeline": rule.pipeline, "pipeline_run": None}
         for rule, value in fired]
-    if log.empty:
+    if log_rows.empty:
         notes.append("No predictions are logged in this period: nothing to compare yet.")
     else:
         notes.extend(unknown_rule_notes(rules, found, reference=reference, n_labelled=len(labelled)))
     return MonitorReport(
         project=project.name, task=task.name, since=_text(since), until=_text(until), window=span or "-",
-        n_predictions=len(log), n_requests=len(requests), n_labelled=len(labelled), drift=drift_report,
-        performance=tuple(performance), service=tuple(service),
-        figures={k: v for k, v in found.items() if not callable(v)}, reference_metrics=reference,
+        n_predictions=len(log_rows), n_requests=len(requests), n_labelled=len(labelled), drift=drift_report,
+        performance=tuple(performance), service=tuple(service), replicas=tuple(service_by_replica(requests)),
+        log=frames.log, figures={k: v for k, v in found.items() if not callable(v)}, reference_metrics=reference,
         rules=tuple(dataclasses.asdict(r) for r in rules), alerts=tuple(alerts),
         history=tuple(_alerts.alert_history(project, limit=HISTORY)), notes=tuple(notes),
     )

@@ -1,4 +1,4 @@
-"""Service figures per window from the request log: requests, latency percentiles, failures, rejects."""
+"""Service figures from the request log: requests, latency percentiles, failures, rejects; per window, per replica."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 
 from workbench.monitor.windows import window_starts
 
-__all__ = ["WindowService", "service_by_window", "service_totals"]
+__all__ = ["ReplicaService", "WindowService", "service_by_replica", "service_by_window", "service_totals"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,3 +59,33 @@ def service_by_window(requests: pd.DataFrame, *, window: str, origin: pd.Timesta
 def service_totals(requests: pd.DataFrame) -> dict[str, Any]:
     """The same figures over every request (``{}`` when none)."""
     return _figures(requests) if not requests.empty else {}
+
+
+@dataclasses.dataclass(frozen=True)
+class ReplicaService:
+    """One replica's (worker process's) requests over the reviewed period, the figures of :class:`WindowService`.
+
+    ``replica`` is the writer's name (``WORKBENCH_REPLICA``, else ``host:pid``); requests logged
+    before replicas were recorded are grouped under ``"unknown"``.
+    """
+
+    replica: str
+    requests: int
+    rows: int
+    p50_latency_ms: float
+    p99_latency_ms: float
+    failures: int
+    rejects: int
+    failure_rate: float
+    reject_rate: float
+
+
+UNKNOWN_REPLICA = "unknown"
+
+
+def service_by_replica(requests: pd.DataFrame) -> list[ReplicaService]:
+    """The service figures of each replica that wrote to the log, by replica name."""
+    if requests.empty or "replica" not in requests.columns:
+        return []
+    names = requests["replica"].astype(object).where(requests["replica"].notna(), UNKNOWN_REPLICA)
+    return [ReplicaService(replica=str(name), **_figures(part)) for name, part in requests.groupby(names, sort=True)]

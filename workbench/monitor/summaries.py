@@ -28,11 +28,13 @@ import pandas as pd
 
 __all__ = [
     "DEFAULT_BINS",
+    "HISTOGRAM",
     "Categories",
     "Grid",
     "Histogram",
     "Moments",
     "column_kinds",
+    "finite_values",
     "first_pass",
     "make_grid",
     "merge",
@@ -40,6 +42,7 @@ __all__ = [
 ]
 
 DEFAULT_BINS = 16_384
+HISTOGRAM = "histogram"  # first_pass's key of a column's histogram: (HISTOGRAM, name)
 HEAVY_TAIL_RANGE = 20.0  # range / standard deviation above which the grid is asinh-scaled
 
 
@@ -63,22 +66,21 @@ class Moments:
     @classmethod
     def of(cls, values: np.ndarray) -> Moments:
         """The moments of one partition's values (NaN and ±inf counted as missing)."""
-        with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is NaN: a signal, not a warning
-            total = values.sum(dtype=np.float64)
-        finite, infinite = values, 0
-        if values.dtype.kind == "f" and not np.isfinite(total):
-            keep = np.isfinite(values)
-            finite = values[keep]
-            infinite = int(np.count_nonzero(np.isinf(values)))
-        missing = len(values) - len(finite)
+        return cls.of_finite(*finite_values(values))
+
+    @classmethod
+    def of_finite(cls, finite: np.ndarray, missing: int, infinite: int, total: float | None = None) -> Moments:
+        """The moments of values already split by :func:`finite_values`."""
         if len(finite) == 0:
             return cls(missing=missing, infinite=infinite)
-        if finite is not values:
-            total = finite.sum(dtype=np.float64)
+        total = finite.sum(dtype=np.float64) if total is None else total
         mean = float(total / len(finite))
         deviations = finite - mean
+        # Squared in place and summed, not np.dot: BLAS threads spin against each other on a busy
+        # 2-core machine (drift over 2 x 1M rows in chunks: 24 s wall with np.dot, 7.4 s without).
+        m2 = float(np.square(deviations, out=deviations).sum())
         return cls(
-            n=len(finite), missing=missing, mean=mean, m2=float(np.dot(deviations, deviations)),
+            n=len(finite), missing=missing, mean=mean, m2=m2,
             minimum=float(finite.min()), maximum=float(finite.max()), integral=_integral(finite),
             infinite=infinite,
         )
@@ -105,6 +107,21 @@ class Moments:
     def std(self) -> float:
         """Population standard deviation (``ddof=0``, as ``np.std``)."""
         return float(np.sqrt(self.m2 / self.n)) if self.n else float("nan")
+
+
+def finite_values(values: np.ndarray) -> tuple[np.ndarray, int, int, float | None]:
+    """(the finite values, how many are missing (NaN, ±inf), how many infinite, their sum or None).
+
+    The sum comes first: when it is finite every value is, and ``values`` is returned as is
+    (no mask, no copy); the sum is then returned for reuse.
+    """
+    with np.errstate(invalid="ignore", over="ignore"):  # inf + -inf is NaN: a signal, not a warning
+        total = values.sum(dtype=np.float64)
+    if values.dtype.kind != "f" or np.isfinite(total):
+        return values, 0, 0, float(total)
+    keep = np.isfinite(values)
+    finite = values[keep]
+    return finite, len(values) - len(finite), int(np.count_nonzero(np.isinf(values))), None
 
 
 def _integral(values: np.ndarray) -> bool:
@@ -147,6 +164,12 @@ class Histogram:
     counts: np.ndarray
     missing: int = 0
 
+    @classmethod
+    def of_finite(cls, finite: np.ndarray, missing: int, grid: Grid) -> Histogram:
+        """The counts of finite values on ``grid``; ``missing`` values (NaN, ±inf) are only counted."""
+        counts = np.bincount(grid.index(finite), minlength=grid.bins) if len(finite) else np.zeros(grid.bins, np.int64)
+        return cls(counts.astype(np.int64, copy=False), missing)
+
     def merge(self, other: Histogram) -> Histogram:
         return Histogram(self.counts + other.counts, self.missing + other.missing)
 
@@ -181,7 +204,8 @@ class Grid:
             position = values - self.low
         else:
             width = (self.high - self.low) / self.bins
-            position = (self._scaled(values) - self.low) * (1.0 / width if width > 0 else 0.0)
+            position = self._scaled(values) - self.low  # a new array: scaled in place below
+            position *= 1.0 / width if width > 0 else 0.0
         index = position.astype(np.int64)
         return np.clip(index, 0, self.bins - 1, out=index) if self.kind == "asinh" else \
             np.minimum(index, self.bins - 1, out=index)
@@ -236,33 +260,37 @@ def numeric_values(series: pd.Series) -> np.ndarray:
     return series.to_numpy(dtype=np.float64, na_value=np.nan)
 
 
-def first_pass(frame: pd.DataFrame, kinds: Mapping[str, str]) -> dict[str, Moments | Categories]:
-    """Pass one over a partition: moments of numeric columns, counts of categorical ones."""
-    return {
-        name: Moments.of(numeric_values(frame[name])) if kind == "numeric" else Categories.of(frame[name])
-        for name, kind in kinds.items()
-    }
+def first_pass(frame: pd.DataFrame, kinds: Mapping[str, str],
+               grids: Mapping[str, Grid] | None = None) -> dict[Any, Moments | Categories | Histogram]:
+    """Pass one over a partition: moments of numeric columns, counts of categorical ones.
+
+    With ``grids``, also each listed numeric column's histogram (key ``(HISTOGRAM, name)``) from
+    the same finite values: a column is filtered once for both.
+    """
+    out: dict[Any, Moments | Categories | Histogram] = {}
+    for name, kind in kinds.items():
+        if kind != "numeric":
+            out[name] = Categories.of(frame[name])
+            continue
+        finite, missing, infinite, total = finite_values(numeric_values(frame[name]))
+        out[name] = Moments.of_finite(finite, missing, infinite, total)
+        if grids and name in grids:
+            out[(HISTOGRAM, name)] = Histogram.of_finite(finite, missing, grids[name])
+    return out
 
 
 def second_pass(frame: pd.DataFrame, grids: Mapping[str, Grid]) -> dict[str, Histogram]:
     """Pass two over a partition: each numeric column's histogram on its grid (NaN and ±inf missing)."""
     out = {}
     for name, grid in grids.items():
-        values = numeric_values(frame[name])
-        if values.dtype.kind == "f":
-            keep = np.isfinite(values)
-            missing = len(values) - int(np.count_nonzero(keep))
-            values = values[keep] if missing else values
-        else:
-            missing = 0
-        counts = np.bincount(grid.index(values), minlength=grid.bins) if len(values) else np.zeros(grid.bins, np.int64)
-        out[name] = Histogram(counts.astype(np.int64, copy=False), missing)
+        finite, missing, _, _ = finite_values(numeric_values(frame[name]))
+        out[name] = Histogram.of_finite(finite, missing, grid)
     return out
 
 
-def merge(parts: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
+def merge(parts: Iterable[Mapping[Any, Any]]) -> dict[Any, Any]:
     """Merge per-partition summaries column by column."""
-    merged: dict[str, Any] = {}
+    merged: dict[Any, Any] = {}
     for part in parts:
         for name, summary in part.items():
             merged[name] = merged[name].merge(summary) if name in merged else summary

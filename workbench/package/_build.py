@@ -236,6 +236,8 @@ def _info(project: Any, source: ModelSource, version: str | None, spec: Containe
         **answers,  # the model's task and classes: the shape of its answers
         "image": spec.image,
         "port": spec.port,
+        "replicas": spec.replicas,
+        "prediction_log": spec.log_description(),  # which log the manifests expect (never its URL)
         "package_gates_passed": gates.passed,
         "files": len(files) + 1,
         "size_bytes": sum(p.stat().st_size for p in files),

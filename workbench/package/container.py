@@ -8,8 +8,15 @@ non-root user, checks ``/health`` and runs ``workbench serve`` on the bundle's m
 bundle's serving project (``serve/workbench.toml``), requiring the bearer token read from a mounted
 Secret file (:data:`TOKEN_FILE`). The Deployment mounts the
 Secret named after the model there; its readiness probe asks ``/ready`` with that token and its
-liveness probe ``/health`` (open) of that service. One replica by default: the prediction log is
-SQLite, per pod, kept on a PersistentVolumeClaim when there is a single replica.
+liveness probe ``/health`` (open) of that service.
+
+Which prediction log a manifest expects follows the project's configured log
+(``[deploy] prediction_log`` or ``WORKBENCH_PREDICTION_LOG`` when packaging): the SQLite file,
+kept on a PersistentVolumeClaim, serves one replica; a PostgreSQL log serves any number, and
+the Deployment then reads its URL from the same Secret (key :data:`LOG_KEY`) into
+``WORKBENCH_PREDICTION_LOG``, never from the bundle. Several replicas without a database log are
+refused: each pod would keep a log of its own, lost with the pod. Every pod records its name as
+its replica id (``WORKBENCH_REPLICA``) in the rows it writes.
 """
 
 from __future__ import annotations
@@ -25,7 +32,8 @@ from workbench.package.verify import EXPECT_ENV, MANIFEST_TAG
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["TOKEN_FILE", "ContainerSpec", "dockerfile", "kubernetes_manifests", "ready_probe_command", "serving_config"]
+__all__ = ["LOG_KEY", "TOKEN_FILE", "ContainerSpec", "dockerfile", "kubernetes_manifests", "ready_probe_command",
+           "serving_config"]
 
 APP_DIR = "/srv/bundle"
 USER_ID = 10001
@@ -36,23 +44,50 @@ SECRET_DIR = "/run/secrets/workbench"
 TOKEN_FILE = f"{SECRET_DIR}/token"
 TOKEN_KEY = "token"
 SHA_ARG = "BUNDLE_SHA256"
+LOG_KEY = "prediction_log"  # the Secret's key holding the database log's URL
+LOG_ENV = "WORKBENCH_PREDICTION_LOG"
+REPLICA_ENV = "WORKBENCH_REPLICA"
 
 
 @dataclasses.dataclass(frozen=True)
 class ContainerSpec:
-    """What the recipe needs: names, image, port, replicas and resources."""
+    """What the recipe needs: names, image, port, replicas, resources and where the log is.
+
+    ``database_log`` True: the prediction log is a database whose URL the pods read from the
+    Secret (any number of replicas); False: a SQLite file on a volume claim (one replica).
+    """
 
     name: str
     version: str
     image: str
     python: str
     port: int = 8000
-    replicas: int = 1  # the prediction log is per pod; one replica keeps it whole (on its volume claim)
+    replicas: int = 1
+    database_log: bool = False
     log_storage: str = "1Gi"
     cpu_request: str = "250m"
     memory_request: str = "512Mi"
     cpu_limit: str = "1"
     memory_limit: str = "1Gi"
+
+    def __post_init__(self) -> None:
+        if self.replicas > 1 and not self.database_log:
+            from workbench.exceptions import ConfigError
+
+            raise ConfigError(
+                f"[package] replicas = {self.replicas} needs one prediction log that every pod writes to, but "
+                "this project's log is a SQLite file: each pod would keep its own, lost with the pod.",
+                key="package.replicas", value=self.replicas,
+                hint=f"set [deploy] prediction_log (or {LOG_ENV} when you package) to a postgresql:// URL; the "
+                     f"Deployment reads it from the Secret {self.name!r}, key {LOG_KEY!r}, never from the bundle. "
+                     "Or set [package] replicas = 1 (its SQLite log is kept on a volume claim).")
+
+    def log_description(self) -> str:
+        """Which prediction log the manifests expect, in one line (``workbench package`` prints it)."""
+        if self.database_log:
+            return (f"PostgreSQL, shared by the {self.replicas} replica(s): {LOG_ENV} from the Secret "
+                    f"{self.name!r}, key {LOG_KEY!r}")
+        return f"SQLite in the pod, on the volume claim {_claim_name(self)!r} (one replica)"
 
     @classmethod
     def for_project(cls, project: Project, *, version: str | None, python: str) -> ContainerSpec:
@@ -66,8 +101,16 @@ class ContainerSpec:
             version=version or "unregistered",
             image=section.get("image") or f"{name}:{tag}",
             python=python,
+            database_log=_database_log(project),
             **{k: section[k] for k in keys if section.get(k) not in (None, "")},
         )
+
+
+def _database_log(project: Project) -> bool:
+    """Whether the project's configured prediction log is a database (a bad URL is refused, masked)."""
+    from workbench.deploy.predlog import configured_log, log_url_of
+
+    return log_url_of(configured_log(project), root=project.root).get_backend_name() != "sqlite"
 
 
 def _dns_name(text: str) -> str:
@@ -165,15 +208,24 @@ def _claim_name(spec: ContainerSpec) -> str:
 
 
 def _volumes(spec: ContainerSpec) -> list[dict[str, Any]]:
-    """The log's volume (a claim for one replica; per-pod scratch for several), the token Secret, /tmp."""
-    state: dict[str, Any] = {"persistentVolumeClaim": {"claimName": _claim_name(spec)}} if spec.replicas == 1 \
-        else {"emptyDir": {}}
+    """The state folder (the SQLite log's claim; scratch when the log is a database), the token Secret, /tmp."""
+    # With a database log the folder keeps only the serving project's empty MLflow store.
+    state: dict[str, Any] = {"emptyDir": {}} if spec.database_log \
+        else {"persistentVolumeClaim": {"claimName": _claim_name(spec)}}
     secret = {"secretName": spec.name, "items": [{"key": TOKEN_KEY, "path": TOKEN_KEY}], "defaultMode": 0o440}
     return [{"name": "state", **state}, {"name": "token", "secret": secret}, {"name": "tmp", "emptyDir": {}}]
 
 
+def _environment(spec: ContainerSpec) -> list[dict[str, Any]]:
+    """The pod's name as its replica id; with a database log, the log's URL from the Secret."""
+    found: list[dict[str, Any]] = [{"name": REPLICA_ENV, "valueFrom": {"fieldRef": {"fieldPath": "metadata.name"}}}]
+    if spec.database_log:
+        found.append({"name": LOG_ENV, "valueFrom": {"secretKeyRef": {"name": spec.name, "key": LOG_KEY}}})
+    return found
+
+
 def deployment(spec: ContainerSpec) -> dict[str, Any]:
-    """The Deployment: token from a Secret, probes on /ready and /health, resources, non-root."""
+    """The Deployment: token (and a database log's URL) from a Secret, probes, resources, non-root."""
     ready = {"exec": {"command": ready_probe_command(spec)}, "initialDelaySeconds": 10, "periodSeconds": 10,
              "timeoutSeconds": 5, "failureThreshold": 3}
     container = {
@@ -181,6 +233,7 @@ def deployment(spec: ContainerSpec) -> dict[str, Any]:
         "image": spec.image,
         "imagePullPolicy": "IfNotPresent",
         "ports": [{"name": "http", "containerPort": spec.port, "protocol": "TCP"}],
+        "env": _environment(spec),
         "readinessProbe": ready,
         "livenessProbe": _probe(HEALTH_PATH, delay=30, period=20),
         "resources": {
@@ -201,7 +254,7 @@ def deployment(spec: ContainerSpec) -> dict[str, Any]:
         "spec": {
             "replicas": spec.replicas,
             # one writer at a time on the log's volume: the old pod stops before the new one starts
-            "strategy": {"type": "Recreate"} if spec.replicas == 1 else {"type": "RollingUpdate"},
+            "strategy": {"type": "RollingUpdate"} if spec.database_log else {"type": "Recreate"},
             "selector": {"matchLabels": selector},
             "template": {
                 "metadata": {"labels": _labels(spec)},
@@ -240,12 +293,12 @@ def service(spec: ContainerSpec) -> dict[str, Any]:
 
 
 def kubernetes_manifests(spec: ContainerSpec) -> dict[str, str]:
-    """``{file name: YAML}`` for the Deployment, the Service and (one replica) the log's volume claim."""
+    """``{file name: YAML}`` for the Deployment, the Service and (a SQLite log) the log's volume claim."""
     def dump(doc: dict[str, Any]) -> str:
         return yaml.safe_dump(doc, sort_keys=False, default_flow_style=False)
 
     manifests = {"deployment.yaml": dump(deployment(spec)), "service.yaml": dump(service(spec))}
-    if spec.replicas == 1:
+    if not spec.database_log:
         manifests["pvc.yaml"] = dump(log_claim(spec))
     return manifests
 

@@ -19,8 +19,8 @@ from workbench.tasks import task_named
 if TYPE_CHECKING:
     from workbench.monitor.review import MonitorReport
 
-__all__ = ["PERFORMANCE_PANELS", "alert_rows", "blocks", "performance_figures", "performance_rows", "service_figure",
-           "widget"]
+__all__ = ["PERFORMANCE_PANELS", "alert_rows", "blocks", "performance_figures", "performance_rows", "replica_rows",
+           "service_figure", "widget"]
 
 
 def _value(x: float | None) -> float | None:
@@ -182,8 +182,20 @@ def blocks(report: MonitorReport) -> Iterator[str]:
         yield html.section("Performance", *(html.figure(f) for f in performance_figures(report)),
                            html.table(performance_rows(report)))
     if report.service:
-        yield html.section("Service", html.figure(service_figure(report)))
+        yield html.section("Service", html.figure(service_figure(report)), *_replica_table(report))
     yield html.section("Alert history", html.table(alert_rows(report.history[::-1])))
+
+
+def replica_rows(report: MonitorReport) -> list[dict[str, Any]]:
+    """One row of service figures per replica (worker process) that wrote to the reviewed log."""
+    return [{"replica": r.replica, "requests": r.requests, "rows": r.rows, "p50 ms": round(r.p50_latency_ms, 1),
+             "p99 ms": round(r.p99_latency_ms, 1), "failures (5xx)": r.failures, "rejects (4xx)": r.rejects}
+            for r in report.replicas]
+
+
+def _replica_table(report: MonitorReport) -> list[str]:
+    """The per-replica table, shown when more than one replica wrote to the log."""
+    return [html.table(replica_rows(report))] if len(report.replicas) > 1 else []
 
 
 def widget(report: MonitorReport) -> Any:
@@ -200,7 +212,7 @@ def widget(report: MonitorReport) -> Any:
                              html_view(html.table(performance_rows(report)))]))
         titles.append("Performance")
     if report.service:
-        views.append(live(service_figure(report)))
+        views.append(w.VBox([live(service_figure(report)), *(html_view(t) for t in _replica_table(report))]))
         titles.append("Service")
     views.append(html_view(html.table(alert_rows(report.history[::-1]))))
     titles.append("Alert history")

@@ -19,10 +19,9 @@ import datetime as dt
 import importlib
 import json
 import math
+import sys
 from pathlib import Path, PurePath
 from typing import Any, ClassVar, Self
-
-import numpy as np
 
 from workbench._io import write_json, write_text
 from workbench.exceptions import ReportError
@@ -139,12 +138,14 @@ def jsonable(value: Any) -> Any:
     """Convert ``value`` to plain JSON data (NaN/inf to None, numpy and pandas to Python)."""
     if value is None or isinstance(value, (str, bool)):
         return value
-    if isinstance(value, (int, np.integer)):
+    # A numpy value exists only once numpy is imported: reading a report (status) needs no numpy.
+    np = sys.modules.get("numpy")
+    if isinstance(value, int) or (np is not None and isinstance(value, np.integer)):
         return int(value)
-    if isinstance(value, (float, np.floating)):
+    if isinstance(value, float) or (np is not None and isinstance(value, np.floating)):
         number = float(value)
         return number if math.isfinite(number) else None
-    if isinstance(value, np.bool_):
+    if np is not None and isinstance(value, np.bool_):
         return bool(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         if isinstance(value, Report):
@@ -154,7 +155,7 @@ def jsonable(value: Any) -> Any:
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, (list, tuple, set, frozenset)):
         return [jsonable(v) for v in value]
-    if isinstance(value, np.ndarray):
+    if np is not None and isinstance(value, np.ndarray):
         return [jsonable(v) for v in value.tolist()]
     if isinstance(value, (dt.datetime, dt.date)):
         return value.isoformat()

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 import html as _html
-import importlib
 from pathlib import Path
 from typing import Any
 
@@ -30,14 +29,6 @@ REPORT_NAMES = (
     "validation",
 )
 NOT_RUN = "not run yet"
-
-# (section title, module, function) of the durable logs kept by other areas
-LOGS = (
-    ("Production history", "workbench.deploy", "alias_history"),
-    ("Alert history", "workbench.monitor", "alert_history"),
-    ("Approvals", "workbench.pipelines", "approval_states"),
-)
-
 
 @dataclasses.dataclass(frozen=True)
 class Unreadable:
@@ -66,24 +57,6 @@ def load_latest_reports(project: Any) -> dict[str, Report | Unreadable | None]:
         except (ReportError, ValueError, KeyError, TypeError) as err:
             found[name] = Unreadable(name, f"{type(err).__name__}: {str(err).splitlines()[0][:200] if str(err) else ''}")
     return found
-
-
-def read_log(module: str, function: str, project: Any) -> list[dict[str, Any]] | None:
-    """Rows of another area's durable log, or None while that area's function does not exist."""
-    try:
-        fn = getattr(importlib.import_module(module), function)
-    except (ImportError, AttributeError):
-        return None
-    rows = []
-    for item in fn(project):
-        rows.append(
-            item.to_dict()
-            if hasattr(item, "to_dict")
-            else dict(item)
-            if isinstance(item, dict)
-            else vars(item)
-        )
-    return rows
 
 
 def resolve_version(project: Any, model: str | int) -> str:
@@ -153,6 +126,10 @@ def run_reports(tracker: Any, run_id: str, names: tuple[str, ...] = REPORT_NAMES
 def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | None = None) -> Path:
     """Write the evidence pack for ``project`` into ``out`` and return the index page path.
 
+    The index is the stakeholder page (:mod:`workbench.stakeholder.page`): the four answers, what
+    changed, who approved and promoted the version, the figures folded, then links to one page
+    per report and to the model card.
+
     Parameters
     ----------
     project : Project
@@ -160,12 +137,17 @@ def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | Non
     out : path
         Folder to write (created); holds ``index.html``, one page per report, ``plotly.min.js``.
     model : version, alias or ``models:/`` URI, optional
-        Build the pack of that registered model version: the reports its source run logged;
-        reports that run did not log (data, drift, monitoring) are the project's latest, marked so.
+        Build the pack of that registered model version (default: the one in production): the
+        reports its source run logged; reports that run did not log (data, drift, monitoring)
+        are the project's latest, marked so.
     """
     from plotly.offline import get_plotlyjs
 
-    from workbench.render.html import page, section
+    from workbench.deploy import alias_history
+    from workbench.render.html import page
+    from workbench.stakeholder.cache import sources_key, store_page
+    from workbench.stakeholder.page import render_view
+    from workbench.stakeholder.view import stakeholder_view
 
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -178,13 +160,32 @@ def build_evidence_pack(project: Any, out: Path | str, *, model: str | int | Non
         report = own.get(name) or latest[name]
         note = " (project-wide, latest)" if version is not None and own.get(name) is None else ""
         items.append(_write_report(out, name, report, note))
-    parts = _summary_sections(project, out)
-    parts.append(section("Reports", "<ul>" + "".join(items) + "</ul>"))
-    parts += [_log_section(title, module, function, project) for title, module, function in LOGS]
+    items.append(_card_item(project, out))
     label = project.config.model_name + (f" version {version}" if version else "")
+    links = "<ul class='wb-sh-links'>" + "".join(items) + "</ul>"
+    key = sources_key(project.root) if model is None else None  # taken before the sources are read
+    view, history = stakeholder_view(project, version=version), alias_history(project)
+    body = render_view(view, history=history, links=links, kicker=f"Evidence pack — {label}")
     index = out / "index.html"
-    write_text(index, page(f"Evidence pack — {label}", section(f"Evidence pack — {label}", *parts, level=1)))
+    write_text(index, page(f"Evidence pack — {label}", body))
+    if model is None:  # the dashboard shows the same page: its first visitor need not wait for it
+        store_page(project.root, render_view(view, history=history), key)
     return index
+
+
+def _card_item(project: Any, out: Path) -> str:
+    """The model card copied into the pack, named by the version it was written for."""
+    from workbench.stakeholder.summary import CARD_FILES, card_path, read_card_summary
+
+    for name in CARD_FILES:
+        source = card_path(project, name)
+        if source is not None:
+            write_text(out / name, source.read_text(encoding="utf-8"))
+    if not (out / "model_card.html").is_file():
+        return f"<li>model card: <em class='wb-missing'>{NOT_RUN}</em></li>"
+    version = (read_card_summary(project) or {}).get("version")
+    which = f" of version {_html.escape(str(version))}, the last one packaged" if version else ""
+    return f"<li><a href='model_card.html'>Model card</a>{which}</li>"
 
 
 def _write_report(out: Path, name: str, report: Report | Unreadable | None, note: str) -> str:
@@ -199,78 +200,4 @@ def _write_report(out: Path, name: str, report: Report | Unreadable | None, note
     body = kept.to_html(full_page=False, plotlyjs="none") + spread_section(report)
     write_text(out / f"{name}.html", page(report.title, body, plotly_script='<script src="plotly.min.js"></script>'))
     write_text(out / f"{name}.json", kept.to_json(indent=1))
-    return (
-        f"<li><a href='{name}.html'>{_html.escape(report.title)}</a>{_html.escape(note)} — "
-        f"{_html.escape(report.summary())}</li>"
-    )
-
-
-def _summary_sections(project: Any, out: Path | None) -> list[str]:
-    """Model card summary (with the card copied beside it) and the gate lights."""
-    from workbench.render.html import section
-    from workbench.stakeholder.summary import (
-        CARD_FILES,
-        card_path,
-        card_summary_html,
-        gate_lights_html,
-    )
-
-    link = None
-    if out is not None:
-        for name in CARD_FILES:
-            source = card_path(project, name)
-            if source is not None:
-                write_text(out / name, source.read_text(encoding="utf-8"))
-        link = "model_card.html" if (out / "model_card.html").is_file() else None
-    status = _status(project)
-    return [
-        section("Model card", card_summary_html(project, link=link, status=status)),
-        section("Gates", gate_lights_html(project, status=status)),
-    ]
-
-
-def _status(project: Any) -> Any:
-    """The project's status, computed once for both summary sections (None: unreadable, each says so)."""
-    from workbench.phases import project_status
-
-    try:
-        return project_status(project)
-    except Exception:  # the tracking store is unreadable: the sections show the error themselves
-        return None
-
-
-def _log_section(title: str, module: str, function: str, project: Any) -> str:
-    from workbench.render.html import section, table, text
-
-    rows = read_log(module, function, project)
-    return section(title, text(NOT_RUN, css="wb-missing") if not rows else table(rows))
-
-
-def sections(project: Any) -> list[tuple[str, str]]:
-    """``(title, html fragment)`` per stakeholder section, for the Voila dashboard (code hidden).
-
-    Each fragment is the report's own rendering (plotly.js sent once) or states "not run yet".
-    """
-    from workbench.render.html import section, text
-
-    titles = {
-        "metrics": "Performance against the baseline",
-        "fairness": "Fairness by group",
-        "explanation": "Top drivers",
-        "drift": "Drift status",
-        "monitor": "Monitoring",
-    }
-    card, gates = _summary_sections(project, None)
-    out = [("Model card", card), ("Gates", gates)]
-    found = load_latest_reports(project)
-    for name, title in titles.items():
-        report = found[name]
-        if report is None:
-            body = text(NOT_RUN, css="wb-missing")
-        elif isinstance(report, Unreadable):
-            body = report.html()
-        else:
-            body = report.to_html(full_page=False, plotlyjs="once")
-        out.append((title, section(title, body)))
-    out += [(title, _log_section(title, module, function, project)) for title, module, function in LOGS]
-    return out
+    return f"<li><a href='{name}.html'>{_html.escape(report.title)}</a>{_html.escape(note)}</li>"

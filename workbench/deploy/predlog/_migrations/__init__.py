@@ -1,0 +1,1 @@
+"""Alembic migrations of the prediction log (applied by :mod:`workbench.deploy.predlog._store`)."""

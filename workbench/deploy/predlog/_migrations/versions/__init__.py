@@ -1,0 +1,1 @@
+"""One module per schema revision; a later version adds the next one (``down_revision`` = the last)."""
