@@ -200,6 +200,16 @@ def test_a_wrong_url_is_refused_naming_it_with_the_password_masked(url, message)
     assert "postgresql://USER:PASSWORD@HOST:PORT/DATABASE" in str(caught.value)
 
 
+def test_a_password_with_an_unescaped_at_sign_is_refused_and_masked_whole():
+    from workbench.deploy.predlog import masked
+
+    assert masked("postgresql://ann:s3c@ret@db:5432/log") == "postgresql://ann:***@db:5432/log"
+    with pytest.raises(PredictionLogError, match=r"postgresql://ann:\*\*\*@db/log has an '@'") as caught:
+        open_log("postgresql://ann:s3c@ret@db/log")
+    assert "s3c" not in str(caught.value)
+    assert "%40" in caught.value.hint
+
+
 def test_an_unreachable_or_refusing_database_is_named_with_the_password_masked(postgres_server):
     from conftest import free_port
 

@@ -97,9 +97,10 @@ def test_the_database_going_away_under_load_gives_503s_and_the_service_recovers(
     answers = load.answers
     assert {code for _, code, _ in answers} <= {200, 503}, "only answers or 503s, never a 500"
     refused = [body for _, code, body in answers if code == 503]
-    assert all(body["detail"].startswith("the prediction log failed: the prediction log at "
-                                         "postgresql+psycopg://workbench:***@127.0.0.1:") for body in refused)
-    assert all("is unavailable" in body["detail"] and own_server.password not in body["detail"] for body in refused)
+    from workbench.deploy.serving import UNLOGGED
+
+    assert refused and all(body["detail"] == UNLOGGED for body in refused), "one fixed sentence, no address"
+    assert not any("127.0.0.1" in body["detail"] or own_server.password in body["detail"] for body in refused)
     # No check of which answers came while the server was down: on a loaded machine a client may read
     # a 200 sent before the stop only later. The guarantee is the log's: every 200 is in it.
     answered = [body["request_id"] for _, code, body in answers if code == 200]

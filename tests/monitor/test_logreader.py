@@ -129,3 +129,10 @@ def test_cli_monitor_reviews_the_log_it_is_given(project, postgres_url, monkeypa
     assert main(["monitor", "-P", str(project.root), "--log", "oracle://u:pw@h/db"]) == 2
     err = capsys.readouterr().err
     assert "oracle://u:***@h/db uses oracle://, which the log does not support" in err
+
+
+def test_a_log_path_that_does_not_exist_is_refused_not_created(project, capsys):
+    missing = project.root / "no-such" / "predictions.db"
+    assert main(["monitor", "-P", str(project.root), "--log", str(missing), "--dry-run"]) == 2
+    assert f"there is no prediction log at {missing}" in capsys.readouterr().err
+    assert not missing.exists() and not missing.parent.exists()

@@ -22,7 +22,7 @@ from workbench.pipelines import RunStore, cancel_run, start_pipeline
 
 SLEEPER = (
     "import os\nopen(os.path.join(project_dir, 'pid'), 'w').write(str(os.getpid()))\nprint('before the sleep')",
-    "import time\ntime.sleep(600)",
+    "import os, time\nopen(os.path.join(project_dir, 'sleeping'), 'w').close()\ntime.sleep(600)",
     "print('after the sleep')",
 )
 
@@ -48,7 +48,10 @@ def test_cancel_stops_the_kernel_and_keeps_the_notebook_as_far_as_it_ran(tiny, c
     run_id = start_pipeline(project)
     _wait(store, run_id, lambda r: r.steps[0].status == "running" and (project.root / "pid").exists())
     kernel = int((project.root / "pid").read_text())
-    time.sleep(1.0)  # the sleep cell is running now
+    deadline = time.monotonic() + 120
+    while not (project.root / "sleeping").exists():  # the sleep cell is running now
+        assert time.monotonic() < deadline, "the sleep cell never started"
+        time.sleep(0.2)
 
     assert main(["cancel", run_id, "-P", str(project.root)]) == 0
     out = capsys.readouterr().out
@@ -117,3 +120,39 @@ def test_a_runs_db_from_before_cancelling_gains_its_columns(tmp_path, tiny):
     store = RunStore(project)
     old = store.get_run("old")
     assert (old.status, old.cancel_requested, old.cancelled_by) == ("succeeded", None, None)
+
+
+def _running(store: RunStore, run_id: str, argv: list[str]):
+    """``run_id`` running in a process started with ``argv``, its second step not reached."""
+    import subprocess
+    import sys
+
+    store.create_run(run_id=run_id, pipeline="p", parameters={}, trigger="manual",
+                     steps=[("a", "notebooks/a.ipynb"), ("b", "notebooks/a.ipynb")])
+    store.claim_run(run_id)
+    process = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)", *argv])
+    store.set_process(run_id, process.pid)
+    store.update_step(run_id, "a", status="running")
+    return process
+
+
+def test_a_forced_cancel_kills_a_detached_runner_but_never_a_notebook_kernel(tiny):
+    project = tiny({"p": {"steps": [{"name": "a", "notebook": "notebooks/a.ipynb"}]}}, {"a.ipynb": ("1",)})
+    store = RunStore(project)
+    # Started in-process by wb.run_pipeline: the recorded pid is the user's kernel, which must live.
+    kernel = _running(store, "20260101T000000-kernel", ["-f", "kernel-1234.json"])
+    try:
+        record = cancel_run(project, "20260101T000000-kernel", by="ops", wait=0.5)
+        assert kernel.poll() is None and record.status == "running" and record.cancel_requested is not None
+    finally:
+        kernel.kill()
+        kernel.wait()
+    runner = _running(store, "20260101T000000-runner", ["workbench", "run", "p", "--run-id", "20260101T000000-runner"])
+    try:
+        record = cancel_run(project, "20260101T000000-runner", by="ops", wait=0.5)
+        assert runner.wait(10) is not None and record.status == "cancelled"
+        assert [(s.name, s.status) for s in record.steps] == [("a", "cancelled"), ("b", "cancelled")]
+        assert record.steps[1].error == "Not run: the run was cancelled.", "a step never reached is not left pending"
+    finally:
+        runner.kill()
+        runner.wait()

@@ -186,3 +186,19 @@ def test_release_check_that_passed_on_the_interval_reads_not_conclusive(fairness
     plain = checks_details(GateReport(phase="evaluate", results=(gate,)), _with_disparity(fairness, 0.05, 0.01, 0.08,
                                                                                          limit=0.1))
     assert "<strong>passed</strong>" in plain and "not conclusive" not in plain
+
+
+def test_a_group_too_small_to_judge_shows_its_size_but_not_its_outcomes(cancer):
+    from workbench.stakeholder._details import WITHHELD, fairness_details
+
+    model, X, y, group = cancer
+    tiny = group.copy()
+    tiny.iloc[:2] = "c"  # two people: their selection rate would be their own decisions
+    report = assess_fairness(model=model, X=X, y_true=y, sensitive_features=tiny.to_frame(), n_bootstrap=20)
+    rows = {row["group"]: row for row in report.grouping("group").rows()}
+    assert rows["c"]["judged"] is False and rows["a"]["judged"] is True
+    page = fairness_details(report)
+    small = page[page.index(">c<"):].split("</tr>")[0]
+    assert WITHHELD in small and f"{rows['c']['selection_rate']:.3g}" not in small
+    large = page[page.index(">a<"):].split("</tr>")[0]
+    assert WITHHELD not in large

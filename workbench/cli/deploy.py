@@ -12,13 +12,24 @@ from workbench.exceptions import ModelError
 DEFAULT_PORT = 8000
 
 
+def _port(text: str) -> int:
+    """A TCP port number, 0 to 65535 (argparse names the option when this raises)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)") from None
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port number: ports run from 0 to 65535")
+    return port
+
+
 def register(commands: argparse._SubParsersAction) -> None:
     """Add ``serve``, ``score``, ``promote``, ``rollback`` and ``history``."""
     serve = commands.add_parser("serve", help="serve a model over REST (FastAPI + uvicorn)")
     serve.add_argument("model", help="MLflow model URI, e.g. models:/credit@champion or runs:/<id>/model")
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to bind (default 127.0.0.1); others need --token-file or --insecure")
-    serve.add_argument("--port", type=int, default=DEFAULT_PORT,
+    serve.add_argument("--port", type=_port, default=DEFAULT_PORT,
                        help=f"port to listen on (default {DEFAULT_PORT}); 0 picks a free one (one worker)")
     serve.add_argument("--workers", type=int, default=1, metavar="N",
                        help="processes serving the port (default 1; one per core), each with one OpenMP thread; "

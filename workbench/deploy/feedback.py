@@ -16,6 +16,7 @@ What the service answers:
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from workbench.deploy.labels import MAX_LABEL_CHARS
@@ -96,5 +97,7 @@ async def answer_feedback(project: Any, body: bytes, *, max_rows: int) -> tuple[
     except DataError as err:
         return _error(422, err)
     except PredictionLogError as err:
-        return 503, {"detail": err.message, "hint": err.hint}
+        # The log's address is for the operator's log, not for clients.
+        logging.getLogger(__name__).warning("feedback not recorded: %s", err.message)
+        return 503, {"detail": "the prediction log is unavailable, so nothing was recorded", "hint": err.hint}
     return 200, {"labelled": labelled}

@@ -18,6 +18,7 @@ import asyncio
 import concurrent.futures
 import contextlib
 import dataclasses
+import logging
 import time
 import uuid
 from datetime import UTC, datetime
@@ -28,6 +29,10 @@ import numpy as np
 from workbench.deploy.predlog import classes_text, connect, log_rows, write_requests, write_shadow
 from workbench.develop.answers import Scored, answer_format
 from workbench.exceptions import InputError, ServingError
+
+_log = logging.getLogger(__name__)
+UNLOGGED = ("the prediction log is unavailable, so nothing was answered or logged; "
+            "retry shortly (the service recovers by itself when the log is back)")
 
 
 class Variant:
@@ -291,9 +296,11 @@ class Batcher:
             try:
                 await loop.run_in_executor(self.executor, self.scorer, jobs)
             except Exception as err:  # the log could not be written: answer 503, never hang
+                # The cause (the database's address, its driver's message) is for the operator's
+                # log, not for every client: the body is one fixed sentence.
+                _log.warning("prediction log write failed; %d request(s) answered 503: %s", len(jobs), err)
                 for job in jobs:
-                    job.status, job.body = 503, {"detail": f"the prediction log failed: {err}"[:500],
-                                                 "request_id": job.request_id}
+                    job.status, job.body = 503, {"detail": UNLOGGED, "request_id": job.request_id}
             for job in jobs:
                 if not job.future.done():
                     job.future.set_result(job)

@@ -106,6 +106,9 @@ def serve(options: ServeOptions, *, host: str, port: int, workers: int = 1,
     the one worker was given).
     """
     check_workers(workers)
+    if workers > 1 and port == 0:
+        raise ServingError("--port 0 (any free port) cannot be shared by several workers: each would get its own",
+                           hint="pass a port number with --workers, e.g. --port 8000")
     if workers == 1:
         import uvicorn
 
@@ -153,8 +156,20 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 def _check_port(host: str, port: int) -> None:
-    """Refuse a port another program holds before any worker loads a model (bound, never listened)."""
-    _listening_socket(host, port).close()
+    """Refuse a port another program holds before any worker loads a model (bound, never listened).
+
+    Bound without ``SO_REUSEPORT``: with it, the bind would succeed beside another service of
+    this user that listens with it (a second ``workbench serve --workers``), and the kernel would
+    spread the traffic over both models.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host.strip("[]"), port))
+        except OSError as err:
+            raise ServingError(f"cannot listen on {host}:{port}: {err.strerror or err}",
+                               hint="pick a free --port, or stop the process that holds it") from err
 
 
 @dataclasses.dataclass

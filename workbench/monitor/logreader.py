@@ -27,12 +27,14 @@ import pandas as pd
 
 from workbench.deploy.predlog import (
     PredictionLog,
+    log_url_of,
     open_log,
     read_feedback,
     read_prediction_log,
     read_requests,
     utc_text,
 )
+from workbench.exceptions import PredictionLogError
 
 __all__ = ["LogFrames", "read_log"]
 
@@ -60,17 +62,28 @@ def read_log(project: Any, *, log: str | None = None, since: Any = None, until: 
     >>> frames = read_log(project, log="postgresql://monitor:secret@db:5432/predictions")  # doctest: +SKIP
     >>> frames.requests.groupby("replica").size()  # doctest: +SKIP
     """
+    if log is not None:
+        _check_exists(log, Path(project.root))
     opened = open_log(log if log is not None else project, project=project)
     try:
         cache = _Cache(Path(project.state_dir) / "monitor" / "log-cache" / opened.log_id())
-        with cache.locked():
+        with cache.locked():  # loaded under the lock too: another review folding parts deletes files
             new = cache.catch_up(opened)
             feedback = read_feedback(opened)
-        frames = {table: _between(cache.load(table), since, until) for table in _TABLES}
+            frames = {table: _between(cache.load(table), since, until) for table in _TABLES}
     finally:
         opened.close()
     return LogFrames(predictions=frames["predictions"], requests=frames["requests"], feedback=feedback,
                      log=opened.shown, new_predictions=new["predictions"], new_requests=new["requests"])
+
+
+def _check_exists(log: str, root: Path) -> None:
+    """A log named by path must exist: reviewing a mistyped path would create an empty log."""
+    url = log_url_of(log, root=root)
+    if url.get_backend_name() == "sqlite" and url.database and not Path(url.database).is_file():
+        raise PredictionLogError(f"there is no prediction log at {url.database}", url=str(url.database),
+                                 hint="check the path given with --log (a relative path is read from the project "
+                                      "folder), or leave --log out to review the project's own log")
 
 
 def _between(frame: pd.DataFrame, since: Any, until: Any) -> pd.DataFrame:

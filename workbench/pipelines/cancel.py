@@ -72,17 +72,25 @@ def cancel_run(project: Project, run_id: str, *, by: str | None = None, wait: fl
         if record.finished:
             return record
         time.sleep(POLL_SECONDS)
-    _stop_runner(store.local_runner(run_id))
+    _stop_runner(store.local_runner(run_id), run_id)
     store.reconcile()
     return store.get_run(run_id)
 
 
-def _stop_runner(pid: int | None) -> None:
-    """Kill a run's runner and everything it started (kernels); never this process itself."""
+def _stop_runner(pid: int | None, run_id: str) -> None:
+    """Kill a run's detached runner and everything it started (kernels).
+
+    Only a process whose command line is ``workbench run ... --run-id RUN_ID``: a run started
+    in-process (``wb.run_pipeline`` in a notebook) records its host's pid, the user's own kernel,
+    which is never killed (its kernel watch stops the step's kernel itself).
+    """
     if pid is None or pid == os.getpid():
         return
     try:
         runner = psutil.Process(pid)
+        command = runner.cmdline()
+        if "workbench" not in command or "run" not in command or run_id not in command:
+            return
         tree = [*runner.children(recursive=True), runner]
     except psutil.Error:
         return

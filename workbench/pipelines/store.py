@@ -348,6 +348,11 @@ class RunStore:
                     "UPDATE steps SET status = ?, ended = ? WHERE run_id = ? AND status = 'running'",
                     (status, ended, row["run_id"]),
                 )
+                if row["cancel_requested"]:  # steps it never reached are not left "pending"
+                    conn.execute(
+                        "UPDATE steps SET status = 'cancelled', error = 'Not run: the run was cancelled.' "
+                        "WHERE run_id = ? AND status = 'pending'", (row["run_id"],),
+                    )
         return [row["run_id"] for row in dead]
 
 

@@ -129,10 +129,18 @@ def _groups_of(verdict: Any) -> str:
     return features + (f" (class {verdict.worst_class})" if verdict.worst_class else "")
 
 
+# A group too small to judge may be one or two people: its outcomes are not shown on the page.
+_ALWAYS_SHOWN = ("group", "rows", "judged")
+WITHHELD = "withheld (too few rows)"
+
+
 def _group_row(row: Mapping[str, Any]) -> dict[str, Any]:
-    """A group's row with metric names in words (``selection_rate[b]`` -> ``selection rate (b)``)."""
+    """A group's row with metric names in words (``selection_rate[b]`` -> ``selection rate (b)``);
+    a group too small to judge shows its size only, never its members' outcomes."""
     out: dict[str, Any] = {}
     for key, value in row.items():
+        if row.get("judged") is False and key not in _ALWAYS_SHOWN:
+            value = WITHHELD
         base, _, label = str(key).partition("[")
         name = human(base) + (f" ({label.rstrip(']')})" if label else "")
         out[name if key != "judged" else "large enough to judge"] = value

@@ -26,7 +26,8 @@ ENV = "WORKBENCH_PREDICTION_LOG"
 _DRIVERS = {"sqlite": "sqlite", "postgresql": "postgresql+psycopg", "postgres": "postgresql+psycopg",
             "postgresql+psycopg": "postgresql+psycopg"}
 _FORMS = "a file path, sqlite:///PATH, or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
-_CREDENTIALS = re.compile(r"(//[^:/@]*:)[^@]*@")
+# Up to the last "@" before the path: a password with an unescaped "@" is masked whole.
+_CREDENTIALS = re.compile(r"(//[^:/@]*:)[^/]*@")
 
 
 def log_path(project: Any) -> Path:
@@ -74,6 +75,9 @@ def log_url_of(target: str | Path, *, root: Path | None = None) -> URL:
             f"the prediction log URL {masked(url)} uses {url.drivername}://, which the log does not support",
             url=masked(url), hint=f"write it as {_FORMS} (psycopg 3 is the PostgreSQL driver)")
     url = url.set(drivername=driver)
+    if "@" in (url.host or ""):
+        raise PredictionLogError(f"the prediction log URL {masked(text)} has an '@' in its password or host",
+                                 url=masked(text), hint="percent-encode it in the password: '@' is written %40")
     if driver != "sqlite" and not (url.host and url.database):
         raise PredictionLogError(f"the prediction log URL {masked(url)} names no host or no database",
                                  url=masked(url), hint=f"write it as {_FORMS}")
