@@ -77,6 +77,39 @@ def test_requests_rows_and_feedback_round_trip_with_the_replica(log_url, monkeyp
     assert labels.sort_values("row")[["label", "replaced"]].values.tolist() == [[0, 1], [0, 0], [1, 0]]
 
 
+def test_concurrent_labels_for_one_row_record_one_and_refuse_the_other(log_url):
+    """Two posts without replace race for row 0 (a barrier lines them up): one is recorded, one refused."""
+    log = open_log(log_url)
+    try:
+        for attempt in range(20):
+            request_id = f"race{attempt}"
+            _write(log, request_id, 1)
+            start, outcome = threading.Barrier(2), {}
+
+            def post(label: int, request_id: str = request_id, start: threading.Barrier = start,
+                     outcome: dict = outcome) -> None:
+                start.wait()
+                try:
+                    outcome[label] = write_feedback(log_url, request_id, {"0": label})
+                except DuplicateLabelError as err:
+                    outcome[label] = err
+
+            threads = [threading.Thread(target=post, args=(label,)) for label in (0, 1)]
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            recorded = [label for label, result in outcome.items() if result == 1]
+            refused = [result for result in outcome.values() if isinstance(result, DuplicateLabelError)]
+            assert len(recorded) == len(refused) == 1, outcome
+            assert str(refused[0]).startswith(f"row(s) 0 of request {request_id} already have a label")
+            labels = read_feedback(log_url)
+            assert labels.loc[labels["request_id"] == request_id, ["label", "replaced"]].values.tolist() == [
+                [recorded[0], 0]]
+    finally:
+        log.close()
+
+
 def test_a_micro_batch_is_one_transaction(log_url):
     """A batch whose last row breaks a constraint leaves nothing of the batch behind."""
     log = open_log(log_url)

@@ -34,9 +34,10 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.engine import Connection
 
+from workbench.deploy.predlog._schema import requests
 from workbench.exceptions import DataError, DuplicateLabelError, LabelError
 
 __all__ = ["MAX_LABEL_CHARS", "LabelKind", "labelled_request", "read_labels", "row_pairs", "store_labels"]
@@ -259,6 +260,7 @@ def row_pairs(labels: Any, n_rows: int, request_id: str) -> list[tuple[int, Any]
 
 def store_labels(conn: Connection, request_id: str, records: list[tuple], *, replace: bool) -> None:
     """Insert labels; a row already labelled is refused unless ``replace`` (then counted in ``replaced``)."""
+    _lock_request(conn, request_id)
     if not replace:
         done = {row for (row,) in conn.execute(text("SELECT row FROM feedback WHERE request_id = :id"),
                                                {"id": request_id})}
@@ -277,6 +279,16 @@ def store_labels(conn: Connection, request_id: str, records: list[tuple], *, rep
         "ON CONFLICT (request_id, row) DO UPDATE SET label = excluded.label, timestamp = excluded.timestamp, "
         "replaced = feedback.replaced + 1"),
         [dict(zip(("request_id", "row", "label", "timestamp"), record, strict=True)) for record in records])
+
+
+def _lock_request(conn: Connection, request_id: str) -> None:
+    """Hold the request's row until commit, so feedback for one request is written one post at a time.
+
+    Without it, two concurrent posts on PostgreSQL (READ COMMITTED) both find a row unlabelled and
+    the second overwrites the first through the upsert, answered 200, where it must be refused.
+    SQLAlchemy leaves ``FOR UPDATE`` out on SQLite, whose ``BEGIN IMMEDIATE`` already serialises writers.
+    """
+    conn.execute(select(requests.c.request_id).where(requests.c.request_id == request_id).with_for_update())
 
 
 def row_number(row: Any) -> int:
