@@ -119,6 +119,11 @@ export class WorkbenchPanel extends Widget {
    */
   async showRunForm(): Promise<void> {
     await this.refresh();
+    // A load asked for while another was in flight (a save, a poll) starts when that one ends:
+    // wait for it too, or its re-render would move the form away from where it was placed.
+    while (this.loading) {
+      await this.loading;
+    }
     this.closeForm();
     if (!this.pipelines.length) {
       const message = note(this.runsProblem || 'This project has no pipeline defined (pipeline.yaml).');
