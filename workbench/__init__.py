@@ -16,8 +16,9 @@ records every run in MLflow. Attributes load lazily, so ``import workbench`` is 
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from workbench import _lazy
 
 _EXPORTS: dict[str, str] = {
     # foundation
@@ -72,13 +73,8 @@ __version__ = "0.1.0"
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return _lazy.names(__name__, _EXPORTS)

@@ -12,10 +12,11 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
 import types
 from typing import TYPE_CHECKING, Any
+
+from workbench import _lazy
 
 if TYPE_CHECKING:
     from workbench.monitor.alerts import alert_history, load_rules, trigger_pipeline
@@ -53,16 +54,11 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench.monitor' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return _lazy.names(__name__, _EXPORTS)
 
 
 class _CallableModule(types.ModuleType):

@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from workbench.exceptions import DataError
+from workbench.monitor.columns import as_frame
 from workbench.monitor.sources import Source
 from workbench.monitor.summaries import (
     DEFAULT_BINS,
@@ -91,7 +92,7 @@ def choose_columns(
     return kinds
 
 
-def _first(frame: pd.DataFrame, kinds: Mapping[str, str], guesses: Mapping[str, Grid]) -> dict[Any, Any]:
+def _first(frame: Any, kinds: Mapping[str, str], guesses: Mapping[str, Grid]) -> dict[Any, Any]:
     return {**first_pass(frame, kinds, guesses), ROWS: Count(len(frame))}
 
 
@@ -159,13 +160,14 @@ class Earliest:
         return Earliest(min(self.time, other.time))
 
 
-def _earliest(frame: pd.DataFrame, time_column: str) -> dict[str, Earliest]:
-    stamps = pd.to_datetime(frame[time_column], utc=True)
+def _earliest(frame: Any, time_column: str) -> dict[str, Earliest]:
+    stamps = pd.to_datetime(as_frame(frame)[time_column], utc=True)
     return {"start": Earliest(stamps.min())}
 
 
-def _by_window(frame: pd.DataFrame, kinds: Mapping[str, str], grids: Mapping[str, Grid],
+def _by_window(frame: Any, kinds: Mapping[str, str], grids: Mapping[str, Grid],
                time_column: str, window: str, origin: pd.Timestamp) -> dict[Any, Any]:
+    frame = as_frame(frame)
     span = pd.Timedelta(window)
     starts = window_starts(frame[time_column], window, origin)
     out: dict[Any, Any] = {}

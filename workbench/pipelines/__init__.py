@@ -11,8 +11,9 @@ Attributes load lazily, so importing this package does not import papermill.
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
+
+from workbench import _lazy
 
 _EXPORTS: dict[str, str] = {
     "Approval": "workbench.pipelines.approval",
@@ -43,13 +44,8 @@ __all__ = sorted(_EXPORTS)
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench.pipelines' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return _lazy.names(__name__, _EXPORTS)

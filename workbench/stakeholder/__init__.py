@@ -12,8 +12,9 @@ Names load lazily: the Voila dashboard imports only the light :mod:`workbench.st
 
 from __future__ import annotations
 
-import importlib
 from typing import TYPE_CHECKING, Any
+
+from workbench import _lazy
 
 if TYPE_CHECKING:
     from workbench.stakeholder.answers import LIGHTS, QUESTIONS, Answer
@@ -100,13 +101,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'workbench.stakeholder' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
+    return _lazy.load(__name__, _EXPORTS, name)
 
 
 def __dir__() -> list[str]:
-    return sorted([*globals(), *__all__])
+    return _lazy.names(__name__, _EXPORTS)

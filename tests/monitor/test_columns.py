@@ -1,0 +1,88 @@
+"""Drift's summaries read the same numbers from an Arrow table as from its pandas frame."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from workbench.monitor.summaries import (
+    Categories,
+    Histogram,
+    Moments,
+    finite_values,
+    first_pass,
+    make_grid,
+    second_pass,
+)
+
+
+@pytest.fixture
+def frame() -> pd.DataFrame:
+    rng = np.random.default_rng(3)
+    n = 70_000  # more than two of the fused path's blocks
+    floats = rng.normal(5, 2, n)
+    floats[rng.random(n) < 0.05] = np.nan
+    floats[:3] = [np.inf, -np.inf, np.nan]
+    many = [f"level {k}" for k in range(300)]  # more codes than an int8 holds
+    return pd.DataFrame({
+        "float": floats,
+        "count": pd.Series(rng.integers(0, 40, n), dtype="Int64").where(rng.random(n) > 0.1),
+        "many": pd.Categorical(rng.choice(many, n), categories=many).remove_categories(["level 7"]),
+        "text": pd.Series(rng.choice(["a", "b", None], n), dtype=object),
+        "flag": rng.random(n) < 0.3,
+    })
+
+
+KINDS = {"float": "numeric", "count": "numeric", "many": "categorical", "text": "categorical", "flag": "categorical"}
+
+
+def _same_moments(a: Moments, b: Moments) -> None:
+    assert a.m2 == pytest.approx(b.m2, rel=1e-12)
+    assert dataclasses.replace(a, m2=0.0) == dataclasses.replace(b, m2=0.0)
+
+
+def test_arrow_table_and_its_pandas_frame_give_the_same_summaries(frame):
+    table = pa.Table.from_pandas(frame, preserve_index=False)  # NaN in floats becomes null, as in Parquet
+    assert table.column("float").null_count > 0 and pa.types.is_dictionary(table.column("many").type)
+    grids = {name: make_grid(Moments.of(frame[name].to_numpy(np.float64, na_value=np.nan)))
+             for name in ("float", "count")}
+    assert grids["float"].kind == "uniform" and grids["count"].kind == "integer"
+    ours, theirs = first_pass(table, KINDS, grids), first_pass(frame, KINDS, grids)
+    assert ours.keys() == theirs.keys()
+    for key, summary in theirs.items():
+        if isinstance(summary, Moments):
+            _same_moments(ours[key], summary)
+        elif isinstance(summary, Histogram):
+            assert np.array_equal(ours[key].counts, summary.counts) and ours[key].missing == summary.missing, key
+        else:
+            assert ours[key] == summary, key
+    assert "level 7" not in ours["many"].counts and len(ours["many"].counts) == 299
+    assert ours["float"].missing == frame["float"].isna().sum() + 2 and ours["float"].infinite == 2
+    for name, hist in second_pass(table, grids).items():
+        assert np.array_equal(hist.counts, ours[("histogram", name)].counts) and hist.missing == ours[name].missing
+
+
+def test_fused_pass_matches_moments_and_histogram_apart(frame):
+    """On a uniform grid the moments and counts come from one shared pass, equal to the separate ones,
+    including a value on the grid's top edge and one on its bottom."""
+    values = frame["float"].to_numpy()
+    finite, missing, infinite, total = finite_values(values)
+    grid = make_grid(Moments.of(values), bins=1000)
+    out = first_pass(pd.DataFrame({"x": values}), {"x": "numeric"}, {"x": grid})
+    _same_moments(out["x"], Moments.of_finite(finite, missing, infinite, total))
+    apart = Histogram.of_finite(finite, missing, grid)
+    assert np.array_equal(out[("histogram", "x")].counts, apart.counts) and out[("histogram", "x")].counts.sum() == len(finite)
+    assert apart.counts[0] > 0 and apart.counts[-1] > 0
+
+
+def test_category_codes_count_like_value_counts():
+    codes = np.array([-1, 0, 0, 2, 2, 2, -1], dtype=np.int8)
+    assert Categories.of_codes(codes, ["x", "y", "z"]) == Categories({"x": 2, "z": 3}, 2)
+    repeated = Categories.of_codes(np.array([0, 1, 1]), ["x", "x"])  # an Arrow dictionary may repeat a value
+    assert repeated == Categories({"x": 3}, 0)
+    series = pd.Series(pd.Categorical(["b", None, "b", "a"], categories=["a", "b", "c"]))
+    assert Categories.of(series) == Categories({"b": 2, "a": 1}, 1)
