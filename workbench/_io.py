@@ -176,13 +176,13 @@ def parquet_batches(path: Path | str, *, rows: int, columns: list[str] | None = 
     ``iter_batches`` keeps memory it has decoded (pyarrow's allocations grew from 46 to 135 MB
     over 6 million rows of the batch benchmark's input), a fresh one per row group stays flat.
     Batches of successive row groups are joined, so small row groups still make full tables.
-    The file is memory-mapped (a quarter less CPU than buffered reads); ``use_threads=False``
-    decodes on the calling thread only (a Dask worker that owns one core).
+    ``use_threads=False`` decodes on the calling thread only. The file is not memory-mapped: its
+    pages would stay mapped, and counted in the process's memory, until the whole file is read.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    parquet = pq.ParquetFile(path, memory_map=True)
+    parquet = pq.ParquetFile(path)
     groups = range(parquet.metadata.num_row_groups) if row_groups is None else row_groups
     pending: list[Any] = []
     held = 0

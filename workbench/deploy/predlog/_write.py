@@ -51,24 +51,38 @@ def write_requests(log: PredictionLog, request_rows: Sequence[tuple], rows: Sequ
     width = len(REQUEST_COLUMNS)
     request_records = [dict(zip(REQUEST_COLUMNS, tuple(r) + (None,) * (width - len(r)), strict=True),
                             replica=replica) for r in request_rows]
-    row_records = _row_records(rows, replica) if rows else []
 
     def insert_all(conn: Connection) -> None:
         conn.execute(insert(requests), request_records)
-        if row_records:
-            conn.execute(insert(predictions), row_records)
+        if rows:
+            _insert_rows(conn, rows, replica)
 
     log.write(insert_all)
 
 
 def write_shadow(log: PredictionLog, rows: Sequence[tuple]) -> None:
     """Add a shadow model's prediction rows to an already logged request (one transaction)."""
-    records = _row_records(rows, log.replica)
-    log.write(lambda conn: conn.execute(insert(predictions), records))
+    replica = log.replica
+    log.write(lambda conn: _insert_rows(conn, rows, replica))
 
 
-def _row_records(rows: Sequence[tuple], replica: str) -> list[dict[str, Any]]:
-    return [dict(zip(ROW_COLUMNS, row, strict=True), replica=replica) for row in rows]
+def _insert_rows(conn: Connection, rows: Sequence[tuple], replica: str) -> None:
+    """Insert prediction rows (tuples in ``ROW_COLUMNS`` order), each with ``replica``.
+
+    The statement is SQLAlchemy's, compiled for the connection's dialect. A driver that takes
+    positional parameters (SQLite's) gets the tuples as they are, through its own ``executemany``:
+    a dict per row and SQLAlchemy's processing of every parameter set cost more than SQLite's own
+    work (a batch chunk of 50,000 rows: 0.45 s of 1.5 s). Every column is text or a number, with
+    no conversion on the way in. Other drivers get the usual ``execute`` of dicts (PostgreSQL's
+    sends them as multi-row inserts).
+    """
+    keys = (*ROW_COLUMNS, "replica")
+    if not conn.dialect.positional:
+        conn.execute(insert(predictions), [dict(zip(keys, (*row, replica), strict=True)) for row in rows])
+        return
+    compiled = insert(predictions).compile(dialect=conn.dialect, column_keys=list(keys))
+    assert tuple(compiled.positiontup or ()) == keys, compiled.positiontup
+    conn.exec_driver_sql(compiled.string, [(*row, replica) for row in rows])
 
 
 def log_batch(project: Any, frame: pd.DataFrame, result: Any, *, model_name: str | None,
