@@ -41,8 +41,9 @@ KINDS = {"float": "numeric", "count": "numeric", "many": "categorical", "text": 
 
 
 def _same_moments(a: Moments, b: Moments) -> None:
-    assert a.m2 == pytest.approx(b.m2, rel=1e-12)
-    assert dataclasses.replace(a, m2=0.0) == dataclasses.replace(b, m2=0.0)
+    """Equal counts and extremes; mean and M2 equal to rounding (sums taken in another order)."""
+    assert a.mean == pytest.approx(b.mean, rel=1e-14, abs=1e-300) and a.m2 == pytest.approx(b.m2, rel=1e-12)
+    assert dataclasses.replace(a, mean=0.0, m2=0.0) == dataclasses.replace(b, mean=0.0, m2=0.0)
 
 
 def test_arrow_table_and_its_pandas_frame_give_the_same_summaries(frame):
@@ -86,3 +87,15 @@ def test_category_codes_count_like_value_counts():
     assert repeated == Categories({"x": 3}, 0)
     series = pd.Series(pd.Categorical(["b", None, "b", "a"], categories=["a", "b", "c"]))
     assert Categories.of(series) == Categories({"b": 2, "a": 1}, 1)
+
+
+def test_fused_pass_keeps_precision_far_from_zero_and_takes_empty_chunks():
+    rng = np.random.default_rng(9)
+    values = 1e9 + rng.normal(0, 1e-3, 100_000)  # the spread is 1e-12 of the values
+    grid = make_grid(Moments.of(values))
+    out = first_pass(pd.DataFrame({"x": values}), {"x": "numeric"}, {"x": grid})
+    apart = Moments.of(values)  # the mean of 1e9-sized values is itself only good to ~1e-7
+    assert out["x"].mean == pytest.approx(apart.mean, rel=1e-15) and (out["x"].minimum, out["x"].maximum) == (apart.minimum, apart.maximum)
+    assert out["x"].std == pytest.approx(values.std(), rel=1e-6) and apart.std == pytest.approx(values.std(), rel=1e-6)
+    empty = first_pass(pd.DataFrame({"x": np.array([], dtype=float)}), {"x": "numeric"}, {"x": grid})
+    assert empty["x"].n == 0 and empty[("histogram", "x")].counts.sum() == 0

@@ -333,28 +333,53 @@ class _Scratch:
         return self._index[:size], self._position
 
     def moments_and_histogram(self, values: np.ndarray, nulls: int, grid: Grid) -> tuple[Moments, Histogram]:
-        finite, missing, infinite, total = finite_values(values)
-        missing += nulls
-        n = len(finite)
-        if n == 0:
-            return Moments(missing=missing, infinite=infinite), Histogram(np.zeros(grid.bins, np.int64), missing)
+        """The column's moments and its counts on ``grid``, reading it from memory once when every
+        value is finite (block by block: sum, extremes, bins and squared deviations from cache)."""
+        if len(values) == 0:
+            return Moments(missing=nulls), Histogram(np.zeros(grid.bins, np.int64), nulls)
+        index, block = self._arrays(len(values))
         scale = 1.0 / ((grid.high - grid.low) / grid.bins)  # as Grid.index rounds it: the same bins
-        mean = float((finite.sum(dtype=np.float64) if total is None else total) / n)
-        shift = (mean - grid.low) * scale
-        index, block = self._arrays(n)
-        m2 = 0.0
-        for start in range(0, n, self.BLOCK):
-            part = finite[start:start + self.BLOCK]
-            position = np.subtract(part, grid.low, out=block[:len(part)])
-            position *= scale
-            np.copyto(index[start:start + len(part)], position, casting="unsafe")
-            position -= shift
-            m2 += float(np.einsum("i,i->", position, position))
-        counts = np.bincount(index, minlength=grid.bins + 1)  # the top value can round into bin ``bins``
+        sums = self._one_read(values, grid, scale, index, block)
+        if sums is None:  # NaN or ±inf somewhere: filter, then the same work on the finite values
+            finite, missing, infinite, _ = finite_values(values)
+            if len(finite) == 0:
+                return Moments(missing=missing + nulls, infinite=infinite), \
+                    Histogram(np.zeros(grid.bins, np.int64), missing + nulls)
+            sums = self._one_read(finite, grid, scale, index, block)
+            assert sums is not None
+        else:
+            finite, missing, infinite = values, 0, 0
+        n = len(finite)
+        total, low, high, centre, m2_centre = sums
+        mean = total / n
+        offset = (mean - grid.low) * scale - centre  # the mean's position, from the centre used
+        counts = np.bincount(index[:n], minlength=grid.bins + 1)  # the top value can round into bin ``bins``
         counts[grid.bins - 1] += counts[grid.bins:].sum()
-        moments = Moments(n=n, missing=missing, mean=mean, m2=m2 / (scale * scale), minimum=float(finite.min()),
-                          maximum=float(finite.max()), integral=_integral(finite), infinite=infinite)
-        return moments, Histogram(counts[:grid.bins].astype(np.int64, copy=False), missing)
+        moments = Moments(n=n, missing=missing + nulls, mean=mean, m2=max(m2_centre - n * offset * offset, 0.0) / (scale * scale),
+                          minimum=low, maximum=high, integral=_integral(finite), infinite=infinite)
+        return moments, Histogram(counts[:grid.bins].astype(np.int64, copy=False), missing + nulls)
+
+    def _one_read(self, values: np.ndarray, grid: Grid, scale: float, index: np.ndarray,
+                  block: np.ndarray) -> tuple[float, float, float, float, float] | None:
+        """(sum, min, max, centre, sum of squared position deviations from the centre), the bins
+        written to ``index``; None at the first block that is not all finite. The centre is the
+        first block's mean position, close to the column's, so the final correction loses nothing."""
+        total, low, high, centre, m2 = 0.0, np.inf, -np.inf, None, 0.0
+        with np.errstate(invalid="ignore", over="ignore"):
+            for start in range(0, len(values), self.BLOCK):
+                part = values[start:start + self.BLOCK]
+                part_sum = float(part.sum(dtype=np.float64))
+                if not np.isfinite(part_sum):
+                    return None
+                total += part_sum
+                low, high = min(low, float(part.min())), max(high, float(part.max()))
+                position = np.subtract(part, grid.low, out=block[:len(part)])
+                position *= scale
+                np.copyto(index[start:start + len(part)], position, casting="unsafe")
+                centre = float(position.mean()) if centre is None else centre
+                position -= centre
+                m2 += float(np.einsum("i,i->", position, position))
+        return total, low, high, centre or 0.0, m2
 
 
 def second_pass(frame: Any, grids: Mapping[str, Grid]) -> dict[str, Histogram]:
