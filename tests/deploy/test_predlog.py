@@ -56,6 +56,24 @@ def test_log_batch_round_trip(project):
     assert requests[["request_id", "status_code", "n_rows", "variant"]].iloc[0].tolist() == [rid, 200, 5, "batch"]
 
 
+def test_rows_written_with_numpy_numbers_are_stored_as_numbers(project):
+    """Rows built by a caller with numpy scalars (a float32 probability, an int64 row number) are
+    stored as SQLite numbers, as SQLAlchemy's types would store them, never as bytes."""
+    from workbench.deploy.predlog import connect, write_requests, write_shadow
+
+    log = connect(project)
+    try:
+        row = ("r1", np.int64(0), "2026-02-01T12:00:00+00:00", "credit", "3", "champion", "1",
+               np.float32(0.25), "{}", None)
+        write_requests(log, [("r1", "2026-02-01T12:00:00+00:00", 200, 1.0, 1, "champion")], [row])
+        write_shadow(log, [])  # nothing to add: nothing written, no error
+    finally:
+        log.close()
+    with sqlite3.connect(log_path(project)) as db:
+        stored = db.execute("SELECT typeof(row), row, typeof(probability), probability FROM predictions").fetchall()
+    assert stored == [("integer", 0, "real", 0.25)]
+
+
 def test_text_labels_are_logged_one_per_row(project):
     labels = np.array(["no", "yes, with a comma", 'say "yes"'])
     result = SimpleNamespace(predictions=labels, probabilities=None)

@@ -99,3 +99,51 @@ def test_fused_pass_keeps_precision_far_from_zero_and_takes_empty_chunks():
     assert out["x"].std == pytest.approx(values.std(), rel=1e-6) and apart.std == pytest.approx(values.std(), rel=1e-6)
     empty = first_pass(pd.DataFrame({"x": np.array([], dtype=float)}), {"x": "numeric"}, {"x": grid})
     assert empty["x"].n == 0 and empty[("histogram", "x")].counts.sum() == 0
+
+
+def test_float32_columns_get_the_bins_grid_index_gives():
+    rng = np.random.default_rng(4)
+    values = rng.normal(3, 1, 200_000).astype(np.float32)
+    grid = make_grid(Moments.of(values.astype(np.float64)))
+    out = first_pass(pd.DataFrame({"x": values}), {"x": "numeric"}, {"x": grid})
+    apart = Histogram.of_finite(values, 0, grid)
+    assert np.array_equal(out[("histogram", "x")].counts, apart.counts)
+    assert np.array_equal(second_pass(pd.DataFrame({"x": values}), {"x": grid})["x"].counts, apart.counts)
+
+
+def test_unsigned_dictionary_codes_are_counted(tmp_path):
+    import pyarrow.parquet as pq
+
+    codes = pa.array([0, 1, None, 1], type=pa.uint8())
+    table = pa.table({"c": pa.DictionaryArray.from_arrays(codes, pa.array(["x", "y"]))})
+    pq.write_table(table, tmp_path / "u.parquet")
+    back = pq.read_table(tmp_path / "u.parquet")
+    assert first_pass(back, {"c": "categorical"})["c"] == Categories({"x": 1, "y": 2}, 1)
+
+
+def test_fused_pass_edge_cases_match_the_plain_summaries():
+    huge = np.array([1e308, 1.1e308, 1.2e308, 1.3e308])  # finite, but their sum overflows
+    grid = make_grid(Moments.of(huge))
+    out = first_pass(pd.DataFrame({"x": huge}), {"x": "numeric"}, {"x": grid})
+    assert out["x"].n == 4 and out[("histogram", "x")].counts.sum() == 4
+
+    rng = np.random.default_rng(5)
+    narrow = 1e9 + rng.normal(0, 1e-3, 50_000)  # a grid far wider than the chunk's spread
+    wide = make_grid(Moments.of(np.array([0.0, 2e9])))
+    out = first_pass(pd.DataFrame({"x": narrow}), {"x": "numeric"}, {"x": wide})
+    exact = Moments.of(narrow - 1e9).m2  # the subtraction is exact: M2 of small numbers, to rounding
+    assert out["x"].m2 == pytest.approx(exact, rel=1e-6) and Moments.of(narrow).m2 == pytest.approx(exact, rel=1e-6)
+
+    understated = make_grid(Moments.of(np.array([0.0, 1.5])))  # the data reach far beyond it
+    out = first_pass(pd.DataFrame({"x": np.array([0.5, 1e12, -3.0])}), {"x": "numeric"}, {"x": understated})
+    assert out[("histogram", "x")].counts.sum() == 3 and out["x"].maximum == 1e12
+
+    tiny = make_grid(Moments.of(np.array([0.0, 5e-324])))  # bins narrower than the smallest float
+    out = first_pass(pd.DataFrame({"x": np.array([0.0, 5e-324])}), {"x": "numeric"}, {"x": tiny})
+    assert out["x"].n == 2
+
+
+def test_categories_that_print_alike_are_one_category():
+    mixed = pd.Series([1, "1", 2], dtype=object)
+    assert Categories.of(mixed) == Categories({"1": 2, "2": 1}, 0)
+    assert Categories.of(mixed.astype("category")) == Categories({"1": 2, "2": 1}, 0)

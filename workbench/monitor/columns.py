@@ -69,5 +69,5 @@ def categorical(frame: Any, name: str) -> list[tuple[np.ndarray, list[str]]] | p
     if not (pa.types.is_dictionary(kind) and (pa.types.is_string(kind.value_type) or
                                               pa.types.is_large_string(kind.value_type))):
         return column.to_pandas()
-    return [(pc.fill_null(chunk.indices, -1).to_numpy(zero_copy_only=False), chunk.dictionary.to_pylist())
-            for chunk in column.chunks]
+    return [(pc.fill_null(chunk.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False),
+             chunk.dictionary.to_pylist()) for chunk in column.chunks]
