@@ -390,7 +390,7 @@ class _Scratch:
                 np.clip(bins, 0, top, out=bins)
                 centre = part_sum / len(part) if start == 0 else centre
                 deviation = np.subtract(part, centre, out=deviations[:len(part)], dtype=np.float64)
-                m2 += float(np.einsum("i,i->", deviation, deviation))
+                m2 += float(np.square(deviation, out=deviation).sum())  # as Moments.of_finite sums them
         return total, low, high, centre, m2
 
 
