@@ -139,7 +139,15 @@ export class WorkbenchPanel extends Widget {
     this.form = form;
     this.formSlot.replaceChildren(this.form.node);
     form.node.scrollIntoView({ block: 'start' });
-    form.node.querySelector<HTMLElement>('select, input, button')?.focus({ preventScroll: true });
+    const first = form.node.querySelector<HTMLElement>('select, input, button');
+    first?.focus({ preventScroll: true });
+    // The shell may still be activating the panel from the click on Run pipeline (it focuses the
+    // panel itself): give the focus back to the form once that is done.
+    requestAnimationFrame(() => {
+      if (this.form === form && !form.node.contains(document.activeElement)) {
+        first?.focus({ preventScroll: true });
+      }
+    });
   }
 
   /** Show the New project form (a project from the user's data, as `workbench init --data`). */
