@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -168,27 +168,23 @@ def write_table(frame: pd.DataFrame, path: Path | str) -> Path:
     return target
 
 
-def parquet_batches(path: Path | str, *, rows: int, columns: list[str] | None = None,
-                    row_groups: Sequence[int] | None = None, use_threads: bool = True) -> Iterator[Any]:
+def parquet_batches(path: Path | str, *, rows: int, columns: list[str] | None = None) -> Iterator[Any]:
     """The Parquet file at ``path`` as Arrow tables of ``rows`` rows (the last one shorter).
 
     Read row group by row group, each through a fresh ``iter_batches``: one long-lived
     ``iter_batches`` keeps memory it has decoded (pyarrow's allocations grew from 46 to 135 MB
     over 6 million rows of the batch benchmark's input), a fresh one per row group stays flat.
     Batches of successive row groups are joined, so small row groups still make full tables.
-    ``use_threads=False`` decodes on the calling thread only. The file is not memory-mapped: its
-    pages would stay mapped, and counted in the process's memory, until the whole file is read.
     """
     import pyarrow as pa
     import pyarrow.parquet as pq
 
     parquet = pq.ParquetFile(path)
-    groups = range(parquet.metadata.num_row_groups) if row_groups is None else row_groups
+    groups = range(parquet.metadata.num_row_groups)
     pending: list[Any] = []
     held = 0
     for group in groups:
-        for batch in parquet.iter_batches(batch_size=rows, row_groups=[group], columns=columns,
-                                          use_threads=use_threads):
+        for batch in parquet.iter_batches(batch_size=rows, row_groups=[group], columns=columns):
             pending.append(batch)
             held += batch.num_rows
             while held >= rows:
