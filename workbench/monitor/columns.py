@@ -55,12 +55,10 @@ def numeric_values(series: pd.Series) -> np.ndarray:
 
 def categorical(frame: Any, name: str) -> list[tuple[np.ndarray, list[str]]] | pd.Series:
     """A categorical column: as (codes, category names) pieces (codes -1 for missing) when it is
-    dictionary-encoded text in Arrow or a pandas Categorical, else as a pandas Series."""
+    dictionary-encoded text in Arrow, else as a pandas Series (which
+    :meth:`~workbench.monitor.summaries.Categories.of` counts, a Categorical from its codes)."""
     if isinstance(frame, pd.DataFrame):
-        series = frame[name]
-        if isinstance(series.dtype, pd.CategoricalDtype):
-            return [(series.cat.codes.to_numpy(), [str(k) for k in series.cat.categories])]
-        return series
+        return frame[name]
     import pyarrow as pa
     import pyarrow.compute as pc
 

@@ -333,11 +333,10 @@ class _Scratch:
         return self._index[:size], self._blocks
 
     @staticmethod
-    def takes(values: np.ndarray, grid: Grid | None) -> bool:
+    def takes(values: np.ndarray, grid: Grid) -> bool:
         """Whether :meth:`moments_and_histogram` serves this column: float values, a uniform grid of
         bins wider than zero."""
-        return (grid is not None and grid.kind == "uniform" and values.dtype.kind == "f"
-                and (grid.high - grid.low) / grid.bins > 0)
+        return grid.kind == "uniform" and values.dtype.kind == "f" and (grid.high - grid.low) / grid.bins > 0
 
     def moments_and_histogram(self, values: np.ndarray, nulls: int, grid: Grid) -> tuple[Moments, Histogram]:
         """The column's moments and its counts on ``grid``, reading it from memory once when every
