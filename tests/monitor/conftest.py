@@ -11,6 +11,18 @@ import workbench as wb
 from workbench.datasets import TARGET, make_credit_risk
 from workbench.deploy.predlog import log_batch, write_feedback
 
+
+@pytest.fixture(params=["numpy", "compiled"])
+def summary_pass(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Which pass summarises the partitions: numpy's (short ones), or the compiled one (forced here
+    for short partitions too; long ones take it anyway)."""
+    if request.param == "compiled":
+        from workbench.monitor import summaries
+
+        monkeypatch.setattr(summaries, "COMPILED_ROWS", 0)
+    return request.param
+
+
 RULES = """
 [monitor]
 window = "7D"

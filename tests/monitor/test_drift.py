@@ -189,7 +189,7 @@ def _write_parts(frame: pd.DataFrame, folder, sizes: list[int]) -> None:
     assert start == len(frame)
 
 
-def test_parquet_folder_in_chunks_matches_memory(tmp_path, reference):
+def test_parquet_folder_in_chunks_matches_memory(tmp_path, reference, summary_pass):
     """A dataset written in parts: every file read, in name order, only the tested columns."""
     current = make_credit_risk(3000, seed=7, scenario="covariate_shift")
     _write_parts(reference, tmp_path / "ref", [2500, 2500, 1000])
@@ -300,7 +300,8 @@ def test_dask_scheduler_address_matches_memory(tmp_path, reference):
     assert on_folders.drifted_columns() == in_memory.drifted_columns() != []
 
 
-def test_parquet_statistics_spare_the_second_pass_with_the_same_histograms(tmp_path, reference, monkeypatch):
+def test_parquet_statistics_spare_the_second_pass_with_the_same_histograms(tmp_path, reference, monkeypatch,
+                                                                          summary_pass):
     """Pass one counts each numeric column on the grid its Parquet min/max imply; only columns
     whose grid turns out otherwise (heavy tails, whole numbers in a float column, ±inf) are read
     again, and every histogram equals the two-pass one bin for bin."""

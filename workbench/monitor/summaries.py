@@ -15,12 +15,16 @@ otherwise it has ``bins`` bins (16,384 by default), uniform, or uniform on an ``
 when the range is wide against the spread (heavy tails). Binning moves a value by at most one
 bin width, which bounds the error of every statistic (see :mod:`workbench.monitor.stats`).
 Categorical columns take one pass: exact :class:`Categories` counts.
+
+A partition of :data:`COMPILED_ROWS` rows or more is summarised by compiled passes
+(:mod:`workbench.monitor._kernels`: each column read once, nulls skipped in place); a shorter
+one by numpy's, which cost less than loading numba. Both give the same counts and bins, and the
+same moments to rounding.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -46,6 +50,7 @@ __all__ = [
 
 DEFAULT_BINS = 16_384
 HISTOGRAM = "histogram"  # first_pass's key of a column's histogram: (HISTOGRAM, name)
+COMPILED_ROWS = 100_000  # a partition this long is summarised by compiled passes (shorter: numpy's, no numba to load)
 HEAVY_TAIL_RANGE = 20.0  # range / standard deviation above which the grid is asinh-scaled
 
 
@@ -153,20 +158,35 @@ class Categories:
         return cls(found, int(values.isna().sum()))
 
     @classmethod
-    def of_codes(cls, codes: np.ndarray, names: list[str]) -> Categories:
-        """Counts of dictionary codes into ``names`` (-1 is missing): one ``bincount``, no hashing."""
-        counts = np.bincount(np.add(codes, 1, dtype=np.intp), minlength=len(names) + 1)
+    def of_codes(cls, codes: np.ndarray, names: list[str], valid: np.ndarray = columns.NO_BITMAP,
+                 offset: int = 0) -> Categories:
+        """Counts of dictionary codes into ``names`` (-1, or a clear bit of the Arrow validity bitmap
+        ``valid``, is missing): no hashing; one compiled pass over a long column, ``bincount`` over
+        a short one."""
+        if len(codes) >= COMPILED_ROWS:
+            from workbench.monitor._kernels import code_counts
+
+            counts = np.zeros(len(names) + 1, np.int64)
+            code_counts(codes, valid, offset, counts)
+        else:
+            shifted = np.add(codes, 1, dtype=np.intp)
+            if len(valid):
+                shifted[np.unpackbits(valid, count=offset + len(codes), bitorder="little")[offset:] == 0] = 0
+            counts = np.bincount(shifted, minlength=len(names) + 1)
+            if len(counts) > len(names) + 1 or counts.sum() < len(codes):  # a code below -1 would have raised
+                raise ValueError("a dictionary code outside its dictionary")
         found: dict[str, int] = {}
         for code in np.flatnonzero(counts[1:]).tolist():
             found[names[code]] = found.get(names[code], 0) + int(counts[code + 1])
         return cls(found, int(counts[0]))
 
     @classmethod
-    def of_column(cls, column: list[tuple[np.ndarray, list[str]]] | pd.Series) -> Categories:
+    def of_column(cls, column: columns.CodePieces | pd.Series) -> Categories:
         """The counts of a :func:`workbench.monitor.columns.categorical` column."""
         if isinstance(column, pd.Series):
             return cls.of(column)
-        return merge({"": cls.of_codes(codes, names)} for codes, names in column)[""] if column else cls()
+        pieces = ({"": cls.of_codes(codes, names, valid, offset)} for codes, valid, offset, names in column)
+        return merge(pieces)[""] if column else cls()
 
     def merge(self, other: Categories) -> Categories:
         merged = dict(self.counts)
@@ -228,9 +248,9 @@ class Grid:
             width = (self.high - self.low) / self.bins
             position = self._scaled(values) - self.low  # a new array: scaled in place below
             position *= 1.0 / width if width > 0 else 0.0
-        index = position.astype(np.int64)
-        return np.clip(index, 0, self.bins - 1, out=index) if self.kind == "asinh" else \
-            np.minimum(index, self.bins - 1, out=index)
+        # Kept within the grid before the cast (a value outside a guessed grid lands in an end bin, one
+        # beyond int64 too), then truncated: the compiled pass's bins (see workbench.monitor._kernels).
+        return np.clip(position, 0, self.bins - 1, out=position).astype(np.int64)
 
     def edges(self) -> np.ndarray:
         """Bin edges on the original scale (``bins + 1`` values)."""
@@ -280,127 +300,65 @@ def first_pass(frame: Any, kinds: Mapping[str, str],
     """Pass one over a partition (a pandas frame or an Arrow table): moments of numeric columns,
     counts of categorical ones.
 
-    With ``grids``, also each listed numeric column's histogram (key ``(HISTOGRAM, name)``) from
-    the same finite values: a column is filtered once for both.
+    With ``grids`` (uniform or integer, as guessed from Parquet statistics), also each listed
+    numeric column's histogram (key ``(HISTOGRAM, name)``) from the same read of its values.
     """
     out: dict[Any, Moments | Categories | Histogram] = {}
-    scratch = _Scratch(len(frame))
     for name, kind in kinds.items():
         if kind != "numeric":
             out[name] = Categories.of_column(columns.categorical(frame, name))
             continue
-        values, nulls = columns.numeric(frame, name)
         grid = grids.get(name) if grids else None
-        if grid is not None and _Scratch.takes(values, grid):
-            out[name], out[(HISTOGRAM, name)] = scratch.moments_and_histogram(values, nulls, grid)
-            continue
-        finite, missing, infinite, total = finite_values(values)
-        missing += nulls
-        out[name] = Moments.of_finite(finite, missing, infinite, total)
+        out[name], histogram = _numeric(frame, name, grid)
         if grid is not None:
-            out[(HISTOGRAM, name)] = Histogram.of_finite(finite, missing, grid)
+            out[(HISTOGRAM, name)] = histogram
     return out
 
 
-class _Scratch:
-    """Work arrays for one partition's float columns, allocated once and reused column after column.
+def _numeric(frame: Any, name: str, grid: Grid | None) -> tuple[Moments, Histogram]:
+    """A numeric column's moments and its counts on ``grid`` (None: no counts): compiled for a long
+    partition and a uniform or integer grid, numpy's passes otherwise."""
+    if len(frame) >= COMPILED_ROWS and (grid is None or grid.kind != "asinh"):
+        return compiled_summary(columns.numeric_pieces(frame, name), grid)
+    values, nulls = columns.numeric(frame, name)
+    finite, missing, infinite, total = finite_values(values)
+    missing += nulls
+    histogram = Histogram.of_finite(finite, missing, grid) if grid is not None else Histogram(np.zeros(0, np.int64))
+    return Moments.of_finite(finite, missing, infinite, total), histogram
 
-    :meth:`moments_and_histogram` gives what :meth:`Moments.of_finite` and
-    :meth:`Histogram.of_finite` give on a uniform grid, reading the column from memory once: block
-    by block (small enough to stay in the CPU cache) it takes the sum, the extremes, the bins and
-    the squared deviations, into arrays no column allocates afresh. The counts are the same; the
-    mean and M2 agree to rounding. Drift over Parquet on Dask spends most of its time here: a
-    column took 2.4 ms per 250,000 rows before, 1.1 ms now.
-    """
 
-    BLOCK = 32_768  # values per block: 256 KB of positions, within a core's cache
-    KEEP_ROWS = 1_000_000  # arrays for more rows (a whole frame in memory) are not kept: 8 MB at most
-    _kept = threading.local()  # per thread, a chunk's arrays: the next chunk reuses them (no new pages)
+def compiled_summary(pieces: columns.Pieces, grid: Grid | None) -> tuple[Moments, Histogram]:
+    """A numeric column's moments and, on a uniform or integer ``grid``, its counts: one compiled
+    pass over each piece (see :mod:`workbench.monitor._kernels`)."""
+    from workbench.monitor._kernels import numeric_summary
 
-    def __init__(self, rows: int) -> None:
-        kept = getattr(self._kept, "index", None)
-        self._index = kept if kept is not None and len(kept) >= rows else None
-        self._blocks: tuple[np.ndarray, np.ndarray] | None = getattr(self._kept, "blocks", None)
-        self._rows = rows
+    if grid is not None and grid.kind not in ("uniform", "integer"):
+        raise ValueError(f"The compiled pass bins on uniform and integer grids, not {grid.kind!r}.")
+    counts = np.zeros(grid.bins if grid is not None else 0, np.int64)
+    low, scale = 0.0, 1.0
+    if grid is not None:  # as Grid.index computes positions: the same bins
+        width = (grid.high - grid.low) / grid.bins if grid.kind == "uniform" else 1.0
+        low, scale = grid.low, 1.0 / width if width > 0 else 0.0
+    moments = Moments()
+    for values, valid, offset in pieces:
+        moments = moments.merge(_moments(*numeric_summary(values, valid, offset, low, scale, counts)))
+    return moments, Histogram(counts, moments.missing)
 
-    def _arrays(self, size: int) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-        if self._index is None:
-            self._index = np.empty(self._rows, np.int64)
-            if self._rows <= self.KEEP_ROWS:
-                self._kept.index = self._index
-        if self._blocks is None:
-            self._blocks = self._kept.blocks = (np.empty(self.BLOCK, np.float64), np.empty(self.BLOCK, np.float64))
-        return self._index[:size], self._blocks
 
-    @staticmethod
-    def takes(values: np.ndarray, grid: Grid) -> bool:
-        """Whether :meth:`moments_and_histogram` serves this column: float values, a uniform grid of
-        bins wider than zero."""
-        return grid.kind == "uniform" and values.dtype.kind == "f" and (grid.high - grid.low) / grid.bins > 0
-
-    def moments_and_histogram(self, values: np.ndarray, nulls: int, grid: Grid) -> tuple[Moments, Histogram]:
-        """The column's moments and its counts on ``grid``, reading it from memory once when every
-        value is finite (block by block: sum, extremes, bins and squared deviations from cache)."""
-        if len(values) == 0:
-            return Moments(missing=nulls), Histogram(np.zeros(grid.bins, np.int64), nulls)
-        index, blocks = self._arrays(len(values))
-        sums = self._one_read(values, grid, index, blocks)
-        finite, missing, infinite = values, 0, 0
-        if sums is None:  # NaN or ±inf somewhere: filter, then the same work on the finite values
-            finite, missing, infinite, finite_sum = finite_values(values)
-            sums = self._one_read(finite, grid, index, blocks) if len(finite) else None
-            if sums is None:  # none left, or finite values whose sum overflows: the plain way
-                return (Moments.of_finite(finite, missing + nulls, infinite, finite_sum),
-                        Histogram.of_finite(finite, missing + nulls, grid))
-        n = len(finite)
-        total, low, high, centre, m2_centre = sums
-        mean = total / n
-        counts = np.bincount(index[:n], minlength=grid.bins)
-        moments = Moments(n=n, missing=missing + nulls, mean=mean, m2=max(m2_centre - n * (mean - centre) ** 2, 0.0),
-                          minimum=low, maximum=high, integral=_integral(finite), infinite=infinite)
-        return moments, Histogram(counts.astype(np.int64, copy=False), missing + nulls)
-
-    def _one_read(self, values: np.ndarray, grid: Grid, index: np.ndarray,
-                  blocks: tuple[np.ndarray, np.ndarray]) -> tuple[float, float, float, float, float] | None:
-        """(sum, min, max, centre, sum of squared deviations from the centre), the bins written to
-        ``index``; None at the first block whose sum is not finite.
-
-        The bins are :meth:`Grid.index`'s: positions ``(x - low) / width`` in float64 whatever the
-        column's float type, kept within the grid (a value outside it, when Parquet statistics
-        understated the data, only lands in an end bin of a guess the data then rejects). The centre
-        is the first block's mean, close to the column's, so the final correction loses nothing.
-        """
-        scale = 1.0 / ((grid.high - grid.low) / grid.bins)  # as Grid.index rounds it: the same bins
-        top = grid.bins - 1
-        total, low, high, centre, m2 = 0.0, np.inf, -np.inf, 0.0, 0.0
-        positions, deviations = blocks
-        with np.errstate(invalid="ignore", over="ignore"):
-            for start in range(0, len(values), self.BLOCK):
-                part = values[start:start + self.BLOCK]
-                part_sum = float(part.sum(dtype=np.float64))
-                if not np.isfinite(part_sum):
-                    return None
-                total += part_sum
-                low, high = min(low, float(part.min())), max(high, float(part.max()))
-                position = np.subtract(part, grid.low, out=positions[:len(part)], dtype=np.float64)
-                position *= scale
-                bins = index[start:start + len(part)]
-                np.copyto(bins, position, casting="unsafe")
-                np.clip(bins, 0, top, out=bins)
-                centre = part_sum / len(part) if start == 0 else centre
-                deviation = np.subtract(part, centre, out=deviations[:len(part)], dtype=np.float64)
-                m2 += float(np.square(deviation, out=deviation).sum())  # as Moments.of_finite sums them
-        return total, low, high, centre, m2
+def _moments(count: int, missing: int, infinite: int, centre: float, deviations: float, squares: float,
+             lowest: float, highest: float, integral: bool) -> Moments:
+    """:class:`Moments` from the sums :func:`~workbench.monitor._kernels.numeric_summary` returns."""
+    if count == 0:
+        return Moments(missing=missing, infinite=infinite)
+    m2 = squares - deviations * deviations / count
+    return Moments(n=count, missing=missing, mean=centre + deviations / count,
+                   m2=max(m2, 0.0) if np.isfinite(m2) else np.inf, minimum=lowest, maximum=highest,
+                   integral=integral, infinite=infinite)
 
 
 def second_pass(frame: Any, grids: Mapping[str, Grid]) -> dict[str, Histogram]:
     """Pass two over a partition: each numeric column's histogram on its grid (NaN and ±inf missing)."""
-    out = {}
-    for name, grid in grids.items():
-        values, nulls = columns.numeric(frame, name)
-        finite, missing, _, _ = finite_values(values)
-        out[name] = Histogram.of_finite(finite, missing + nulls, grid)
-    return out
+    return {name: _numeric(frame, name, grid)[1] for name, grid in grids.items()}
 
 
 def merge(parts: Iterable[Mapping[Any, Any]]) -> dict[Any, Any]:
