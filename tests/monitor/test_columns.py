@@ -191,3 +191,11 @@ def test_a_dictionary_code_outside_its_dictionary_is_an_error_not_a_write_out_of
     table = pa.table({"c": pa.DictionaryArray.from_arrays(codes, pa.array(["x", "y"]), safe=False)})
     with pytest.raises(ValueError, match="outside its dictionary"):
         first_pass(table, {"c": "categorical"})
+
+
+def test_kernels_compile_in_memory_where_numba_has_no_cache_folder():
+    from workbench.monitor._kernels import compiled
+
+    scope: dict = {}
+    exec("def add_one(x):\n    return x + 1\n", scope)  # no source file: no folder numba could cache it in
+    assert compiled()(scope["add_one"])(41) == 42

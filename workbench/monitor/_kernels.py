@@ -14,24 +14,38 @@ the merged moments then reject. Sums are taken in blocks of 1,024 from a centre 
 (the first finite value plus the mean deviation of the first 1,024), so the mean and M2 agree
 with numpy's pairwise sums to rounding.
 
-Each function compiles on its first call for an array type (about a second; cached on disk
-by numba, so a later process or Dask worker loads it).
+Each function compiles on its first call for an array type (about a second), cached on disk by
+numba so that a later process or Dask worker loads it; where no cache folder is writable (a
+read-only install and home), it compiles in memory, once per process.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import Any
 
 import numba
 import numpy as np
 
 __all__ = ["code_counts", "numeric_summary"]
 
+def compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
+    """``numba.njit(cache=True, nogil=True, **options)``, or without the disk cache where numba finds
+    no writable folder for it (it refuses to decorate then)."""
+    def decorate(function: Callable[..., Any]) -> Any:
+        try:
+            return numba.njit(cache=True, nogil=True, **options)(function)
+        except RuntimeError:  # "cannot cache function ...: no locator available"
+            return numba.njit(nogil=True, **options)(function)
+    return decorate
+
+
 BLOCK = 1024  # values summed into a block's partial sums before the column's
 CENTRE_ROWS = 1024  # finite values the centre is taken from (a chunk of 250,000 rows reads them twice)
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@compiled(inline="always")
 def _present(valid: np.ndarray, offset: int, i: int) -> bool:
     if len(valid) == 0:
         return True
@@ -39,7 +53,7 @@ def _present(valid: np.ndarray, offset: int, i: int) -> bool:
     return bool((valid[bit >> 3] >> (bit & 7)) & 1)
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def _centre(values: np.ndarray, valid: np.ndarray, offset: int) -> float:
     """The first finite value plus the mean deviation from it of the first finite values."""
     first, total, taken = 0.0, 0.0, 0
@@ -56,7 +70,7 @@ def _centre(values: np.ndarray, valid: np.ndarray, offset: int) -> float:
     return first + total / taken if taken else 0.0
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def numeric_summary(values: np.ndarray, valid: np.ndarray, offset: int, low: float, scale: float,
                     counts: np.ndarray) -> tuple[int, int, int, float, float, float, float, float, bool]:
     """(count, missing, infinite, centre, sum of deviations from it, sum of their squares, min, max,
@@ -95,7 +109,7 @@ def numeric_summary(values: np.ndarray, valid: np.ndarray, offset: int, low: flo
     return count, missing, infinite, centre, s1, s2, lowest, highest, integral
 
 
-@numba.njit(cache=True, nogil=True)
+@compiled()
 def code_counts(codes: np.ndarray, valid: np.ndarray, offset: int, counts: np.ndarray) -> None:
     """Add each dictionary code's count to ``counts[code + 1]``; absent values (and code -1, a pandas
     Categorical's missing value) to ``counts[0]``."""
