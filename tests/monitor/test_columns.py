@@ -199,3 +199,40 @@ def test_kernels_compile_in_memory_where_numba_has_no_cache_folder():
     scope: dict = {}
     exec("def add_one(x):\n    return x + 1\n", scope)  # no source file: no folder numba could cache it in
     assert compiled()(scope["add_one"])(41) == 42
+
+
+def _both_paths(monkeypatch, frame, kinds, grids=None):
+    """first_pass by numpy's passes and by the compiled one, on the same partition."""
+    monkeypatch.setattr(summaries, "COMPILED_ROWS", 10**12)
+    plain = first_pass(frame, kinds, grids)
+    monkeypatch.setattr(summaries, "COMPILED_ROWS", 0)
+    return plain, first_pass(frame, kinds, grids)
+
+
+def test_narrow_float_columns_get_float64_moments_and_bins_on_both_paths(monkeypatch):
+    rng = np.random.default_rng(6)
+    quantised = (np.float32(1e6) + rng.integers(0, 4, 1000) * np.float32(0.0625)).astype(np.float32)
+    halves = rng.normal(0, 100, 1000).astype(np.float16)
+    exact = Moments.of(quantised.astype(np.float64))
+    plain, compiled = _both_paths(monkeypatch, pd.DataFrame({"x": quantised}), {"x": "numeric"})
+    assert plain["x"].m2 == pytest.approx(exact.m2, rel=1e-9) and compiled["x"].m2 == pytest.approx(exact.m2, rel=1e-9)
+    table = pa.table({"h": pa.array(halves)})
+    plain, compiled = _both_paths(monkeypatch, table, {"h": "numeric"})
+    assert np.isfinite(plain["h"].m2) and plain["h"].m2 == pytest.approx(compiled["h"].m2, rel=1e-12)
+
+    whole = np.array([-2048, 2047, 0], dtype=np.float16)  # an integer grid over values float16 rounds apart
+    grid = make_grid(Moments.of(whole.astype(np.float64)))
+    assert grid.kind == "integer"
+    plain, compiled = _both_paths(monkeypatch, pd.DataFrame({"x": whole}), {"x": "numeric"}, {"x": grid})
+    assert np.array_equal(plain[("histogram", "x")].counts, compiled[("histogram", "x")].counts)
+    assert np.flatnonzero(plain[("histogram", "x")].counts).tolist() == [0, 2048, 4095]
+
+
+def test_values_near_the_float_limits_neither_crash_nor_disagree(monkeypatch):
+    extremes = np.array([1.7e308, -1.7e308, 0.0, 1.0])  # x - centre and high - low overflow
+    grid = make_grid(Moments.of(np.array([-1e308, 1e308])), bins=4)
+    plain, compiled = _both_paths(monkeypatch, pd.DataFrame({"x": extremes}), {"x": "numeric"}, {"x": grid})
+    assert plain["x"].mean == compiled["x"].mean == 0.25 and plain["x"].m2 == compiled["x"].m2 == np.inf
+    assert plain[("histogram", "x")].counts.tolist() == compiled[("histogram", "x")].counts.tolist() == [1, 2, 0, 1]
+    huge = Moments(n=10**6, mean=1e308, m2=1.0, minimum=1e308, maximum=1e308, integral=False)
+    assert Moments().merge(huge) == huge and huge.merge(Moments(missing=2)).missing == 2  # no n * mean to overflow

@@ -67,7 +67,8 @@ def _centre(values: np.ndarray, valid: np.ndarray, offset: int) -> float:
             first = x
         total += x - first
         taken += 1
-    return first + total / taken if taken else 0.0
+    centre = first + total / taken if taken else 0.0
+    return centre if math.isfinite(centre) else 0.0  # x - first overflowed (values near ±1.8e308)
 
 
 @compiled()
@@ -103,7 +104,7 @@ def numeric_summary(values: np.ndarray, valid: np.ndarray, offset: int, low: flo
                 integral = False
             if binned:
                 position = (x - low) * scale
-                counts[(int(position) if position > 0.0 else 0) if position < top else top] += 1
+                counts[(int(position) if position < top else top) if position > 0.0 else 0] += 1  # NaN: 0
         s1 += b1
         s2 += b2
     return count, missing, infinite, centre, s1, s2, lowest, highest, integral

@@ -83,10 +83,11 @@ class Moments:
             return cls(missing=missing, infinite=infinite)
         total = finite.sum(dtype=np.float64) if total is None else total
         mean = float(total / len(finite))
-        deviations = finite - mean
         # Squared in place and summed, not np.dot: BLAS threads spin against each other on a busy
         # 2-core machine (drift over 2 x 1M rows in chunks: 24 s wall with np.dot, 7.4 s without).
-        m2 = float(np.square(deviations, out=deviations).sum())
+        with np.errstate(over="ignore"):  # values near ±1.8e308: an infinite M2, as the compiled pass has it
+            deviations = np.subtract(finite, mean, dtype=np.float64)  # float64 whatever the column's type
+            m2 = float(np.square(deviations, out=deviations).sum())
         return cls(
             n=len(finite), missing=missing, mean=mean, m2=m2,
             minimum=float(finite.min()), maximum=float(finite.max()), integral=_integral(finite),
@@ -97,8 +98,9 @@ class Moments:
         """Both partitions' moments (Chan's parallel update of mean and M2)."""
         n = self.n + other.n
         infinite = self.infinite + other.infinite
-        if n == 0:
-            return Moments(missing=self.missing + other.missing, infinite=infinite)
+        if self.n == 0 or other.n == 0:  # one side's moments as they are (no product that could overflow)
+            found = other if self.n == 0 else self
+            return dataclasses.replace(found, missing=self.missing + other.missing, infinite=infinite)
         delta = other.mean - self.mean
         return Moments(
             n=n,
@@ -172,9 +174,9 @@ class Categories:
             shifted = np.add(codes, 1, dtype=np.intp)
             if len(valid):
                 shifted[np.unpackbits(valid, count=offset + len(codes), bitorder="little")[offset:] == 0] = 0
-            counts = np.bincount(shifted, minlength=len(names) + 1)
-            if len(counts) > len(names) + 1 or counts.sum() < len(codes):  # a code below -1 would have raised
+            if len(shifted) and not 0 <= shifted.min() <= shifted.max() <= len(names):
                 raise ValueError("a dictionary code outside its dictionary")
+            counts = np.bincount(shifted, minlength=len(names) + 1)
         found: dict[str, int] = {}
         for code in np.flatnonzero(counts[1:]).tolist():
             found[names[code]] = found.get(names[code], 0) + int(counts[code + 1])
@@ -237,20 +239,27 @@ class Grid:
 
     def _scaled(self, values: np.ndarray) -> np.ndarray:
         if self.kind == "asinh":
-            return np.arcsinh((values - self.center) / self.scale)
-        return values.astype(np.float64, copy=False)
+            return np.arcsinh(np.subtract(values, self.center, dtype=np.float64) / self.scale)
+        return values
 
     def index(self, values: np.ndarray) -> np.ndarray:
         """The bin of each value (finite values only: :func:`second_pass` drops NaN and ±inf)."""
-        if self.kind == "integer":
-            position = values - self.low
-        else:
-            width = (self.high - self.low) / self.bins
-            position = self._scaled(values) - self.low  # a new array: scaled in place below
-            position *= 1.0 / width if width > 0 else 0.0
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow lands in an end bin, below
+            position = np.subtract(self._scaled(values), self.low, dtype=np.float64)  # a new float64 array
+            if self.kind != "integer":
+                position *= self.per_unit()
         # Kept within the grid before the cast (a value outside a guessed grid lands in an end bin, one
-        # beyond int64 too), then truncated: the compiled pass's bins (see workbench.monitor._kernels).
-        return np.clip(position, 0, self.bins - 1, out=position).astype(np.int64)
+        # beyond int64 too; NaN from an overflow in bin 0), then truncated: the compiled pass's bins
+        # (see workbench.monitor._kernels).
+        np.fmax(position, 0.0, out=position)
+        return np.minimum(position, self.bins - 1, out=position).astype(np.int64)
+
+    def per_unit(self) -> float:
+        """Bins per unit of the (scaled) values: ``1 / width``, 0 for a grid of zero width."""
+        width = (self.high - self.low) / self.bins
+        if not np.isfinite(width):  # high - low overflowed: the same width, taken apart
+            width = self.high / self.bins - self.low / self.bins
+        return 1.0 / width if width > 0 else 0.0
 
     def edges(self) -> np.ndarray:
         """Bin edges on the original scale (``bins + 1`` values)."""
@@ -315,16 +324,17 @@ def first_pass(frame: Any, kinds: Mapping[str, str],
     return out
 
 
-def _numeric(frame: Any, name: str, grid: Grid | None) -> tuple[Moments, Histogram]:
-    """A numeric column's moments and its counts on ``grid`` (None: no counts): compiled for a long
-    partition and a uniform or integer grid, numpy's passes otherwise."""
+def _numeric(frame: Any, name: str, grid: Grid | None, *, moments: bool = True) -> tuple[Moments, Histogram]:
+    """A numeric column's moments (empty unless ``moments``, when numpy's passes serve) and its
+    counts on ``grid`` (None: no counts): compiled for a long partition and a uniform or integer
+    grid, numpy's passes otherwise."""
     if len(frame) >= COMPILED_ROWS and (grid is None or grid.kind != "asinh"):
         return compiled_summary(columns.numeric_pieces(frame, name), grid)
     values, nulls = columns.numeric(frame, name)
     finite, missing, infinite, total = finite_values(values)
     missing += nulls
     histogram = Histogram.of_finite(finite, missing, grid) if grid is not None else Histogram(np.zeros(0, np.int64))
-    return Moments.of_finite(finite, missing, infinite, total), histogram
+    return Moments.of_finite(finite, missing, infinite, total) if moments else Moments(), histogram
 
 
 def compiled_summary(pieces: columns.Pieces, grid: Grid | None) -> tuple[Moments, Histogram]:
@@ -337,8 +347,7 @@ def compiled_summary(pieces: columns.Pieces, grid: Grid | None) -> tuple[Moments
     counts = np.zeros(grid.bins if grid is not None else 0, np.int64)
     low, scale = 0.0, 1.0
     if grid is not None:  # as Grid.index computes positions: the same bins
-        width = (grid.high - grid.low) / grid.bins if grid.kind == "uniform" else 1.0
-        low, scale = grid.low, 1.0 / width if width > 0 else 0.0
+        low, scale = grid.low, grid.per_unit() if grid.kind == "uniform" else 1.0
     moments = Moments()
     for values, valid, offset in pieces:
         moments = moments.merge(_moments(*numeric_summary(values, valid, offset, low, scale, counts)))
@@ -358,7 +367,7 @@ def _moments(count: int, missing: int, infinite: int, centre: float, deviations:
 
 def second_pass(frame: Any, grids: Mapping[str, Grid]) -> dict[str, Histogram]:
     """Pass two over a partition: each numeric column's histogram on its grid (NaN and ±inf missing)."""
-    return {name: _numeric(frame, name, grid)[1] for name, grid in grids.items()}
+    return {name: _numeric(frame, name, grid, moments=False)[1] for name, grid in grids.items()}
 
 
 def merge(parts: Iterable[Mapping[Any, Any]]) -> dict[Any, Any]:
