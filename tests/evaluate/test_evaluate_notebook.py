@@ -89,8 +89,9 @@ def test_workbench_evaluate_reviews_the_logged_model(request, name, tmp_path, ca
     root = str(ran.project.root)
     code = main(["evaluate", "-P", root, "--bootstrap", "20", "--shap-rows", "60", "--out", str(tmp_path), "--json"])
     printed = capsys.readouterr()
+    assert code == 0, printed.err[-3000:]
     gates = json.loads(printed.out)  # --json: the gate report alone on stdout, the written files on stderr
-    assert code == 0 and gates["phase"] == "evaluate" and f"wrote {tmp_path / 'metrics.json'}" in printed.err
+    assert gates["phase"] == "evaluate" and f"wrote {tmp_path / 'metrics.json'}" in printed.err
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "explanation.html", "explanation.json", "fairness.html", "fairness.json", "gates.html", "gates.json",
         "metrics.html", "metrics.json",
