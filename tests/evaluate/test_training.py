@@ -177,3 +177,21 @@ def test_an_own_classifier_without_probabilities_is_refused_at_the_review(tmp_pa
     with pytest.raises(ModelError, match=r"The model \(LinearSVC\) has no predict_proba, which the metrics review needs.*"
                                          r"wrap it in sklearn's CalibratedClassifierCV"):
         evaluate_model(model, split.X_test, split.y_test)
+
+
+def test_a_logged_model_loads_with_its_own_code_after_another_model_py_was_imported(tmp_path):
+    """A process that trained one project's model.py (imported as the module ``model``) then loads
+    another project's logged model: its classes come from the model.py logged with it."""
+    from workbench.evaluate.model_code import MODULE_NAME, load_logged_model, load_model_code
+
+    project = make_project(tmp_path / "own", diabetes_frame(), target="progression", task="regression",
+                           model_code=OWN_REGRESSOR)
+    split = split_data(project, project.load_data())
+    with Tracker(project).start_run("evaluate") as run:
+        uri = run.log_model(train_project_model(project, split, params={}), input_example=split.X_test.head(3))
+    other = tmp_path / "other" / "model.py"
+    other.parent.mkdir()
+    other.write_text("def build_model(params):\n    raise NotImplementedError\n")
+    load_model_code(other)  # now `model` is a module without Winsorizer
+    loaded = load_logged_model(uri)
+    assert type(loaded.named_steps["clip"]).__name__ == "Winsorizer" and hasattr(sys.modules[MODULE_NAME], "Winsorizer")

@@ -224,9 +224,8 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     ``progress`` shows a tqdm bar of rows scored on stderr: True always, None only when stderr
     is a terminal (what ``workbench score`` does), False never.
     """
-    import mlflow.sklearn
-
     from workbench.develop import wrap_model
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.package.verify import check_served_bundle
     from workbench.tracking import Tracker, model_schema
 
@@ -239,7 +238,7 @@ def score_batch(project: Any, model_uri: str, input: str | Path, output: str | P
     # A bundle is checked and anchored before it is unpickled, as `workbench serve` does.
     bundle = check_served_bundle(project, model_uri)
     model_uri = bundle.model_uri if bundle is not None else model_uri
-    schema, model = model_schema(model_uri), mlflow.sklearn.load_model(model_uri)
+    schema, model = model_schema(model_uri), load_logged_model(model_uri)
     if schema is None:
         raise DataError(f"the model at {model_uri} has no stored input schema")
     robust = wrap_model(model, schema, max_rows=chunk_size, **(bundle.policy if bundle is not None else {}))

@@ -40,9 +40,8 @@ class Variant:
 
     def __init__(self, project: Any, model_uri: str, variant: str, *, max_rows: int,
                  expected_sha256: str | None = None) -> None:
-        import mlflow.sklearn
-
         from workbench.develop import wrap_model
+        from workbench.evaluate.model_code import load_logged_model
         from workbench.package.verify import check_served_bundle
         from workbench.tracking import Tracker, model_schema
 
@@ -60,7 +59,7 @@ class Variant:
         from sklearn.base import is_classifier
 
         self.schema = schema
-        model = mlflow.sklearn.load_model(model_uri)
+        model = load_logged_model(model_uri)
         self.robust = wrap_model(model, schema, max_rows=max_rows, **policy)
         self.classifier = bool(is_classifier(model)) or self.robust.classes is not None
         self.task, self.classes = self.robust.task, self.robust.classes

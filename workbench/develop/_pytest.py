@@ -30,15 +30,15 @@ POLICY = {policy!r}
 
 @pytest.fixture(scope="module")
 def robust():
-    import mlflow.sklearn
     from threadpoolctl import threadpool_limits
 
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.project import Project
     from workbench.tracking import Tracker, model_schema
 
     Tracker(Project.load(PROJECT_DIR, check_data=False))
     threadpool_limits(1)  # one-row batches: thread start-up would dominate
-    return wrap_model(mlflow.sklearn.load_model(MODEL_URI), model_schema(MODEL_URI), **POLICY)
+    return wrap_model(load_logged_model(MODEL_URI), model_schema(MODEL_URI), **POLICY)
 '''
 
 

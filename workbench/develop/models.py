@@ -42,15 +42,14 @@ def resolve_model_uri(project: Any, spec: str) -> str:
 
 def load_robust_model(project: Any, spec: str, **policy: Any) -> tuple[Any, str]:
     """``(RobustModel, model URI)`` for ``spec``, wrapped with the schema stored with the model."""
-    import mlflow.sklearn
-
     from workbench.develop.inference import wrap_model
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.tracking import model_schema
 
     uri = resolve_model_uri(project, spec)
     schema = model_schema(uri)
     try:
-        model = mlflow.sklearn.load_model(uri)
+        model = load_logged_model(uri)
     except Exception as err:
         raise ModelError(f"Cannot load the model at {uri}: {err}", hint="Check the URI with `workbench status`.") from err
     return wrap_model(model, schema, **policy), uri

@@ -55,8 +55,7 @@ def load_champion(project: Project, *, alias: str = "champion") -> ChampionModel
     >>> champion = load_champion(project)  # doctest: +SKIP
     >>> wb.evaluate_model(model, X_test, y_test, champion=champion)  # doctest: +SKIP
     """
-    import mlflow.sklearn
-
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.tracking import Tracker
 
     name = project.config.model_name
@@ -66,5 +65,5 @@ def load_champion(project: Project, *, alias: str = "champion") -> ChampionModel
     except Exception:  # no such registered model or alias: there is no champion yet
         return None
     uri = f"models:/{name}@{alias}"
-    model = mlflow.sklearn.load_model(uri)
+    model = load_logged_model(uri)
     return ChampionModel(model, f"{name} version {version.version} (@{alias})", uri)

@@ -34,7 +34,10 @@ from workbench.tasks import TaskType
 if TYPE_CHECKING:
     from workbench.project import Project
 
-__all__ = ["MODEL_FILE", "MODULE_NAME", "build_own_model", "describe_error", "load_model_code", "model_code_path"]
+__all__ = [
+    "MODEL_FILE", "MODULE_NAME", "build_own_model", "describe_error", "load_logged_model", "load_model_code",
+    "model_code_path",
+]
 
 MODEL_FILE = "model.py"
 # Classes in model.py are saved under this module name; the logged copy of model.py is found
@@ -70,6 +73,22 @@ def load_model_code(path: Path) -> ModuleType:
             hint="Fix model.py (`python model.py` in the project folder shows the traceback).",
         ) from err
     return module
+
+
+def load_logged_model(uri: str) -> Any:
+    """``mlflow.sklearn.load_model(uri)``, its classes from the ``model.py`` logged with it.
+
+    MLflow puts the model's logged code first on ``sys.path`` but reuses a ``model`` module already
+    imported: another project's ``model.py``, or an earlier version of this one (a notebook or
+    a long-lived process that trained or loaded a model before). That module is forgotten first,
+    so the logged copy is imported; objects made from the old module keep their classes.
+    """
+    import mlflow.sklearn
+
+    module = sys.modules.get(MODULE_NAME)
+    if module is not None and Path(getattr(module, "__file__", None) or "").name == MODEL_FILE:
+        del sys.modules[MODULE_NAME]
+    return mlflow.sklearn.load_model(uri)
 
 
 def build_own_model(path: Path, params: Mapping[str, Any], *, task: TaskType) -> Any:

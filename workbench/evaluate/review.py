@@ -61,14 +61,13 @@ def review_project(
     >>> review = review_project(project)  # doctest: +SKIP
     >>> review.gates.passed  # doctest: +SKIP
     """
-    import mlflow.sklearn
-
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.tracking import Tracker
 
     tracker = Tracker(project)
     uri = model_uri or tracker.model_uri("evaluate")
     try:
-        model = mlflow.sklearn.load_model(uri)
+        model = load_logged_model(uri)
     except Exception as err:  # MLflow raises many types for a missing or unreadable model
         raise ModelError(f"Cannot load the model at {uri}: {err}", hint="Check the URI (runs:/<id>/model, models:/<name>@<alias>).") from err
     task = task_named(project.config.data.task)

@@ -92,9 +92,8 @@ def model_outputs(project: Any, task: str, reference: pd.DataFrame, log: pd.Data
 
 
 def _load_model(project: Any, name: str, version: str) -> Any:
-    import mlflow.sklearn
-
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.tracking import Tracker
 
     Tracker(project)  # points MLflow at the project's store
-    return mlflow.sklearn.load_model(f"models:/{name}/{version}")
+    return load_logged_model(f"models:/{name}/{version}")

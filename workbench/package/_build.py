@@ -88,7 +88,7 @@ class Built:
 def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, wheels: tuple[Path, ...],
                  policy: dict[str, Any]) -> Built:
     """Resolve, register and write the bundle into ``tmp/bundle``; a failure unregisters the new version."""
-    import mlflow.sklearn
+    from workbench.evaluate.model_code import load_logged_model
 
     tracker = Tracker(project)
     source = resolve_model(tracker, model_uri)
@@ -99,7 +99,7 @@ def build_bundle(project: Any, model_uri: str, tmp: Path, *, register: bool, whe
             hint="Log it with run.log_model(model, input_example=..., schema=infer_schema(X_train)).",
         )
     downloaded = download_model(source, tmp / "download")
-    estimator = mlflow.sklearn.load_model(str(downloaded))
+    estimator = load_logged_model(str(downloaded))
     lineage = build_lineage(tracker, source)
     version, new_version = _register(tracker, source) if register else (source.registered_version, False)
     try:

@@ -63,9 +63,9 @@ CLASSES_METADATA_KEY = "workbench_classes"
 
 def _load_pyfunc(path: str) -> BundledModel:
     """Entry point for ``mlflow.pyfunc.load_model`` (``path``: the model folder or its file)."""
-    import mlflow.sklearn
     from mlflow.models import Model
 
+    from workbench.evaluate.model_code import load_logged_model
     from workbench.exceptions import ModelError
     from workbench.explore.schema import Schema
     from workbench.tracking import SCHEMA_METADATA_KEY
@@ -73,7 +73,7 @@ def _load_pyfunc(path: str) -> BundledModel:
     model_dir = Path(path)
     model_dir = model_dir.parent if model_dir.is_file() else model_dir
     policy = _checked_policy(model_dir)
-    estimator = mlflow.sklearn.load_model(str(model_dir))
+    estimator = load_logged_model(str(model_dir))
     metadata = Model.load(str(model_dir / "MLmodel")).metadata or {}
     stored = metadata.get(SCHEMA_METADATA_KEY)
     if not stored:
