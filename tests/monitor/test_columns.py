@@ -153,6 +153,14 @@ def test_categories_that_print_alike_are_one_category():
     assert Categories.of(mixed.astype("category")) == Categories({"1": 2, "2": 1}, 0)
 
 
+def _both_paths(monkeypatch, frame, kinds, grids=None):
+    """first_pass by numpy's passes and by the compiled one, on the same partition."""
+    monkeypatch.setattr(summaries, "COMPILED_ROWS", 10**12)
+    plain = first_pass(frame, kinds, grids)
+    monkeypatch.setattr(summaries, "COMPILED_ROWS", 0)
+    return plain, first_pass(frame, kinds, grids)
+
+
 def test_compiled_pass_matches_numpy_on_sliced_chunked_arrow_with_nulls(frame, monkeypatch):
     """Arrow chunks that start mid-buffer (a validity bitmap read from a bit offset), several chunks per
     column, nulls, NaN and ±inf: the compiled pass gives numpy's counts and moments."""
@@ -161,10 +169,7 @@ def test_compiled_pass_matches_numpy_on_sliced_chunked_arrow_with_nulls(frame, m
     assert sliced.column("float").num_chunks == 2 and sliced.column("float").chunk(0).offset == 5
     grids = {"float": make_grid(Moments.of(frame["float"].to_numpy()), bins=777),
              "count": make_grid(Moments.of(frame["count"].to_numpy(np.float64, na_value=np.nan)))}
-    monkeypatch.setattr(summaries, "COMPILED_ROWS", 0)
-    compiled = first_pass(sliced, KINDS, grids)
-    monkeypatch.setattr(summaries, "COMPILED_ROWS", 10**12)
-    plain = first_pass(sliced, KINDS, grids)
+    plain, compiled = _both_paths(monkeypatch, sliced, KINDS, grids)
     for key, summary in plain.items():
         if isinstance(summary, Moments):
             _same_moments(compiled[key], summary)
@@ -199,14 +204,6 @@ def test_kernels_compile_in_memory_where_numba_has_no_cache_folder():
     scope: dict = {}
     exec("def add_one(x):\n    return x + 1\n", scope)  # no source file: no folder numba could cache it in
     assert compiled()(scope["add_one"])(41) == 42
-
-
-def _both_paths(monkeypatch, frame, kinds, grids=None):
-    """first_pass by numpy's passes and by the compiled one, on the same partition."""
-    monkeypatch.setattr(summaries, "COMPILED_ROWS", 10**12)
-    plain = first_pass(frame, kinds, grids)
-    monkeypatch.setattr(summaries, "COMPILED_ROWS", 0)
-    return plain, first_pass(frame, kinds, grids)
 
 
 def test_narrow_float_columns_get_float64_moments_and_bins_on_both_paths(monkeypatch):

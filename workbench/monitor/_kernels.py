@@ -28,7 +28,8 @@ from typing import Any
 import numba
 import numpy as np
 
-__all__ = ["code_counts", "numeric_summary"]
+__all__ = ["code_counts", "compiled", "numeric_summary"]
+
 
 def compiled(**options: Any) -> Callable[[Callable[..., Any]], Any]:
     """``numba.njit(cache=True, nogil=True, **options)``, or without the disk cache where numba finds

@@ -329,7 +329,7 @@ def _numeric(frame: Any, name: str, grid: Grid | None, *, moments: bool = True) 
     counts on ``grid`` (None: no counts): compiled for a long partition and a uniform or integer
     grid, numpy's passes otherwise."""
     if len(frame) >= COMPILED_ROWS and (grid is None or grid.kind != "asinh"):
-        return compiled_summary(columns.numeric_pieces(frame, name), grid)
+        return _compiled_summary(columns.numeric_pieces(frame, name), grid)
     values, nulls = columns.numeric(frame, name)
     finite, missing, infinite, total = finite_values(values)
     missing += nulls
@@ -337,13 +337,12 @@ def _numeric(frame: Any, name: str, grid: Grid | None, *, moments: bool = True) 
     return Moments.of_finite(finite, missing, infinite, total) if moments else Moments(), histogram
 
 
-def compiled_summary(pieces: columns.Pieces, grid: Grid | None) -> tuple[Moments, Histogram]:
-    """A numeric column's moments and, on a uniform or integer ``grid``, its counts: one compiled
-    pass over each piece (see :mod:`workbench.monitor._kernels`)."""
+def _compiled_summary(pieces: columns.Pieces, grid: Grid | None) -> tuple[Moments, Histogram]:
+    """A numeric column's moments and its counts on ``grid`` (uniform or integer: :func:`_numeric`
+    sends asinh grids to numpy's passes): one compiled pass over each piece (see
+    :mod:`workbench.monitor._kernels`)."""
     from workbench.monitor._kernels import numeric_summary
 
-    if grid is not None and grid.kind not in ("uniform", "integer"):
-        raise ValueError(f"The compiled pass bins on uniform and integer grids, not {grid.kind!r}.")
     counts = np.zeros(grid.bins if grid is not None else 0, np.int64)
     low, scale = 0.0, 1.0
     if grid is not None:  # as Grid.index computes positions: the same bins
